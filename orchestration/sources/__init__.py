@@ -1,0 +1,1 @@
+"""Connectors: find, download, land and parse each publisher's releases. No Dagster, no warehouse."""

@@ -1,0 +1,84 @@
+"""The vocabulary every connector shares: what a release is, what parsing it yields, how it fails.
+
+Errors carry the release they concern so that an operator reading a log line knows which file and
+which publisher to look at without a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Callable, Mapping, Sequence
+
+import pyarrow as pa
+
+
+@dataclass(frozen=True)
+class ReleaseRef:
+    """One release to fetch: a file or page at a URL, and what we expect it to hold."""
+
+    family: str
+    url: str
+    key: str
+    params: Mapping[str, str] = field(default_factory=dict)
+    is_modelled: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.family} {self.key} ({self.url})"
+
+
+class ReleaseError(Exception):
+    """A release could not be fetched or loaded. The message names the release and the problem."""
+
+    def __init__(self, release: ReleaseRef | str, problem: str):
+        self.release = release
+        self.problem = problem
+        super().__init__(f"{release}: {problem}")
+
+
+class FetchError(ReleaseError):
+    """The publisher did not hand over the file (HTTP error, timeout, truncated body). Worth retrying."""
+
+
+class NotPublished(FetchError):
+    """The publisher has no such release yet (404 or no such file). Not a failure for a refresh."""
+
+
+class ParseError(ReleaseError):
+    """The file arrived but is not in the format we know. Retrying will not help; a human must look."""
+
+
+@dataclass
+class ParsedRelease:
+    """Rows for each raw table, without release_id (the loader adds it), and the months they cover."""
+
+    tables: dict[str, pa.Table]
+    months: list[date] = field(default_factory=list)
+
+    @property
+    def row_count(self) -> int:
+        return sum(t.num_rows for t in self.tables.values())
+
+
+@dataclass(frozen=True)
+class RawColumn:
+    name: str
+    type: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Family:
+    """A release family: one publisher's one kind of file, e.g. CBP's Nationwide Encounters by state.
+
+    `discover(cfg, base, session, *, months=None, live=False)` lists the releases currently offered
+    (cfg is the family's section of releases.toml, base the publisher's base URL); `parse(path, ref)`
+    reads one landed file. `raw_tables` declares the raw tables it fills, in column order, without
+    the loader's own columns (release_id first).
+    """
+
+    name: str
+    raw_tables: Mapping[str, Sequence[RawColumn]]
+    discover: Callable[..., list[ReleaseRef]]
+    parse: Callable[[Path, ReleaseRef], ParsedRelease]
