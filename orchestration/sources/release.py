@@ -75,10 +75,12 @@ class Family:
     `discover(cfg, base, session, *, months=None, live=False)` lists the releases currently offered
     (cfg is the family's section of releases.toml, base the publisher's base URL); `parse(path, ref)`
     reads one landed file. `raw_tables` declares the raw tables it fills, in column order, without
-    the loader's own columns (release_id first).
+    the loader's own columns (release_id first). `params_from_url`, where a family's parser needs
+    more than the file (TRAC: series, month, district), reads them from a URL named by hand.
     """
 
     name: str
     raw_tables: Mapping[str, Sequence[RawColumn]]
     discover: Callable[..., list[ReleaseRef]]
     parse: Callable[[Path, ReleaseRef], ParsedRelease]
+    params_from_url: Callable[[str], dict[str, str]] | None = None

@@ -1,0 +1,90 @@
+"""The `crowdout` command: thin argument handling over plain functions elsewhere in the package."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from rich.console import Console
+from rich.table import Table
+
+from orchestration.config import load_settings
+
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "true")
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _print_results(results) -> None:
+    table = Table(title="Releases", show_lines=False)
+    for col in ("family", "release", "status", "rows", "release_id / error"):
+        table.add_column(col, overflow="fold")
+    for r in results:
+        detail = r.error if r.status == "failed" else (r.release_id or "")
+        style = {"failed": "red", "loaded": "green"}.get(r.status, "")
+        table.add_row(r.ref.family, r.ref.key, f"[{style}]{r.status}[/]" if style else r.status,
+                      f"{r.rows:,}" if r.rows else "", detail)
+    console.print(table)
+    for r in results:
+        for t, n in r.table_rows.items():
+            console.print(f"  raw.{t}: {n:,} rows from {r.landing_path}")
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from orchestration import ingest
+    from orchestration.sources import http
+    from orchestration.warehouse.lock import writer_lock
+
+    settings = load_settings(live=args.live)
+    ref = ingest.ref_for_location(args.source, args.location, is_modelled=args.modelled)
+    with writer_lock(settings.build_warehouse):
+        con = ingest.connect_build(settings)
+        try:
+            result = ingest.ingest_release(settings, con, http.make_session(settings.releases["http"]), ref)
+        finally:
+            con.close()
+    _print_results([result])
+    if result.status == "failed":
+        err_console.print(f"[red]error:[/] {result.error}")
+        err_console.print("The raw tables are unchanged; the landed file (if any) is kept. Fix the "
+                          "release or the parser and run the same command again.")
+        return 1
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="crowdout",
+        description="Monthly TRAC and CBP releases into a DuckDB warehouse of displacement metrics.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="load one release by hand (a path, file:// or http(s):// URL)")
+    p.add_argument("source", help="release family, e.g. cbp-nationwide-state, trac-bulletin, ohss-usbp")
+    p.add_argument("location", help="path, file:// or http(s):// URL of the release file")
+    p.add_argument("--modelled", action="store_true", help="mark the release's figures as modelled")
+    p.add_argument("--live", action="store_true", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_ingest)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        return 130
+    except Exception as exc:  # the last line of defence: one readable line, not a traceback
+        if os.environ.get("CROWDOUT_DEBUG"):
+            raise
+        err_console.print(f"[red]error:[/] {exc}")
+        err_console.print("(set CROWDOUT_DEBUG=1 for the traceback)")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,203 @@
+"""The one path from a publisher's release to raw tables: discover, download, land, parse, load.
+
+Plain functions over plain connectors, so the CLI, Dagster assets and tests all run the same code.
+Every step is idempotent: a file already loaded (same sha256) is skipped, an unchanged URL answers 304,
+and a failed release leaves the raw tables as they were while its landed file stays for inspection.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable
+from urllib.parse import unquote, urlparse
+
+import duckdb
+import requests
+
+from orchestration.config import Settings
+from orchestration.sources import http, landing
+from orchestration.sources.catalog import FAMILIES, get_family
+from orchestration.sources.release import (
+    FetchError,
+    NotPublished,
+    ParseError,
+    ReleaseError,
+    ReleaseRef,
+)
+from orchestration.warehouse import raw, registry
+from orchestration.warehouse.schema import ensure_schema
+
+
+@dataclass
+class IngestResult:
+    """What happened to one release; `status` is loaded | unchanged | not_modified | not_published | failed."""
+
+    ref: ReleaseRef
+    status: str
+    release_id: str | None = None
+    sha256: str | None = None
+    landing_path: str | None = None
+    rows: int = 0
+    table_rows: dict[str, int] = field(default_factory=dict)
+    months: list[date] = field(default_factory=list)
+    error: str | None = None
+
+
+class IngestFailed(RuntimeError):
+    """Some releases failed; the others were loaded. Carries every result so callers can report all."""
+
+    def __init__(self, results: list[IngestResult]):
+        self.results = results
+        failed = [r for r in results if r.status == "failed"]
+        super().__init__(
+            f"{len(failed)} release(s) failed:\n" + "\n".join(f"  - {r.error}" for r in failed)
+        )
+
+
+def connect_build(settings: Settings) -> duckdb.DuckDBPyConnection:
+    settings.build_warehouse.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(settings.build_warehouse))
+    ensure_schema(con, FAMILIES.values())
+    return con
+
+
+def _landing_name(ref: ReleaseRef) -> str:
+    name = unquote(Path(urlparse(ref.url).path).name)
+    if name and name != "index.html":
+        return name
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", ref.key) + ".html"
+
+
+def _published_at(last_modified: str | None) -> datetime | None:
+    if not last_modified:
+        return None
+    try:
+        return email.utils.parsedate_to_datetime(last_modified)
+    except (TypeError, ValueError):
+        return None
+
+
+def ingest_release(
+    settings: Settings,
+    con: duckdb.DuckDBPyConnection,
+    session: requests.Session,
+    ref: ReleaseRef,
+) -> IngestResult:
+    """Fetch one release and load it; ReleaseErrors become a failed result, never a half load."""
+    family = get_family(ref.family)
+    http_cfg = settings.releases["http"]
+    etag, last_modified = registry.http_validators(con, ref.url)
+    attempt = dict(family=ref.family, release_key=ref.key, url=ref.url)
+    try:
+        dl = http.download(
+            session, ref, settings.landing / ref.family, http_cfg=http_cfg, etag=etag,
+            last_modified=last_modified,
+        )
+    except NotPublished as exc:
+        registry.record_attempt(con, **attempt, outcome="not_published", error=exc.problem)
+        return IngestResult(ref, "not_published", error=str(exc))
+    except FetchError as exc:
+        registry.record_attempt(con, **attempt, outcome="failed", error=exc.problem)
+        return IngestResult(ref, "failed", error=str(exc))
+    registry.record_attempt(
+        con, **attempt, outcome=dl.status, http_status=dl.http_status, sha256=dl.sha256
+    )
+    if dl.status == "not_modified":
+        return IngestResult(ref, "not_modified")
+
+    landed = landing.land(dl.path, settings.landing, ref.family, _landing_name(ref))
+    file = raw.ReleaseFile(
+        sha256=landed.sha256,
+        bytes=landed.bytes,
+        landing_path=str(landed.path),
+        fetched_at=datetime.now(timezone.utc),
+        published_at=_published_at(dl.last_modified),
+        etag=dl.etag,
+        last_modified=dl.last_modified,
+        content_type=dl.content_type,
+    )
+    common = dict(sha256=landed.sha256, landing_path=str(landed.path))
+    existing = registry.loaded_release(con, ref.family, landed.sha256)
+    if existing:
+        return IngestResult(ref, "unchanged", release_id=existing, **common)
+    try:
+        parsed = family.parse(landed.path, ref)
+    except ReleaseError as exc:
+        rid = raw.record_failed_release(con, family, ref, file, exc.problem)
+        return IngestResult(ref, "failed", release_id=rid, error=str(exc), **common)
+    except Exception as exc:  # a parser bug must still name the release and keep the file
+        problem = f"unexpected {type(exc).__name__} while parsing: {exc}"
+        rid = raw.record_failed_release(con, family, ref, file, problem)
+        return IngestResult(ref, "failed", release_id=rid, error=str(ParseError(ref, problem)), **common)
+    rid = raw.load_release(con, family, ref, file, parsed)
+    return IngestResult(
+        ref, "loaded", release_id=rid, rows=parsed.row_count,
+        table_rows={t: tbl.num_rows for t, tbl in parsed.tables.items()}, months=parsed.months,
+        **common,
+    )
+
+
+def discover(
+    settings: Settings,
+    session: requests.Session,
+    family_name: str,
+    *,
+    months: list[date] | None = None,
+) -> list[ReleaseRef]:
+    family = get_family(family_name)
+    cfg = settings.family(family_name)
+    base = settings.publisher_base(cfg["publisher"])
+    return family.discover(cfg, base, session, months=months, live=settings.live)
+
+
+def ingest_family(
+    settings: Settings,
+    family_name: str,
+    *,
+    months: list[date] | None = None,
+    refetch: bool = False,
+    on_result: Callable[[IngestResult], None] | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> list[IngestResult]:
+    """Load every release the publisher currently offers that is not loaded yet.
+
+    TRAC pages are never revised after publication, so a page URL already loaded is not fetched again
+    unless `refetch`; files that publishers restate (CBP, OHSS) are always asked for, conditionally.
+    """
+    session = http.make_session(settings.releases["http"])
+    own = con is None
+    con = con or connect_build(settings)
+    try:
+        refs = discover(settings, session, family_name, months=months)
+        if family_name.startswith("trac") and not refetch:
+            done = registry.loaded_urls(con, family_name)
+            refs = [r for r in refs if r.url not in done]
+        results = []
+        for ref in refs:
+            result = ingest_release(settings, con, session, ref)
+            results.append(result)
+            if on_result:
+                on_result(result)
+        return results
+    finally:
+        if own:
+            con.close()
+
+
+def ref_for_location(family_name: str, location: str, *, is_modelled: bool = False) -> ReleaseRef:
+    """A release named by hand: a local path, a file:// URL or an http(s):// URL."""
+    family = get_family(family_name)
+    url = location if re.match(r"^(https?|file)://", location) else Path(location).resolve().as_uri()
+    params = family.params_from_url(url) if family.params_from_url else {}
+    key = params.get("key") or unquote(Path(urlparse(url).path).name) or url
+    return ReleaseRef(family_name, url, key, params, is_modelled)
+
+
+def raise_for_failures(results: Iterable[IngestResult]) -> None:
+    results = list(results)
+    if any(r.status == "failed" for r in results):
+        raise IngestFailed(results)

@@ -1,0 +1,17 @@
+"""Every release family crowdout knows, by name (the names `crowdout ingest` and releases.toml use)."""
+
+from __future__ import annotations
+
+from orchestration.sources import cbp, ohss, trac
+from orchestration.sources.release import Family
+
+FAMILIES: dict[str, Family] = {
+    f.name: f for f in (trac.BULLETIN, cbp.NATIONWIDE_AOR, cbp.NATIONWIDE_STATE, cbp.SBO, ohss.USBP)
+}
+
+
+def get_family(name: str) -> Family:
+    try:
+        return FAMILIES[name]
+    except KeyError:
+        raise KeyError(f"unknown release family {name!r}; known: {', '.join(FAMILIES)}") from None

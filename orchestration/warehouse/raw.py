@@ -1,0 +1,107 @@
+"""Raw loads: a release's rows replace that release's rows, all tables and the registry in one transaction.
+
+Either every raw table and `meta.releases` show the new release, or none of them do: a parse error, a
+constraint violation or a killed process leaves the warehouse as it was.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import duckdb
+
+from orchestration.sources.release import Family, ParsedRelease, ReleaseRef
+from orchestration.warehouse import registry
+
+
+@dataclass(frozen=True)
+class ReleaseFile:
+    """What the registry needs to know about a landed file and how it was fetched."""
+
+    sha256: str
+    bytes: int
+    landing_path: str
+    fetched_at: datetime
+    published_at: datetime | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    content_type: str | None = None
+
+
+def _check_columns(family: Family, table: str, parsed: ParsedRelease) -> list[str]:
+    expected = [c.name for c in family.raw_tables[table]]
+    got = parsed.tables[table].column_names
+    if got != expected:
+        raise ValueError(f"parser for {family.name} returned {table} columns {got}, declared {expected}")
+    return expected
+
+
+def load_release(
+    con: duckdb.DuckDBPyConnection,
+    family: Family,
+    ref: ReleaseRef,
+    file: ReleaseFile,
+    parsed: ParsedRelease,
+) -> str:
+    """Replace this release's raw rows and mark it loaded. Returns its release_id."""
+    rid = registry.release_id(family.name, file.sha256)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for table in family.raw_tables:
+            con.execute(f"DELETE FROM raw.{table} WHERE release_id = ?", [rid])
+            if table not in parsed.tables:
+                continue
+            columns = _check_columns(family, table, parsed)
+            con.register("_release_batch", parsed.tables[table])
+            collist = ", ".join(columns)
+            con.execute(
+                f"INSERT INTO raw.{table} (release_id, {collist}) SELECT ?, {collist} FROM _release_batch",
+                [rid],
+            )
+            con.unregister("_release_batch")
+        _register(con, family, ref, file, rid, "loaded", None, parsed.row_count, parsed.months)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return rid
+
+
+def record_failed_release(
+    con: duckdb.DuckDBPyConnection, family: Family, ref: ReleaseRef, file: ReleaseFile, error: str
+) -> str:
+    """Register a landed file that could not be loaded, so `crowdout status` shows it and why."""
+    rid = registry.release_id(family.name, file.sha256)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if registry.loaded_release(con, family.name, file.sha256) is None:
+            _register(con, family, ref, file, rid, "failed", error, None, None)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return rid
+
+
+def _register(con, family, ref, file, rid, status, error, row_count, months: list[date] | None) -> None:
+    registry.upsert_release(
+        con,
+        release_id=rid,
+        family=family.name,
+        release_key=ref.key,
+        url=ref.url,
+        fetched_at=file.fetched_at,
+        published_at=file.published_at,
+        sha256=file.sha256,
+        bytes_=file.bytes,
+        etag=file.etag,
+        last_modified=file.last_modified,
+        content_type=file.content_type,
+        landing_path=file.landing_path,
+        is_modelled=ref.is_modelled,
+        status=status,
+        error=error,
+        row_count=row_count,
+        months_covered=sorted(set(months)) if months else None,
+    )
