@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
+from orchestration.analysis.reader import AnalysisError
 from orchestration.config import load_settings
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
@@ -55,6 +57,19 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_query(args: argparse.Namespace) -> int:
+    from orchestration.analysis import query
+
+    table = query.run(load_settings().warehouse, args.sql)
+    if args.format == "table" and args.output is None:
+        console.print(query.to_rich(table, args.limit))
+    else:
+        query.write(table, "csv" if args.format == "table" else args.format, args.output)
+        if args.output is not None:
+            err_console.print(f"{table.num_rows:,} rows written to {args.output}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="crowdout",
@@ -68,6 +83,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--modelled", action="store_true", help="mark the release's figures as modelled")
     p.add_argument("--live", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("query", help="run one read-only SQL query on the published warehouse")
+    p.add_argument("sql", help='e.g. "SELECT * FROM marts.fct_displacement_district_month LIMIT 5"')
+    p.add_argument("--format", choices=("table", "csv", "json", "parquet"), default="table")
+    p.add_argument("--output", type=Path, help="write to this file instead of the terminal")
+    p.add_argument("--limit", type=int, default=100, help="rows shown in table format (0 = all)")
+    p.set_defaults(func=cmd_query)
     return parser
 
 
@@ -78,6 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         err_console.print("interrupted")
         return 130
+    except AnalysisError as exc:  # already says what to do next
+        err_console.print(f"[red]error:[/] {exc}")
+        return 1
     except Exception as exc:  # the last line of defence: one readable line, not a traceback
         if os.environ.get("CROWDOUT_DEBUG"):
             raise

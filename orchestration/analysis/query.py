@@ -1,0 +1,114 @@
+"""`crowdout query`: one SQL statement against the published warehouse, read-only, as a table or a file.
+
+DuckDB's own error text is kept (it points at the failing token), and followed by what to do next: the
+mart tables for a wrong name, the ways to keep a result for a refused write.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+import sys
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+from rich.table import Table
+
+from orchestration.analysis.reader import AnalysisError, mart_tables, reading
+
+FORMATS = ("table", "csv", "json", "parquet")
+
+READ_ONLY_HELP = (
+    "crowdout query is read-only: the published warehouse changes only through `crowdout refresh`. "
+    "To keep a result, add `--format csv|json|parquet --output FILE`; a TEMP table or a CTE works inside "
+    "one query."
+)
+
+
+def run(warehouse: Path, sql: str) -> pa.Table:
+    with reading(warehouse) as con:
+        try:
+            rel = con.sql(sql)
+            return rel.to_arrow_table() if rel is not None else pa.table({})
+        except duckdb.PermissionException as exc:
+            raise AnalysisError(f"{exc}\n{READ_ONLY_HELP} SQL cannot read or write other files here.") from exc
+        except duckdb.Error as exc:
+            if "read-only mode" in str(exc):
+                raise AnalysisError(f"{exc}\n{READ_ONLY_HELP}") from exc
+            tables = ", ".join(mart_tables(con)) or "none yet (run `crowdout refresh`)"
+            raise AnalysisError(
+                f"DuckDB: {exc}\nTables you can query: {tables}, meta.releases.\n"
+                "Columns of one table: crowdout query \"DESCRIBE marts.fct_displacement_district_month\""
+            ) from exc
+
+
+def cell(value) -> str:
+    """How a value reads in a terminal table: thousands separators, four decimals at most, NULL shown."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, (float, decimal.Decimal)):
+        return f"{value:,.4f}".rstrip("0").rstrip(".")
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, list):
+        return ", ".join(cell(v) for v in value)
+    return str(value)
+
+
+def to_rich(table: pa.Table, limit: int) -> Table:
+    shown = table.slice(0, limit) if limit else table
+    title = f"{table.num_rows:,} rows" + (f" (first {shown.num_rows:,} shown)" if shown.num_rows < table.num_rows else "")
+    out = Table(title=title, title_justify="left")
+    for field in table.schema:
+        numeric = pa.types.is_integer(field.type) or pa.types.is_floating(field.type) or pa.types.is_decimal(field.type)
+        out.add_column(field.name, justify="right" if numeric else "left", overflow="fold")
+    for row in shown.to_pylist():
+        out.add_row(*(cell(v) if v is not None else "[dim]NULL[/]" for v in row.values()))
+    return out
+
+
+def _json_default(value):
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    return str(value)
+
+
+def csv_ready(table: pa.Table) -> pa.Table:
+    """CSV has no lists (e.g. `release_ids`): join their items with `;` so every column survives."""
+    for i, field in enumerate(table.schema):
+        if pa.types.is_list(field.type) or pa.types.is_large_list(field.type):
+            joined = [None if v is None else ";".join(cell(x) for x in v) for v in table.column(i).to_pylist()]
+            table = table.set_column(i, field.name, pa.array(joined, pa.string()))
+    return table
+
+
+def write(table: pa.Table, fmt: str, output: Path | None) -> None:
+    """Write csv/json/parquet to `output`, or csv/json to stdout; parquet is binary, so it needs a file."""
+    if fmt == "parquet":
+        if output is None:
+            raise AnalysisError("--format parquet writes a binary file: add --output FILE.parquet")
+        pq.write_table(table, output)
+        return
+    if fmt == "csv":
+        if output is None:
+            sink = pa.BufferOutputStream()
+            pacsv.write_csv(csv_ready(table), sink)
+            sys.stdout.write(sink.getvalue().to_pybytes().decode())
+        else:
+            pacsv.write_csv(csv_ready(table), output)
+        return
+    text = json.dumps(table.to_pylist(), default=_json_default, indent=1)
+    if output is None:
+        sys.stdout.write(text + "\n")
+    else:
+        output.write_text(text + "\n")

@@ -1,0 +1,64 @@
+"""Read-only access to the published warehouse, with errors that tell an analyst what to do next.
+
+Every analyst command opens the file through `reading()`: read-only, no file system access from SQL
+(so `ATTACH` or `COPY ... TO` cannot write anything either), and closed as soon as the work is done. The
+writer never needs this file's lock (it publishes by renaming a new file over it), but a prompt close
+keeps the old inode from lingering after a publish.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+MARTS = "marts"
+
+
+class AnalysisError(RuntimeError):
+    """A failure whose message already says what to do next; the CLI prints it without a traceback."""
+
+
+@contextmanager
+def reading(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    if not path.exists():
+        raise AnalysisError(
+            f"no warehouse at {path} yet: run `crowdout refresh` first "
+            "(or point CROWDOUT_WAREHOUSE at an existing warehouse file)."
+        )
+    try:
+        con = duckdb.connect(str(path), read_only=True, config={"enable_external_access": False})
+    except duckdb.Error as exc:
+        raise AnalysisError(
+            f"cannot open {path} read-only: {exc}\nIt must be a DuckDB 2.x file written by `crowdout refresh`; "
+            "run `crowdout refresh` to rebuild it."
+        ) from exc
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def mart_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    rows = con.execute(
+        "SELECT table_schema || '.' || table_name FROM information_schema.tables "
+        "WHERE table_schema = ? ORDER BY table_name", [MARTS]
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def require_table(con: duckdb.DuckDBPyConnection, qualified: str) -> None:
+    """Fail early, naming what exists, when a mart the command needs is not in this warehouse."""
+    schema, name = qualified.split(".", 1)
+    found = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        [schema, name],
+    ).fetchall()[0][0]
+    if not found:
+        have = ", ".join(mart_tables(con)) or "no marts at all"
+        raise AnalysisError(
+            f"{qualified} is not in this warehouse (it has: {have}). "
+            "Run `crowdout refresh` to build the marts."
+        )
