@@ -70,6 +70,24 @@ def cmd_query(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from orchestration.analysis import export
+    from orchestration.analysis.progress import steps
+
+    warehouse = load_settings().warehouse
+    tables = export.tables_to_export(warehouse)
+    with steps("exporting", len(tables)) as step:
+        done = export.export(warehouse, args.dir, tables, step)
+    table = Table(title=f"Exported to {args.dir}: <table>.parquet and <table>.csv", title_justify="left")
+    table.add_column("table", no_wrap=True)
+    table.add_column("rows", justify="right")
+    for d in done:
+        table.add_row(d.table, f"{d.rows:,}")
+    console.print(table)
+    console.print(f"Data dictionary: {args.dir / 'data_dictionary.csv'} (and .md)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="crowdout",
@@ -90,6 +108,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", type=Path, help="write to this file instead of the terminal")
     p.add_argument("--limit", type=int, default=100, help="rows shown in table format (0 = all)")
     p.set_defaults(func=cmd_query)
+
+    p = sub.add_parser("export", help="every mart to Parquet and CSV, with a data dictionary")
+    p.add_argument("dir", type=Path, help="folder to write (created if missing; files are replaced)")
+    p.set_defaults(func=cmd_export)
     return parser
 
 
