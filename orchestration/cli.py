@@ -88,6 +88,20 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_metrics(args: argparse.Namespace) -> int:
+    from orchestration.analysis import metrics_table, query
+
+    view = metrics_table.load(load_settings().warehouse, args.geography,
+                              metrics_table.parse_month(args.start), metrics_table.parse_month(args.end))
+    if args.format == "table":
+        console.print(metrics_table.to_rich(view, wide=args.wide))
+        for line in metrics_table.summary(view):
+            console.print(line)
+    else:
+        query.write(view.data, args.format, args.output)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="crowdout",
@@ -112,6 +126,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="every mart to Parquet and CSV, with a data dictionary")
     p.add_argument("dir", type=Path, help="folder to write (created if missing; files are replaced)")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("metrics", help="the displacement table for one geography and month range")
+    p.add_argument("--geography", default="SW_BORDER", help="AZ, CAS, NM, TXS, TXW, SW_BORDER, NON_BORDER or US")
+    p.add_argument("--from", dest="start", default="2018-01", help="first month, YYYY-MM")
+    p.add_argument("--to", dest="end", default="2018-12", help="last month, YYYY-MM")
+    p.add_argument("--wide", action="store_true", help="add totals, YoY, displacement ratio, expected, gap")
+    p.add_argument("--format", choices=("table", "csv", "json", "parquet"), default="table",
+                   help="csv/json/parquet give the mart's own columns (fractions, not percentages)")
+    p.add_argument("--output", type=Path, help="file for csv/json/parquet")
+    p.set_defaults(func=cmd_metrics)
     return parser
 
 
