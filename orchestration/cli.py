@@ -102,6 +102,22 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from orchestration.analysis import report
+    from orchestration.analysis.metrics_table import parse_month
+    from orchestration.analysis.progress import steps
+
+    settings = load_settings()
+    output = args.output or settings.data_dir / "report" / "crowdout-report.html"
+    data = report.load(settings.warehouse, args.start and parse_month(args.start), args.end and parse_month(args.end))
+    with steps("drawing", report.CHART_COUNT + 1) as step:
+        html_path, pngs = report.write(data, output, step)
+    console.print(f"Report: {html_path}")
+    for png in pngs:
+        console.print(f"  chart: {png}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="crowdout",
@@ -136,6 +152,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="csv/json/parquet give the mart's own columns (fractions, not percentages)")
     p.add_argument("--output", type=Path, help="file for csv/json/parquet")
     p.set_defaults(func=cmd_metrics)
+
+    p = sub.add_parser("report", help="self-contained HTML report of the 2018 story, with its PNG charts beside it")
+    p.add_argument("--output", type=Path, help="HTML file (default: <data dir>/report/crowdout-report.html)")
+    p.add_argument("--from", dest="start", help="first month, YYYY-MM (default: all months)")
+    p.add_argument("--to", dest="end", help="last month, YYYY-MM (default: all months)")
+    p.set_defaults(func=cmd_report)
     return parser
 
 

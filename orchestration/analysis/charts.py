@@ -1,0 +1,252 @@
+"""The report's charts, one function each, drawn with matplotlib's Agg backend (no display, no network).
+
+Modelled figures must never pass for published ones: every line segment that touches a modelled month is
+dashed with hollow markers and its legend entry says "(modelled)", modelled bars are hatched, and a chart
+with any modelled value says so in its footer, so a PNG shown on its own still tells the truth.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
+
+BORDER_DISTRICTS = {"CAS": "S.D. California", "AZ": "D. Arizona", "NM": "D. New Mexico",
+                    "TXW": "W.D. Texas", "TXS": "S.D. Texas"}
+COLORS = {"CAS": "#1f77b4", "AZ": "#d62728", "NM": "#2ca02c", "TXW": "#9467bd", "TXS": "#ff7f0e",
+          "SW_BORDER": "#111111", "NON_BORDER": "#7f7f7f", "US": "#8c564b"}
+ZERO_TOLERANCE = (dt.date(2018, 4, 6), dt.date(2018, 6, 20))
+PUBLISHED_STYLE = dict(marker="D", color="black", markersize=7, linestyle="none", zorder=5)
+MODELLED_NOTE = "Dashed lines, hollow markers and hatched bars are modelled figures, not a publisher's numbers."
+COUNT = FuncFormatter(lambda v, _: f"{v:,.0f}")
+
+
+@dataclass
+class Chart:
+    slug: str
+    title: str
+    alt: str
+    caption: str
+    figure: Figure
+    modelled: bool
+
+
+def _axes(nrows: int = 1, height: float = 4.8) -> tuple[Figure, list]:
+    fig, axes = plt.subplots(nrows, 1, figsize=(11, height * nrows), sharex=True, squeeze=False)
+    return fig, list(axes[:, 0])
+
+
+def _month_axis(ax, baseline: dt.date | None) -> None:
+    ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
+    ax.axvspan(*ZERO_TOLERANCE, color="#f2d7d5", alpha=0.6, lw=0, zorder=0, label="_zero tolerance")
+    if baseline is not None:
+        ax.axvline(baseline, color="#555555", lw=1, ls=":")
+    ax.grid(axis="y", color="#dddddd", lw=0.8)
+    ax.set_axisbelow(True)
+    ax.spines[["top", "right"]].set_visible(False)
+
+
+def _finish(fig: Figure, title: str, modelled: bool, baseline: dt.date | None) -> None:
+    fig.suptitle(title, fontsize=14, fontweight="bold", x=0.01, ha="left")
+    notes = ["Shaded: \u201czero tolerance\u201d (6 Apr \u2013 20 Jun 2018)."]
+    if baseline is not None:
+        notes.append(f"Dotted: baseline month {baseline:%b %Y}.")
+    if modelled:
+        notes.append(MODELLED_NOTE)
+    fig.text(0.01, 0.005, " ".join(notes), fontsize=9, color="#b03a2e" if modelled else "#444444",
+             ha="left", va="bottom", wrap=True)
+    fig.tight_layout(rect=(0, 0.04, 1, 0.96))
+
+
+def plot_series(ax, months, values, modelled, label: str, color: str, lw: float = 1.8) -> bool:
+    """Solid where both ends of a segment are reported, dashed where either is modelled; returns whether any
+    point was modelled (the caller marks the chart)."""
+    x = pd.to_datetime(pd.Series(list(months))).to_numpy()
+    y = pd.to_numeric(pd.Series(list(values)), errors="coerce").to_numpy(dtype=float)
+    m = pd.Series(list(modelled)).fillna(False).astype(bool).to_numpy()
+    seg_modelled = m[1:] | m[:-1]
+    for dashed, style in ((False, "-"), (True, "--")):
+        xs, ys = [], []
+        for i in np.flatnonzero(seg_modelled == dashed):
+            xs += [x[i], x[i + 1], np.datetime64("NaT")]
+            ys += [y[i], y[i + 1], np.nan]
+        if dashed and not m.any():
+            continue
+        ax.plot(xs or x[:0], ys or y[:0], style, color=color, lw=lw,
+                label=f"{label} (modelled)" if dashed else label)
+    ax.plot(x[~m], y[~m], "o", color=color, markersize=3, label="_")
+    if m.any():
+        ax.plot(x[m], y[m], "o", markerfacecolor="white", markeredgecolor=color, markersize=5, label="_")
+    return bool(m.any())
+
+
+def _geo(disp: pd.DataFrame, geography: str) -> pd.DataFrame:
+    return disp[disp["geography"] == geography].sort_values("month")
+
+
+def baseline_month(disp: pd.DataFrame) -> dt.date | None:
+    if "baseline_month" not in disp or disp["baseline_month"].dropna().empty:
+        return None
+    return disp["baseline_month"].dropna().iloc[0]
+
+
+def _published(ax, points: list[tuple[dt.date, float]], label: str) -> None:
+    ax.plot([pd.Timestamp(d) for d, _ in points], [v for _, v in points], label=label, **PUBLISHED_STYLE)
+
+
+def border_districts(disp: pd.DataFrame) -> Chart:
+    baseline = baseline_month(disp)
+    fig, (top, bottom) = _axes(2, 4.2)
+    modelled = False
+    for code, name in BORDER_DISTRICTS.items():
+        g = _geo(disp, code)
+        modelled |= plot_series(top, g["month"], g["immigration_prosecutions"], g["is_modelled"], name, COLORS[code])
+        modelled |= plot_series(bottom, g["month"], g["non_immigration_prosecutions"], g["is_modelled"], name,
+                                COLORS[code])
+    top.set_title("Immigration prosecutions", loc="left")
+    bottom.set_title("Non-immigration prosecutions (all other federal prosecutions)", loc="left")
+    for ax in (top, bottom):
+        _month_axis(ax, baseline)
+        ax.yaxis.set_major_formatter(COUNT)
+        ax.set_ylabel("prosecutions per month")
+        ax.set_ylim(bottom=0)
+    top.legend(ncol=2, fontsize=8, loc="upper left", frameon=False)
+    title = "Immigration and non-immigration prosecutions by month, five border districts"
+    _finish(fig, title, modelled, baseline)
+    return Chart("border-districts", title,
+                 "Two panels of monthly prosecutions for the five southwest border districts: immigration "
+                 "above, non-immigration below.",
+                 "Immigration prosecutions rose in every border district in spring 2018; the lower panel shows "
+                 "what happened to all other federal prosecutions in the same districts.", fig, modelled)
+
+
+def non_immigration_share(disp: pd.DataFrame, published: list[tuple[dt.date, float]]) -> Chart:
+    baseline = baseline_month(disp)
+    fig, (ax,) = _axes()
+    modelled = False
+    for geo, label in (("SW_BORDER", "5 SW border districts"), ("NON_BORDER", "rest of the country")):
+        g = _geo(disp, geo)
+        modelled |= plot_series(ax, g["month"], g["non_immigration_share"], g["is_modelled"], label, COLORS[geo])
+    _published(ax, published, "TRAC published (5 SW districts)")
+    _month_axis(ax, baseline)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel("non-immigration share of all prosecutions")
+    ax.legend(fontsize=9, frameon=False, loc="center right")
+    title = "Non-immigration share of all federal prosecutions"
+    _finish(fig, title, modelled, baseline)
+    return Chart("non-immigration-share", title,
+                 "Line chart of the non-immigration share of prosecutions, border districts against the rest "
+                 "of the country, with TRAC's published 14% and 6%.",
+                 "TRAC: one in seven prosecutions in the border districts was for something other than "
+                 "immigration in March 2018, one in seventeen in June.", fig, modelled)
+
+
+def cumulative_missing(disp: pd.DataFrame) -> Chart:
+    baseline = baseline_month(disp)
+    fig, (ax,) = _axes()
+    modelled = False
+    for code, name in [*BORDER_DISTRICTS.items(), ("SW_BORDER", "5 SW border districts")]:
+        g = _geo(disp, code).dropna(subset=["cumulative_missing_non_immigration"])
+        if g.empty:
+            continue
+        modelled |= plot_series(ax, g["month"], g["cumulative_missing_non_immigration"], g["is_modelled"], name,
+                                COLORS[code], lw=3 if code == "SW_BORDER" else 1.6)
+        last = g.iloc[-1]
+        if code == "SW_BORDER":
+            ax.annotate(f"{last['cumulative_missing_non_immigration']:,.0f}",
+                        (pd.Timestamp(last["month"]), last["cumulative_missing_non_immigration"]),
+                        xytext=(6, 0), textcoords="offset points", va="center", fontweight="bold")
+    _month_axis(ax, baseline)
+    ax.axhline(0, color="#999999", lw=0.8)
+    ax.yaxis.set_major_formatter(COUNT)
+    ax.set_ylabel("prosecutions below the pre-baseline level, summed")
+    ax.legend(fontsize=8, frameon=False, loc="center right", ncol=2)
+    title = "Cumulative missing non-immigration prosecutions since the baseline"
+    _finish(fig, title, modelled, baseline)
+    return Chart("cumulative-missing", title,
+                 "Running total of non-immigration prosecutions below the pre-baseline expectation, per "
+                 "border district and for the five together.",
+                 "Each month's shortfall is the expected non-immigration count (the mean of the months before "
+                 "the baseline) minus the actual count; the lines add the shortfalls up from the baseline.",
+                 fig, modelled)
+
+
+def cbp_vs_apprehensions(disp: pd.DataFrame, published: dict[str, list[tuple[dt.date, float]]]) -> Chart:
+    baseline = baseline_month(disp)
+    fig, (top, bottom) = _axes(2, 4.2)
+    g = _geo(disp, "SW_BORDER")
+    modelled = plot_series(top, g["month"], g["cbp_referred_prosecutions"], g["is_modelled"],
+                           "CBP-referred prosecutions", "#c0392b")
+    modelled |= plot_series(top, g["month"], g["bp_apprehensions"], g["is_modelled"],
+                            "Border Patrol apprehensions", "#2471a3")
+    _published(top, published["cbp_referred_prosecutions"], "published (TRAC / CBP exact)")
+    top.plot([pd.Timestamp(d) for d, _ in published["bp_apprehensions"]],
+             [v for _, v in published["bp_apprehensions"]], **{**PUBLISHED_STYLE, "label": "_"})
+    top.yaxis.set_major_formatter(COUNT)
+    top.set_ylim(bottom=0)
+    top.set_title("SW border: prosecutions referred by CBP, and Border Patrol apprehensions", loc="left")
+    top.legend(fontsize=8, frameon=False, loc="center left")
+    modelled |= plot_series(bottom, g["month"], g["prosecutions_per_apprehension"], g["is_modelled"],
+                            "CBP-referred prosecutions per apprehension", "#6c3483")
+    bottom.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    bottom.set_ylim(bottom=0)
+    bottom.set_title("Prosecutions per apprehension", loc="left")
+    bottom.legend(fontsize=8, frameon=False, loc="upper left")
+    for ax in (top, bottom):
+        _month_axis(ax, baseline)
+    title = "CBP-referred prosecutions against Border Patrol apprehensions"
+    _finish(fig, title, modelled, baseline)
+    return Chart("cbp-vs-apprehensions", title,
+                 "Two panels: CBP-referred prosecutions and Border Patrol apprehensions on the southwest border "
+                 "by month, then prosecutions per apprehension.",
+                 "Apprehensions fell slightly from March to June 2018 while CBP-referred prosecutions rose by "
+                 "about three quarters: more of the people apprehended were prosecuted. The warehouse's "
+                 "apprehensions come from the OHSS series, rounded to 10 and allocated from sectors to districts.",
+                 fig, modelled)
+
+
+def drug_846_arizona(charges: pd.DataFrame, baseline: dt.date | None) -> Chart:
+    fig, (ax,) = _axes()
+    title = "Drug conspiracy prosecutions (21 USC 846), District of Arizona"
+    modelled = bool(charges["is_modelled"].fillna(False).any()) if not charges.empty else False
+    if charges.empty:
+        ax.text(0.5, 0.5, "No 21 USC 846 lead-charge rows for Arizona in this warehouse", ha="center",
+                va="center", transform=ax.transAxes, fontsize=12)
+        ax.set_axis_off()
+    else:
+        series = sorted(charges["series"].unique())
+        width = 25 / len(series)
+        for k, s in enumerate(series):
+            g = charges[charges["series"] == s].sort_values("month")
+            x = pd.to_datetime(g["month"]) + pd.to_timedelta((k - (len(series) - 1) / 2) * width, unit="D")
+            m = g["is_modelled"].fillna(False).astype(bool).to_numpy()
+            color = plt.cm.tab10(k)
+            label = f"lead charge in TRAC's '{s}' series"
+            ax.bar(x[~m], g["prosecutions"][~m], width=width, color=color, label=label)
+            if m.any():
+                ax.bar(x[m], g["prosecutions"][m], width=width, facecolor="white", edgecolor=color,
+                       hatch="///", label=f"{label} (modelled)")
+        _month_axis(ax, baseline)
+        ax.yaxis.set_major_formatter(COUNT)
+        ax.set_ylabel("prosecutions per month")
+        ax.set_ylim(0, charges["prosecutions"].max() * 1.3)
+        ax.legend(fontsize=9, frameon=False, loc="upper right", ncol=2)
+    _finish(fig, title, modelled, baseline)
+    return Chart("drug-846-arizona", title,
+                 "Bar chart of monthly prosecutions with 21 USC 846 (attempt and conspiracy, drugs) as lead "
+                 "charge in the District of Arizona.",
+                 "Drug conspiracy cases are among those that can be crowded out when prosecutors and courts "
+                 "turn to illegal-entry cases. Counts are for months where 21 USC 846 is among the lead charges "
+                 "TRAC lists; a month without a bar means it was not listed, not zero.", fig, modelled)

@@ -1,0 +1,100 @@
+"""The seed article's 2018 figures beside the warehouse's own values for the same thing.
+
+The published numbers are transcribed from the pages they came from (each with its URL; the TRAC ones are
+in shared/data/reference/trac_published_figures.csv, the apprehensions are CBP's exact monthly PDF). Changes
+are recomputed from the two months rather than read from `pct_change_vs_baseline_*`, so the comparison
+holds whatever baseline month the warehouse was built with.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+BESPACIFIC = "http://bespacific.com/stepped-up-illegal-entry-prosecutions-reduce-those-for-other-crimes/"
+TRAC_A3201 = "https://trac.syr.edu/tracatwork/detail/A3201.html"
+MOTHER_JONES = ("https://fullsite.motherjones.com/politics/2018/08/the-spike-in-immigration-prosecutions-is-"
+                "causing-other-crimes-to-go-unpunished/")
+CBP_MONTHLY_PDF = ("https://www.cbp.gov/sites/default/files/assets/documents/2020-Jan/U.S.%20Border%20Patrol%20"
+                   "Monthly%20Apprehensions%20%28FY%202000%20-%20FY%202019%29_1.pdf")
+MAR, JUN = dt.date(2018, 3, 1), dt.date(2018, 6, 1)
+
+
+@dataclass(frozen=True)
+class Figure:
+    label: str
+    published: float
+    kind: str  # count | share | change
+    column: str
+    month: dt.date
+    url: str
+    tolerance: float  # how far the warehouse may be from the published figure and still agree
+    note: str = ""
+    change_from: dt.date | None = None
+
+
+SEED_ARTICLE = [
+    Figure("Non-immigration prosecutions, 5 SW districts, Mar 2018", 1093, "count",
+           "non_immigration_prosecutions", MAR, BESPACIFIC, 0),
+    Figure("Non-immigration prosecutions, 5 SW districts, Jun 2018", 703, "count",
+           "non_immigration_prosecutions", JUN, BESPACIFIC, 0),
+    Figure("Change in non-immigration prosecutions, Mar to Jun 2018", -0.357, "change",
+           "non_immigration_prosecutions", JUN, BESPACIFIC, 0.0005, change_from=MAR),
+    Figure("Non-immigration share of all prosecutions, Mar 2018 (one in seven)", 0.14, "share",
+           "non_immigration_share", MAR, TRAC_A3201, 0.005),
+    Figure("Non-immigration share of all prosecutions, Jun 2018 (one in seventeen)", 0.06, "share",
+           "non_immigration_share", JUN, TRAC_A3201, 0.005),
+    Figure("CBP-referred prosecutions, 5 SW districts, Mar 2018", 6368, "count",
+           "cbp_referred_prosecutions", MAR, MOTHER_JONES, 0),
+    Figure("CBP-referred prosecutions, 5 SW districts, Jun 2018", 11086, "count",
+           "cbp_referred_prosecutions", JUN, BESPACIFIC, 0),
+    Figure("Change in CBP-referred prosecutions, Mar to Jun 2018", 0.741, "change",
+           "cbp_referred_prosecutions", JUN, MOTHER_JONES, 0.0005, change_from=MAR),
+    Figure("Border Patrol apprehensions, SW border, Mar 2018", 37390, "count", "bp_apprehensions", MAR,
+           CBP_MONTHLY_PDF, 5, "exact CBP figure; the warehouse's OHSS series is rounded to 10"),
+    Figure("Border Patrol apprehensions, SW border, Jun 2018", 34089, "count", "bp_apprehensions", JUN,
+           CBP_MONTHLY_PDF, 5, "exact CBP figure; the warehouse's OHSS series is rounded to 10"),
+]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    figure: Figure
+    warehouse: float | None
+    modelled: bool
+
+    @property
+    def difference(self) -> float | None:
+        return None if self.warehouse is None else self.warehouse - self.figure.published
+
+    @property
+    def agrees(self) -> bool | None:
+        return None if self.difference is None else abs(self.difference) <= self.figure.tolerance + 1e-9
+
+
+def compare(sw_border: pd.DataFrame, figures: list[Figure] = SEED_ARTICLE) -> list[Comparison]:
+    """`sw_border`: the displacement mart's SW_BORDER rows (month as date, is_modelled)."""
+    by_month = {m: row for m, row in zip(sw_border["month"], sw_border.to_dict("records"))}
+    out = []
+    for f in figures:
+        rows = [by_month.get(f.month)] + ([by_month.get(f.change_from)] if f.change_from else [])
+        values = [None if r is None else r.get(f.column) for r in rows]
+        if any(v is None or pd.isna(v) for v in values):
+            out.append(Comparison(f, None, False))
+            continue
+        value = values[0] / values[1] - 1 if f.change_from else float(values[0])
+        out.append(Comparison(f, value, any(bool(r["is_modelled"]) for r in rows)))
+    return out
+
+
+def fmt(value: float | None, kind: str, signed: bool = False) -> str:
+    """A published or warehouse value (`signed=False`) or their difference (`signed=True`)."""
+    if value is None:
+        return "not in warehouse"
+    if kind == "count":
+        return f"{value:+,.0f}" if signed else f"{value:,.0f}"
+    if signed:  # a difference of two fractions: percentage points
+        return f"{value * 100:+.1f} pp"
+    return f"{value:+.1%}" if kind == "change" else f"{value:.1%}"
