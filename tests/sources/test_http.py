@@ -1,0 +1,262 @@
+"""The download path against a real local HTTP server that misbehaves the way publishers do."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import socket
+import struct
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from orchestration.sources import http
+from orchestration.sources.release import FetchError, NotPublished, ReleaseRef
+
+HTTP_CFG = {
+    "timeout_seconds": 0.5,
+    "retries": 2,
+    "backoff_factor": 0,
+    "max_bytes": 10_000,
+    "user_agent": "crowdout-test/1.0",
+}
+CSV = b"Fiscal Year,Encounter Count\r\n2020,5\r\n"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Plays the next scripted action for the path (the last one repeats), recording each request."""
+
+    def do_GET(self):
+        server = self.server
+        with server.lock:
+            server.requests.append((self.path, dict(self.headers)))
+            actions = server.routes.get(self.path, [not_found])
+            action = actions.pop(0) if len(actions) > 1 else actions[0]
+        action(self)
+
+    def log_message(self, *args):
+        pass
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass  # clients that time out or hang up on purpose are not errors here
+
+
+@pytest.fixture
+def server():
+    srv = _Server(("127.0.0.1", 0), _Handler)
+    srv.routes, srv.requests, srv.lock = {}, [], threading.Lock()
+    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread.start()
+    srv.url = f"http://127.0.0.1:{srv.server_address[1]}"
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+
+
+def reply(status=200, body=b"", headers=None):
+    def action(h: BaseHTTPRequestHandler):
+        h.send_response(status)
+        for name, value in {"Content-Type": "text/csv", "Content-Length": str(len(body)), **(headers or {})}.items():
+            if value is not None:
+                h.send_header(name, value)
+        h.end_headers()
+        h.wfile.write(body)
+
+    return action
+
+
+def not_found(h):
+    reply(404, b"no such file", {"Content-Type": "text/html"})(h)
+
+
+def reset(h: BaseHTTPRequestHandler):
+    """Hang up with a TCP reset before answering."""
+    h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    h.connection.close()
+
+
+def stall(h):
+    time.sleep(2)
+
+
+def short_body(h: BaseHTTPRequestHandler):
+    """Promise 1000 bytes, send 100, hang up."""
+    h.send_response(200)
+    h.send_header("Content-Type", "text/csv")
+    h.send_header("Content-Length", "1000")
+    h.end_headers()
+    h.wfile.write(b"x" * 100)
+    h.wfile.flush()
+
+
+def conditional(h: BaseHTTPRequestHandler):
+    if h.headers.get("If-None-Match") == '"v1"':
+        reply(304, headers={"ETag": '"v1"', "Content-Length": None, "Content-Type": None})(h)
+    else:
+        reply(200, CSV, {"ETag": '"v1"', "Last-Modified": "Mon, 06 Nov 2023 10:00:00 GMT"})(h)
+
+
+def ref(url: str) -> ReleaseRef:
+    return ReleaseRef("cbp-nationwide-state", url, "test.csv")
+
+
+@pytest.fixture
+def session():
+    return http.make_session(HTTP_CFG)
+
+
+def fetch(session, url, dest, **kw):
+    return http.download(session, ref(url), dest, http_cfg=HTTP_CFG, **kw)
+
+
+def test_download_streams_to_a_temp_file_with_its_sha256(server, session, tmp_path):
+    server.routes["/f.csv"] = [reply(200, CSV, {"ETag": '"abc"'})]
+    dl = fetch(session, server.url + "/f.csv", tmp_path)
+    assert dl.status == "downloaded" and dl.http_status == 200
+    assert dl.path.parent == tmp_path and dl.path.read_bytes() == CSV
+    assert dl.sha256 == hashlib.sha256(CSV).hexdigest() and dl.bytes == len(CSV)
+    assert (dl.etag, dl.content_type) == ('"abc"', "text/csv")
+    assert server.requests[0][1]["User-Agent"] == "crowdout-test/1.0"
+
+
+def test_a_compressed_body_is_stored_decoded(server, session, tmp_path):
+    server.routes["/f.csv"] = [reply(200, gzip.compress(CSV * 50), {"Content-Encoding": "gzip"})]
+    dl = fetch(session, server.url + "/f.csv", tmp_path)
+    assert dl.path.read_bytes() == CSV * 50
+    assert dl.sha256 == hashlib.sha256(CSV * 50).hexdigest()
+
+
+def test_a_500_then_200_is_retried_into_success(server, session, tmp_path):
+    server.routes["/f.csv"] = [reply(500), reply(200, CSV)]
+    dl = fetch(session, server.url + "/f.csv", tmp_path)
+    assert dl.path.read_bytes() == CSV
+    assert len(server.requests) == 2
+
+
+def test_a_persistent_500_fails_naming_the_status_after_the_retries(server, session, tmp_path):
+    server.routes["/f.csv"] = [reply(500)]
+    with pytest.raises(FetchError) as err:
+        fetch(session, server.url + "/f.csv", tmp_path)
+    assert not isinstance(err.value, NotPublished)
+    assert "HTTP 500 Internal Server Error after 2 retries" in str(err.value)
+    assert "cbp-nationwide-state test.csv" in str(err.value)
+    assert len(server.requests) == 3
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("status", [404, 410])
+def test_a_missing_file_is_not_published(server, session, tmp_path, status):
+    server.routes["/f.csv"] = [reply(status, b"gone", {"Content-Type": "text/html"})]
+    with pytest.raises(NotPublished, match=f"HTTP {status}"):
+        fetch(session, server.url + "/f.csv", tmp_path)
+    assert len(server.requests) == 1
+
+
+def test_a_stalled_server_times_out(server, tmp_path):
+    cfg = {**HTTP_CFG, "retries": 1}
+    server.routes["/f.csv"] = [stall]
+    started = time.monotonic()
+    with pytest.raises(FetchError, match=r"timed out after 0\.5s"):
+        http.download(http.make_session(cfg), ref(server.url + "/f.csv"), tmp_path, http_cfg=cfg)
+    assert time.monotonic() - started < 1.9
+    assert len(server.requests) == 2
+
+
+def test_a_reset_connection_is_retried_then_reported(server, session, tmp_path):
+    server.routes["/once.csv"] = [reset, reply(200, CSV)]
+    assert fetch(session, server.url + "/once.csv", tmp_path).path.read_bytes() == CSV
+    server.routes["/always.csv"] = [reset]
+    with pytest.raises(FetchError, match="connection failed: .*reset"):
+        fetch(session, server.url + "/always.csv", tmp_path)
+
+
+def test_a_truncated_body_fails_and_keeps_the_partial_file(server, session, tmp_path):
+    server.routes["/sub/f.csv"] = [short_body]
+    with pytest.raises(FetchError, match="cut off after 100 bytes") as err:
+        fetch(session, server.url + "/sub/f.csv", tmp_path)
+    kept = list((tmp_path / "_incomplete").iterdir())
+    assert len(kept) == 1 and kept[0].name.endswith("-f.csv.part")
+    assert kept[0].read_bytes() == b"x" * 100
+    assert str(kept[0]) in str(err.value)
+    assert [p.name for p in tmp_path.iterdir()] == ["_incomplete"]
+
+
+def test_a_conditional_get_answers_not_modified(server, session, tmp_path):
+    server.routes["/f.csv"] = [conditional]
+    first = fetch(session, server.url + "/f.csv", tmp_path)
+    second = fetch(session, server.url + "/f.csv", tmp_path, etag=first.etag, last_modified=first.last_modified)
+    assert second.status == "not_modified" and second.http_status == 304
+    assert second.path is None and second.sha256 is None
+    assert second.etag == '"v1"'
+    headers = server.requests[1][1]
+    assert headers["If-None-Match"] == '"v1"'
+    assert headers["If-Modified-Since"] == "Mon, 06 Nov 2023 10:00:00 GMT"
+
+
+def test_a_body_over_the_limit_is_refused(server, session, tmp_path):
+    big = b"y" * 20_000
+    server.routes["/declared.csv"] = [reply(200, big)]
+    with pytest.raises(FetchError, match="20000 bytes is over the limit of 10000"):
+        fetch(session, server.url + "/declared.csv", tmp_path)
+    server.routes["/undeclared.csv"] = [reply(200, big, {"Content-Length": None})]
+    with pytest.raises(FetchError, match="over the limit of 10000 bytes; stopped reading"):
+        fetch(session, server.url + "/undeclared.csv", tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_html_page_in_place_of_a_csv_is_refused(server, session, tmp_path):
+    server.routes["/f.csv"] = [reply(200, b"<html>Access denied</html>", {"Content-Type": "text/html; charset=utf-8"})]
+    with pytest.raises(FetchError, match="wrong content type text/html, expected application/csv, text/csv"):
+        fetch(session, server.url + "/f.csv", tmp_path, expected_content_types=("text/csv", "application/csv"))
+    server.routes["/ok.csv"] = [reply(200, CSV, {"Content-Type": "text/csv; charset=utf-8"})]
+    assert fetch(session, server.url + "/ok.csv", tmp_path, expected_content_types=("text/csv",)).bytes == len(CSV)
+
+
+def test_get_page_decodes_utf8_without_a_declared_charset(server, session):
+    server.routes["/page"] = [reply(200, "<p>Año fiscal</p>".encode(), {"Content-Type": "text/html"})]
+    assert http.get_page(session, server.url + "/page", "a page") == "<p>Año fiscal</p>"
+    server.routes["/latin"] = [reply(200, "<p>Año</p>".encode("latin-1"), {"Content-Type": "text/html; charset=ISO-8859-1"})]
+    assert http.get_page(session, server.url + "/latin", "a page", HTTP_CFG) == "<p>Año</p>"
+    with pytest.raises(NotPublished, match="a page: HTTP 404"):
+        http.get_page(session, server.url + "/nowhere", "a page")
+
+
+def test_file_urls_serve_files_folder_index_and_missing_files(session, tmp_path):
+    site = tmp_path / "site"
+    (site / "dir").mkdir(parents=True)
+    (site / "dir" / "index.html").write_text("<p>index</p>")
+    (site / "a file.csv").write_bytes(CSV)
+    dest = tmp_path / "dest"
+    dl = fetch(session, (site / "a file.csv").as_uri(), dest)
+    assert dl.path.read_bytes() == CSV and dl.content_type == "text/csv"
+    assert http.get_page(session, (site / "dir").as_uri() + "/", "sample") == "<p>index</p>"
+    with pytest.raises(NotPublished):
+        fetch(session, (site / "missing.csv").as_uri(), dest)
+
+
+def test_find_links_resolves_filters_and_flags_modelled_links():
+    base = "file:///samples/www.cbp.gov"
+    page = base + "/document/stats/nationwide-encounters"
+    html = """<html><body>
+      <a href="/files/a-aor.csv" data-basis="modelled">a</a>
+      <a href="../files/b-aor.csv">b</a>
+      <a href="/files/KHSM%20Encounters%20%28USBP%29.csv">c</a>
+      <a href="https://other.example/c-aor.csv">d</a>
+      <a href="/files/a-aor.csv">a again</a>
+      <a href="/files/a-aor.pdf">not a csv</a>
+      <a>no href</a>
+    </body></html>"""
+    links = http.find_links(html, page, base, r"(?i)(-aor| \(usbp\))\.csv$")
+    assert links == [
+        http.Link(base + "/files/a-aor.csv", True),
+        http.Link(base + "/document/files/b-aor.csv", False),
+        http.Link(base + "/files/KHSM%20Encounters%20%28USBP%29.csv", False),
+        http.Link("https://other.example/c-aor.csv", False),
+    ]
+    assert http.find_links("", page, base, ".") == []
