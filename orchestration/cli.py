@@ -118,6 +118,18 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_docs(args: argparse.Namespace) -> int:
+    from orchestration.analysis import docs
+
+    with console.status("dbt docs generate (on a copy of the warehouse)…"):
+        page = docs.generate(load_settings())
+    console.print(f"dbt docs generated: {page} (opens offline) and {page.with_name('index.html')}")
+    if args.no_serve:
+        return 0
+    console.print(f"Serving on http://127.0.0.1:{args.port}/ — Ctrl-C to stop.")
+    return docs.serve(args.port)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="crowdout",
@@ -158,6 +170,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="start", help="first month, YYYY-MM (default: all months)")
     p.add_argument("--to", dest="end", help="last month, YYYY-MM (default: all months)")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("docs", help="generate the dbt docs (lineage, column docs) and serve them locally")
+    p.add_argument("--port", type=int, default=8580)
+    p.add_argument("--no-serve", action="store_true", help="only generate, and print the path")
+    p.set_defaults(func=cmd_docs)
     return parser
 
 

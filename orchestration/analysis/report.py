@@ -85,7 +85,7 @@ figcaption{color:#444;font-size:.92em} .tag{background:#b03a2e;color:#fff;border
 font-size:.8em;margin-left:.4em}
 table{border-collapse:collapse;width:100%;font-size:.9em;margin:1em 0} th,td{border-bottom:1px solid #ddd;
 padding:.35em .5em;text-align:left;vertical-align:top} td.num{text-align:right;white-space:nowrap}
-tr.modelled td{background:#fff4f2;font-style:italic} .ok{color:#1e8449} .off{color:#b03a2e}
+tr.modelled td{background:#fff4f2;font-style:italic} td.figure{width:34%} td.src{word-break:break-all;font-size:.8em} .ok{color:#1e8449} .off{color:#b03a2e}
 """
 
 
@@ -102,11 +102,11 @@ def _comparison_table(rows: list[reconcile.Comparison]) -> str:
         note = f"<br><small>{_esc(f.note)}</small>" if f.note else ""
         tag = '<span class="tag">modelled</span>' if c.modelled else ""
         out.append(
-            f'<tr class="{"modelled" if c.modelled else ""}"><td>{_esc(f.label)}{note}</td>'
+            f'<tr class="{"modelled" if c.modelled else ""}"><td class="figure">{_esc(f.label)}{note}</td>'
             f'<td class="num">{reconcile.fmt(f.published, f.kind)}</td>'
             f'<td class="num">{reconcile.fmt(c.warehouse, f.kind)}{tag}</td>'
             f'<td class="num">{"" if c.difference is None else reconcile.fmt(c.difference, f.kind, signed=True)}</td>'
-            f'<td>{agree}</td><td><a href="{_esc(f.url)}">{_esc(f.url)}</a></td></tr>')
+            f'<td>{agree}</td><td class="src"><a href="{_esc(f.url)}">{_esc(f.url)}</a></td></tr>')
     out.append("</tbody></table>")
     return "\n".join(out)
 
