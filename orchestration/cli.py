@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 
 from orchestration.analysis.reader import AnalysisError
 from orchestration.config import load_settings
@@ -21,18 +20,27 @@ err_console = Console(stderr=True)
 
 
 def _print_results(results) -> None:
-    table = Table(title="Releases", show_lines=False)
-    for col in ("family", "release", "status", "rows", "release_id / error"):
-        table.add_column(col, overflow="fold")
+    """One block per release: what an operator needs to find the file and the rows again."""
+    colours = {"failed": "red", "loaded": "green"}
     for r in results:
-        detail = r.error if r.status == "failed" else (r.release_id or "")
-        style = {"failed": "red", "loaded": "green"}.get(r.status, "")
-        table.add_row(r.ref.family, r.ref.key, f"[{style}]{r.status}[/]" if style else r.status,
-                      f"{r.rows:,}" if r.rows else "", detail)
-    console.print(table)
-    for r in results:
-        for t, n in r.table_rows.items():
-            console.print(f"  raw.{t}: {n:,} rows from {r.landing_path}")
+        colour = colours.get(r.status, "yellow")
+        console.print(f"[bold {colour}]{r.status}[/]  {r.ref.family}  {r.ref.key}")
+        rows = [("url", r.ref.url)]
+        if r.release_id:
+            rows.append(("release_id", r.release_id))
+        rows += [(f"raw.{t}", f"{n:,} rows") for t, n in r.table_rows.items()]
+        if r.months:
+            rows.append(("months", f"{min(r.months):%Y-%m} .. {max(r.months):%Y-%m} ({len(set(r.months))})"))
+        if r.sha256:
+            rows.append(("sha256", r.sha256))
+        if r.landing_path:
+            rows.append(("landed at", r.landing_path))
+        if r.ref.is_modelled:
+            rows.append(("figures", "MODELLED"))
+        if r.error:
+            rows.append(("error", r.error))
+        for label, value in rows:
+            console.print(f"  {label:<26} {value}", soft_wrap=True, highlight=False)
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:

@@ -96,6 +96,7 @@ def ingest_release(
         dl = http.download(
             session, ref, settings.landing / ref.family, http_cfg=http_cfg, etag=etag,
             last_modified=last_modified,
+            expected_content_types=settings.family(ref.family).get("content_types"),
         )
     except NotPublished as exc:
         registry.record_attempt(con, **attempt, outcome="not_published", error=exc.problem)
