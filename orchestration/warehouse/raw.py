@@ -7,9 +7,10 @@ constraint violation or a killed process leaves the warehouse as it was.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 import duckdb
+import pyarrow.compute as pc
 
 from orchestration.sources.release import Family, ParsedRelease, ReleaseRef
 from orchestration.warehouse import registry
@@ -60,7 +61,7 @@ def load_release(
                 [rid],
             )
             con.unregister("_release_batch")
-        _register(con, family, ref, file, rid, "loaded", None, parsed.row_count, parsed.months)
+        _register(con, family, ref, file, rid, "loaded", None, parsed.row_count, parsed.months, parsed)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -84,7 +85,17 @@ def record_failed_release(
     return rid
 
 
-def _register(con, family, ref, file, rid, status, error, row_count, months: list[date] | None) -> None:
+def _has_modelled_rows(parsed: ParsedRelease | None) -> bool:
+    """A release is modelled if the publisher's link says so or any of its rows carry a modelled figure."""
+    if parsed is None:
+        return False
+    return any(
+        "is_modelled" in t.column_names and pc.any(t["is_modelled"]).as_py()
+        for t in parsed.tables.values()
+    )
+
+
+def _register(con, family, ref, file, rid, status, error, row_count, months, parsed=None) -> None:
     registry.upsert_release(
         con,
         release_id=rid,
@@ -99,7 +110,7 @@ def _register(con, family, ref, file, rid, status, error, row_count, months: lis
         last_modified=file.last_modified,
         content_type=file.content_type,
         landing_path=file.landing_path,
-        is_modelled=ref.is_modelled,
+        is_modelled=ref.is_modelled or _has_modelled_rows(parsed),
         status=status,
         error=error,
         row_count=row_count,

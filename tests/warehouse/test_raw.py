@@ -90,3 +90,12 @@ def test_a_failure_never_overwrites_a_loaded_release(con):
     raw.load_release(con, FAMILY, REF, _file(), _parsed())
     raw.record_failed_release(con, FAMILY, REF, _file(), "boom")
     assert con.execute("SELECT status FROM meta.releases").fetchall() == [("loaded",)]
+
+
+def test_a_release_with_modelled_rows_is_registered_as_modelled(con):
+    family = Family("toy2", {"t": (RawColumn("n", "BIGINT", ""), RawColumn("is_modelled", "BOOLEAN", ""))},
+                    discover=lambda *a, **k: [], parse=lambda p, r: None)
+    ensure_schema(con, [family])
+    parsed = ParsedRelease({"t": pa.table({"n": [1, 2], "is_modelled": [False, True]})})
+    rid = raw.load_release(con, family, ReleaseRef("toy2", "file:///p", "p"), _file(), parsed)
+    assert con.execute("SELECT is_modelled FROM meta.releases WHERE release_id = ?", [rid]).fetchone() == (True,)
