@@ -79,6 +79,8 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
     from orchestration.analysis import export
     from orchestration.analysis.progress import steps
 
