@@ -2,12 +2,14 @@
 
 The compiled manifest (dbt_project/target/manifest.json) is preferred because dbt has already resolved
 `{{ doc() }}` blocks there; without it (no `dbt parse` yet) the model and source yml files are read as
-they are. Either way descriptions are keyed by table name, which dbt keeps unique across the project.
+they are, with `{{ doc('name') }}` filled in from the project's `{% docs %}` blocks. Either way
+descriptions are keyed by table name, which dbt keeps unique across the project.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,7 +36,21 @@ def _from_manifest(manifest: Path) -> dict[str, TableDoc]:
     return docs
 
 
+DOCS_BLOCK = re.compile(r"{%-?\s*docs\s+(\w+)\s*-?%}(.*?){%-?\s*enddocs\s*-?%}", re.S)
+DOC_REF = re.compile(r"{{\s*doc\(\s*['\"](\w+)['\"]\s*\)\s*}}")
+
+
+def _doc_blocks(project: Path) -> dict[str, str]:
+    return {m.group(1): m.group(2).strip() for path in sorted(project.glob("**/*.md"))
+            for m in DOCS_BLOCK.finditer(path.read_text())}
+
+
 def _from_yaml(project: Path) -> dict[str, TableDoc]:
+    blocks = _doc_blocks(project)
+
+    def text(entry: dict) -> str:
+        return DOC_REF.sub(lambda m: blocks.get(m.group(1), m.group(0)), entry.get("description") or "")
+
     docs: dict[str, TableDoc] = {}
     for path in sorted([*project.glob("models/**/*.yml"), *project.glob("seeds/**/*.yml")]):
         spec = yaml.safe_load(path.read_text()) or {}
@@ -42,9 +58,7 @@ def _from_yaml(project: Path) -> dict[str, TableDoc]:
         entries += [t for src in spec.get("sources", []) for t in src.get("tables", [])]
         for entry in entries:
             docs[entry.get("identifier") or entry["name"]] = TableDoc(
-                entry.get("description", ""),
-                {c["name"]: c.get("description", "") for c in entry.get("columns", [])},
-            )
+                text(entry), {c["name"]: text(c) for c in entry.get("columns", [])})
     return docs
 
 

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import sample_warehouse  # tests/analysis is on sys.path (pytest rootdir-relative imports)
+
+
+@pytest.fixture(scope="session")
+def _built(tmp_path_factory) -> Path:
+    return sample_warehouse.build(tmp_path_factory.mktemp("sample") / "crowdout.duckdb")
+
+
+@pytest.fixture
+def warehouse(_built, tmp_path, monkeypatch) -> Path:
+    """A fresh copy of the sample warehouse per test, published where `load_settings()` looks for it."""
+    path = tmp_path / "crowdout.duckdb"
+    shutil.copyfile(_built, path)
+    monkeypatch.setenv("CROWDOUT_WAREHOUSE", str(path))
+    monkeypatch.setenv("CROWDOUT_LANDING", str(tmp_path / "landing"))
+    return path

@@ -1,0 +1,183 @@
+"""A small hand-made warehouse with the marts' shape, so the analyst commands are tested in seconds and
+without dbt: the numbers follow the 2018 pattern (an immigration surge from April, non-immigration
+prosecutions falling) and some district-months are modelled, as in the bundled sample releases."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+BORDER = {"AZ": "Arizona", "CAS": "California, Southern", "NM": "New Mexico",
+          "TXS": "Texas, Southern", "TXW": "Texas, Western"}
+IMMIGRATION_BASE = {"AZ": 2000, "CAS": 1200, "NM": 700, "TXS": 2200, "TXW": 900}
+NON_IMMIGRATION_BASE = {"AZ": 300, "CAS": 210, "NM": 120, "TXS": 260, "TXW": 160}
+APPREHENSIONS_BASE = {"AZ": 7000, "CAS": 4000, "NM": 2500, "TXS": 18000, "TXW": 5000}
+SURGE = {date(2018, 4, 1): 0.4, date(2018, 5, 1): 0.8, date(2018, 6, 1): 1.0, date(2018, 7, 1): 1.0,
+         date(2018, 8, 1): 0.8, date(2018, 9, 1): 0.5, date(2018, 10, 1): 0.2}
+BASELINE = date(2018, 3, 1)
+MODELLED_FROM = {"NM": date(2018, 7, 1), "TXW": date(2018, 7, 1)}
+RELEASE = "trac-bulletin:0123456789abcdef"
+OHSS_RELEASE = "ohss-usbp:fedcba9876543210"
+
+
+def months(start: date = date(2016, 10, 1), count: int = 30) -> list[date]:
+    return [date(start.year + (start.month - 1 + i) // 12, (start.month - 1 + i) % 12 + 1, 1)
+            for i in range(count)]
+
+
+def _district_rows() -> pd.DataFrame:
+    rows = []
+    for i, m in enumerate(months()):
+        bump = SURGE.get(m, 0.0)
+        wobble = 1 + 0.04 * math.sin(i * 1.3)
+        for d in BORDER:
+            imm = round(IMMIGRATION_BASE[d] * (1 + 0.8 * bump) * wobble)
+            non = round(NON_IMMIGRATION_BASE[d] * (1 - 0.35 * bump) * (2 - wobble))
+            rows.append({
+                "geography": d, "month": m, "immigration_prosecutions": imm,
+                "non_immigration_prosecutions": non, "total_prosecutions": imm + non,
+                "cbp_referred_prosecutions": round(0.95 * imm + 0.05 * non),
+                "bp_apprehensions": round(APPREHENSIONS_BASE[d] * (1 - 0.1 * bump) * wobble, -1),
+                "districts_covered": 1,
+                "is_modelled": d in MODELLED_FROM and m >= MODELLED_FROM[d],
+                "bp_apprehensions_is_allocated": d != "TXS",
+            })
+    return pd.DataFrame(rows)
+
+
+def _aggregate(df: pd.DataFrame, name: str) -> pd.DataFrame:
+    agg = df.groupby("month", as_index=False).agg(
+        immigration_prosecutions=("immigration_prosecutions", "sum"),
+        non_immigration_prosecutions=("non_immigration_prosecutions", "sum"),
+        total_prosecutions=("total_prosecutions", "sum"),
+        cbp_referred_prosecutions=("cbp_referred_prosecutions", "sum"),
+        bp_apprehensions=("bp_apprehensions", "sum"),
+        districts_covered=("districts_covered", "sum"),
+        is_modelled=("is_modelled", "any"),
+        bp_apprehensions_is_allocated=("bp_apprehensions_is_allocated", "any"),
+    )
+    agg["geography"] = name
+    return agg
+
+
+def _non_border() -> pd.DataFrame:
+    ms = months()
+    df = pd.DataFrame({"month": ms, "geography": "NON_BORDER"})
+    df["immigration_prosecutions"] = [400 + (i % 3) * 10 for i in range(len(ms))]
+    df["non_immigration_prosecutions"] = [5000 - 40 * math.cos(i) for i in range(len(ms))]
+    df["non_immigration_prosecutions"] = df["non_immigration_prosecutions"].round().astype(int)
+    df["total_prosecutions"] = df["immigration_prosecutions"] + df["non_immigration_prosecutions"]
+    df["cbp_referred_prosecutions"] = 120
+    df["bp_apprehensions"] = None
+    df["districts_covered"] = 89
+    df["is_modelled"] = False
+    df["bp_apprehensions_is_allocated"] = False
+    return df
+
+
+def _metrics(df: pd.DataFrame) -> pd.DataFrame:
+    """The displacement metrics, per geography, as metrics.md defines them."""
+    out = []
+    for _, g in df.sort_values("month").groupby("geography"):
+        g = g.copy().reset_index(drop=True)
+        base = g[g["month"] == BASELINE].iloc[0]
+        pre = g[(g["month"] < BASELINE) & (g["month"] >= date(2017, 3, 1))]
+        expected = pre["non_immigration_prosecutions"].mean()
+        g["non_immigration_share"] = g["non_immigration_prosecutions"] / g["total_prosecutions"]
+        for col, short in [("immigration_prosecutions", "immigration"),
+                           ("non_immigration_prosecutions", "non_immigration"),
+                           ("cbp_referred_prosecutions", "cbp_referred"),
+                           ("bp_apprehensions", "bp_apprehensions")]:
+            g[f"pct_change_vs_baseline_{short}"] = g[col].astype(float) / float(base[col] or math.nan) - 1
+        for col, short in [("immigration_prosecutions", "immigration"),
+                           ("non_immigration_prosecutions", "non_immigration")]:
+            g[f"yoy_pct_change_{short}"] = g[col] / g[col].shift(12) - 1
+            g[f"ma6_{short}"] = g[col].rolling(6).mean()
+        g["ma6_yoy_pct_change_immigration"] = g["ma6_immigration"] / g["ma6_immigration"].shift(12) - 1
+        d_imm = g["immigration_prosecutions"] - base["immigration_prosecutions"]
+        d_non = g["non_immigration_prosecutions"] - base["non_immigration_prosecutions"]
+        g["displacement_ratio"] = (-d_non / d_imm).where(d_imm > 0)
+        g["expected_non_immigration"] = expected
+        g["missing_non_immigration"] = expected - g["non_immigration_prosecutions"]
+        g["cumulative_missing_non_immigration"] = (
+            g["missing_non_immigration"].where(g["month"] > BASELINE).cumsum().where(g["month"] > BASELINE))
+        g["prosecutions_per_apprehension"] = g["cbp_referred_prosecutions"] / g["bp_apprehensions"].astype(float)
+        out.append(g)
+    res = pd.concat(out, ignore_index=True)
+    sw = res[res["geography"] == "SW_BORDER"].set_index("month")["pct_change_vs_baseline_non_immigration"]
+    nb = res[res["geography"] == "NON_BORDER"].set_index("month")["pct_change_vs_baseline_non_immigration"]
+    gap = (sw - nb).rename("border_vs_rest_gap")
+    res = res.merge(gap, left_on="month", right_index=True, how="left")
+    res.loc[res["geography"] != "SW_BORDER", "border_vs_rest_gap"] = None
+    res["geography_type"] = ["district" if g in BORDER else "aggregate" for g in res["geography"]]
+    res["release_ids"] = [[RELEASE, OHSS_RELEASE]] * len(res)
+    res["baseline_month"] = BASELINE
+    return res
+
+
+def displacement_frame() -> pd.DataFrame:
+    districts = _district_rows()
+    sw = _aggregate(districts, "SW_BORDER")
+    nb = _non_border()
+    us = _aggregate(pd.concat([sw, nb]), "US")
+    us["bp_apprehensions"] = None
+    return _metrics(pd.concat([districts, sw, nb, us], ignore_index=True))
+
+
+def _charges() -> pd.DataFrame:
+    rows = []
+    for m in months():
+        bump = SURGE.get(m, 0.0)
+        for rank, (statute, desc, base) in enumerate(
+                [("8 USC 1325", "Improper entry by alien", 1500),
+                 ("8 USC 1326", "Reentry of deported alien", 500),
+                 ("21 USC 846", "Attempt and conspiracy", 90)], start=1):
+            factor = (1 + 0.8 * bump) if statute.startswith("8") else (1 - 0.4 * bump)
+            rows.append({"geography_type": "district", "district_code": "AZ", "month": m, "series": "all", "statute": statute,
+                         "charge_description": desc, "prosecutions": round(base * factor), "rank": rank,
+                         "is_modelled": m >= date(2018, 9, 1), "release_id": RELEASE})
+    return pd.DataFrame(rows)
+
+
+def build(path: Path) -> Path:
+    """Write the sample warehouse to `path` (replacing it) and return the path."""
+    path.unlink(missing_ok=True)
+    disp = displacement_frame()
+    districts = disp[disp["geography"].isin(list(BORDER))]
+    prosecutions = pd.concat([
+        districts.assign(series=s, prosecutions=districts[c])[["geography", "month", "series", "prosecutions",
+                                                               "is_modelled"]]
+        for s, c in [("immigration", "immigration_prosecutions"), ("all", "total_prosecutions"),
+                     ("cbp_referred", "cbp_referred_prosecutions")]
+    ]).rename(columns={"geography": "district_code"})
+    prosecutions["release_id"] = RELEASE
+    prosecutions["source_table"] = "trac_table1"
+    charges = _charges()
+    dim_district = pd.DataFrame({"district_code": list(BORDER), "district_name": list(BORDER.values()),
+                                 "is_sw_border": True})
+    dim_month = pd.DataFrame({"month": months()})
+    releases = pd.DataFrame({
+        "release_id": [RELEASE, OHSS_RELEASE], "family": ["trac-bulletin", "ohss-usbp"],
+        "release_key": ["immigration/monthlyjun18", "fy25m11"], "url": ["file:///sample/trac", "file:///ohss"],
+        "is_modelled": [True, False], "status": ["loaded", "loaded"],
+    })
+    con = duckdb.connect(str(path))
+    try:
+        con.execute("CREATE SCHEMA marts; CREATE SCHEMA meta")
+        for name, frame in [("dim_district", dim_district), ("dim_month", dim_month),
+                            ("fct_prosecutions_district_month", prosecutions),
+                            ("fct_prosecutions_by_charge_district_month", charges),
+                            ("fct_displacement_district_month", disp)]:
+            con.register("frame", frame)
+            con.execute(f"CREATE TABLE marts.{name} AS SELECT * FROM frame")
+            con.unregister("frame")
+        con.register("frame", releases)
+        con.execute("CREATE TABLE meta.releases AS SELECT * FROM frame")
+        con.execute("ALTER TABLE marts.dim_month ALTER month TYPE DATE")
+    finally:
+        con.close()
+    return path

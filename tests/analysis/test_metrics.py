@@ -1,0 +1,62 @@
+"""`crowdout metrics`: readable, modelled rows marked, the missing prosecutions summed for the reader."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+
+from orchestration import cli
+from orchestration.analysis import metrics_table
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_arizona_missing_april_to_september(warehouse, capsys):
+    assert cli.main(["metrics", "--geography", "AZ", "--from", "2018-04", "--to", "2018-09"]) == 0
+    out = _flat(capsys.readouterr().out)
+    con = duckdb.connect(str(warehouse), read_only=True)
+    expected = con.execute(
+        "SELECT sum(missing_non_immigration) FROM marts.fct_displacement_district_month "
+        "WHERE geography = 'AZ' AND month BETWEEN '2018-04-01' AND '2018-09-01'").fetchall()[0][0]
+    con.close()
+    assert f"Missing non-immigration prosecutions, AZ, 2018-04 to 2018-09: {expected:,.0f}" in out
+    assert "2018-04" in out and "2018-10" not in out.split("Missing non-immigration prosecutions, AZ")[0]
+
+
+def test_percentages_and_modelled_rows(warehouse):
+    view = metrics_table.load(warehouse, "NM", dt.date(2018, 6, 1), dt.date(2018, 7, 1))
+    june, july = view.rows
+    assert not june["is_modelled"] and july["is_modelled"]
+    assert metrics_table.fmt(june["non_immigration_share"], "pct").endswith("%")
+    assert metrics_table.fmt(-0.357, "signed_pct") == "-35.7%"
+    from rich.console import Console
+    console = Console(width=250, record=True)
+    console.print(metrics_table.to_rich(view))
+    lines = [ln for ln in console.export_text().splitlines() if "2018-0" in ln]
+    assert "‡" not in lines[0] and "2018-07 ‡" in lines[1]
+    assert any("1 of 2 months are modelled" in s for s in metrics_table.summary(view))
+
+
+def test_csv_keeps_the_marts_columns(warehouse, capsys):
+    assert cli.main(["metrics", "--geography", "SW_BORDER", "--from", "2018-03", "--to", "2018-06",
+                     "--format", "csv"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 5 and "non_immigration_share" in lines[0]
+
+
+def test_unknown_geography_lists_the_choices(warehouse, capsys):
+    assert cli.main(["metrics", "--geography", "ARIZONA"]) == 1
+    err = _flat(capsys.readouterr().err)
+    assert "AZ, CAS, NM, NON_BORDER, SW_BORDER, TXS, TXW, US" in err
+
+
+def test_bad_and_empty_ranges(warehouse, capsys):
+    assert cli.main(["metrics", "--from", "April 2018"]) == 1
+    assert "YYYY-MM" in capsys.readouterr().err
+    assert cli.main(["metrics", "--from", "2018-09", "--to", "2018-04"]) == 1
+    assert "after" in capsys.readouterr().err
+    assert cli.main(["metrics", "--from", "2030-01", "--to", "2030-12"]) == 1
+    assert "min(month)" in _flat(capsys.readouterr().err)

@@ -1,0 +1,85 @@
+"""`crowdout query`: formats, read-only enforcement and errors that say what to do next."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+from orchestration import cli
+
+SW_2018 = ("SELECT month, non_immigration_prosecutions FROM marts.fct_displacement_district_month "
+           "WHERE geography = 'SW_BORDER' AND month BETWEEN '2018-03-01' AND '2018-06-01' ORDER BY month")
+
+
+def test_table_is_readable(warehouse, capsys):
+    assert cli.main(["query", SW_2018]) == 0
+    out = capsys.readouterr().out
+    assert "4 rows" in out and "2018-03-01" in out and "non_immigration_prosecutions" in out
+
+
+def test_csv_and_json_to_stdout(warehouse, capsys):
+    assert cli.main(["query", SW_2018, "--format", "csv"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].replace('"', "") == "month,non_immigration_prosecutions" and len(lines) == 5
+    assert cli.main(["query", SW_2018, "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["month"] for r in rows] == ["2018-03-01", "2018-04-01", "2018-05-01", "2018-06-01"]
+
+
+def test_list_columns_survive_csv(warehouse, capsys):
+    assert cli.main(["query", "SELECT release_ids FROM marts.fct_displacement_district_month LIMIT 1",
+                     "--format", "csv"]) == 0
+    assert ";" in capsys.readouterr().out
+
+
+def test_parquet_needs_an_output_file(warehouse, tmp_path, capsys):
+    assert cli.main(["query", SW_2018, "--format", "parquet"]) == 1
+    assert "--output" in capsys.readouterr().err
+    out = tmp_path / "sw.parquet"
+    assert cli.main(["query", SW_2018, "--format", "parquet", "--output", str(out)]) == 0
+    assert pq.read_table(out).num_rows == 4
+
+
+@pytest.mark.parametrize("sql", [
+    "DROP TABLE marts.dim_month",
+    "INSERT INTO marts.dim_month VALUES (DATE '2030-01-01')",
+    "CREATE TABLE marts.x AS SELECT 1",
+    "UPDATE marts.fct_displacement_district_month SET immigration_prosecutions = 0",
+])
+def test_writes_are_refused_and_explained(warehouse, capsys, sql):
+    before = warehouse.read_bytes()
+    assert cli.main(["query", sql]) == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert "read-only" in err and "crowdout refresh" in err and "--output" in err
+    assert warehouse.read_bytes() == before
+
+
+@pytest.mark.parametrize("sql", ["ATTACH '{tmp}/other.duckdb' AS o",
+                                 "COPY marts.dim_month TO '{tmp}/months.csv'"])
+def test_sql_cannot_reach_other_files(warehouse, tmp_path, capsys, sql):
+    assert cli.main(["query", sql.format(tmp=tmp_path)]) == 1
+    assert "read-only" in " ".join(capsys.readouterr().err.split())
+    assert not (tmp_path / "other.duckdb").exists() and not (tmp_path / "months.csv").exists()
+
+
+def test_sql_error_shows_duckdb_message_and_the_marts(warehouse, capsys):
+    assert cli.main(["query", "SELECT * FROM marts.fct_displacment"]) == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert "Catalog Error" in err
+    assert "marts.fct_displacement_district_month" in err and "marts.dim_district" in err
+    assert "Traceback" not in err
+
+
+def test_no_warehouse_says_run_refresh(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("CROWDOUT_WAREHOUSE", str(tmp_path / "none.duckdb"))
+    assert cli.main(["query", "SELECT 1"]) == 1
+    assert "run `crowdout refresh` first" in " ".join(capsys.readouterr().err.split())
+
+
+def test_reader_closes_its_connection(warehouse):
+    cli.main(["query", "SELECT 1"])
+    con = duckdb.connect(str(warehouse))  # a writer could open it now: nothing is left holding the file
+    con.close()
