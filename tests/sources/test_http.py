@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import socket
-import struct
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from orchestration.sources import http
 from orchestration.sources.release import FetchError, NotPublished, ReleaseRef
+from tests.support.publisher import CSV, conditional, reply, reset, short_body, stall
 
 HTTP_CFG = {
     "timeout_seconds": 0.5,
@@ -22,84 +19,6 @@ HTTP_CFG = {
     "max_bytes": 10_000,
     "user_agent": "crowdout-test/1.0",
 }
-CSV = b"Fiscal Year,Encounter Count\r\n2020,5\r\n"
-
-
-class _Handler(BaseHTTPRequestHandler):
-    """Plays the next scripted action for the path (the last one repeats), recording each request."""
-
-    def do_GET(self):
-        server = self.server
-        with server.lock:
-            server.requests.append((self.path, dict(self.headers)))
-            actions = server.routes.get(self.path, [not_found])
-            action = actions.pop(0) if len(actions) > 1 else actions[0]
-        action(self)
-
-    def log_message(self, *args):
-        pass
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        pass  # clients that time out or hang up on purpose are not errors here
-
-
-@pytest.fixture
-def server():
-    srv = _Server(("127.0.0.1", 0), _Handler)
-    srv.routes, srv.requests, srv.lock = {}, [], threading.Lock()
-    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    srv.url = f"http://127.0.0.1:{srv.server_address[1]}"
-    yield srv
-    srv.shutdown()
-    srv.server_close()
-
-
-def reply(status=200, body=b"", headers=None):
-    def action(h: BaseHTTPRequestHandler):
-        h.send_response(status)
-        for name, value in {"Content-Type": "text/csv", "Content-Length": str(len(body)), **(headers or {})}.items():
-            if value is not None:
-                h.send_header(name, value)
-        h.end_headers()
-        h.wfile.write(body)
-
-    return action
-
-
-def not_found(h):
-    reply(404, b"no such file", {"Content-Type": "text/html"})(h)
-
-
-def reset(h: BaseHTTPRequestHandler):
-    """Hang up with a TCP reset before answering."""
-    h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    h.connection.close()
-
-
-def stall(h):
-    time.sleep(2)
-
-
-def short_body(h: BaseHTTPRequestHandler):
-    """Promise 1000 bytes, send 100, hang up."""
-    h.send_response(200)
-    h.send_header("Content-Type", "text/csv")
-    h.send_header("Content-Length", "1000")
-    h.end_headers()
-    h.wfile.write(b"x" * 100)
-    h.wfile.flush()
-
-
-def conditional(h: BaseHTTPRequestHandler):
-    if h.headers.get("If-None-Match") == '"v1"':
-        reply(304, headers={"ETag": '"v1"', "Content-Length": None, "Content-Type": None})(h)
-    else:
-        reply(200, CSV, {"ETag": '"v1"', "Last-Modified": "Mon, 06 Nov 2023 10:00:00 GMT"})(h)
 
 
 def ref(url: str) -> ReleaseRef:

@@ -1,0 +1,113 @@
+"""The ingest pipeline end to end: sample releases over file://, a misbehaving publisher over HTTP."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration import cli, ingest
+from orchestration.config import load_settings
+from orchestration.sources import http
+from orchestration.sources.release import ReleaseRef
+from tests.support.publisher import reply
+
+FIXTURES = Path(__file__).parent / "fixtures"
+STATE_CSV = (FIXTURES / "cbp" / "state.csv").read_bytes()
+
+
+@pytest.fixture
+def settings(tmp_path, monkeypatch):
+    monkeypatch.setenv("CROWDOUT_WAREHOUSE", str(tmp_path / "crowdout.duckdb"))
+    monkeypatch.setenv("CROWDOUT_LANDING", str(tmp_path / "landing"))
+    s = load_settings(live=False)
+    releases = copy.deepcopy(s.releases)
+    releases["http"].update(timeout_seconds=1, retries=1, backoff_factor=0)
+    return dataclasses.replace(s, releases=releases)
+
+
+def _rows(settings, sql):
+    con = duckdb.connect(str(settings.build_warehouse), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def _ingest_one(settings, ref):
+    con = ingest.connect_build(settings)
+    try:
+        return ingest.ingest_release(settings, con, http.make_session(settings.releases["http"]), ref)
+    finally:
+        con.close()
+
+
+def test_the_sample_state_release_loads_once(settings):
+    first = ingest.ingest_family(settings, "cbp-nationwide-state")
+    assert [(r.status, r.rows) for r in first] == [("loaded", 42_532)]
+    again = ingest.ingest_family(settings, "cbp-nationwide-state")
+    assert [r.status for r in again] == ["unchanged"]
+    assert _rows(settings, "SELECT count(*), count(DISTINCT release_id) FROM raw.cbp_nationwide_state") == [(42_532, 1)]
+    (url, path, status, modelled) = _rows(
+        settings, "SELECT url, landing_path, status, is_modelled FROM meta.releases")[0]
+    assert url.startswith("file://") and url.endswith("nationwide-encounters-fy20-fy23-state.csv")
+    assert Path(path).read_bytes() == Path(url.removeprefix("file://")).read_bytes()
+    assert (status, modelled) == ("loaded", False)
+
+
+def test_trac_pages_of_a_month_load_and_are_not_fetched_again(settings):
+    results = ingest.ingest_family(settings, "trac-bulletin", months=[date(2018, 6, 1)])
+    assert len(results) == 18 and {r.status for r in results} == {"loaded"}
+    assert ingest.ingest_family(settings, "trac-bulletin", months=[date(2018, 6, 1)]) == []
+    # the five districts' non-immigration prosecutions in June 2018: TRAC's published 703
+    (non_imm,) = _rows(settings, """
+        SELECT sum(CASE series WHEN 'overall' THEN number_latest_month ELSE -number_latest_month END)
+        FROM raw.trac_table1 WHERE geography_type = 'district' AND series IN ('overall', 'immigration')""")[0]
+    assert non_imm == 703
+    assert _rows(settings, "SELECT bool_or(is_modelled) FROM meta.releases") == [(True,)]
+
+
+def test_a_changed_header_fails_keeps_the_file_and_loads_after_the_fix(settings, server):
+    broken = STATE_CSV.replace(b"Encounter Count", b"Encounters")
+    server.routes["/state.csv"] = [reply(200, broken)]
+    ref = ReleaseRef("cbp-nationwide-state", server.url + "/state.csv", "state.csv")
+
+    failed = _ingest_one(settings, ref)
+    assert failed.status == "failed"
+    assert "state.csv" in failed.error and "Encounter Count" in failed.error
+    assert Path(failed.landing_path).read_bytes() == broken
+    assert _rows(settings, "SELECT count(*) FROM raw.cbp_nationwide_state") == [(0,)]
+    assert _rows(settings, "SELECT status FROM meta.releases") == [("failed",)]
+
+    server.routes["/state.csv"] = [reply(200, STATE_CSV)]
+    fixed = _ingest_one(settings, ref)
+    assert fixed.status == "loaded" and fixed.rows == STATE_CSV.count(b"\n") - 1
+    assert _rows(settings, "SELECT status FROM meta.releases ORDER BY status") == [("failed",), ("loaded",)]
+
+
+def test_a_publisher_error_is_a_failed_result_and_loads_nothing(settings, server):
+    server.routes["/state.csv"] = [reply(500, b"oops", {"Content-Type": "text/plain"})]
+    result = _ingest_one(settings, ReleaseRef("cbp-nationwide-state", server.url + "/state.csv", "state.csv"))
+    assert result.status == "failed" and "500" in result.error
+    assert _rows(settings, "SELECT outcome FROM meta.fetch_attempts") == [("failed",)]
+    assert _rows(settings, "SELECT count(*) FROM meta.releases") == [(0,)]
+
+
+def test_the_ingest_command_reports_the_real_state_file(settings, capsys):
+    real = Path(__file__).resolve().parents[2] / "shared/data/cbp/nationwide-encounters-fy20-fy23-state.csv"
+    assert cli.main(["ingest", "cbp-nationwide-state", str(real)]) == 0
+    out = capsys.readouterr().out
+    assert "42,532 rows" in out and "loaded" in out
+
+
+def test_the_ingest_command_exits_non_zero_naming_the_release(settings, tmp_path, capsys):
+    bad = tmp_path / "nationwide-encounters-fy20-fy23-state.csv"
+    bad.write_bytes(b"")
+    assert cli.main(["ingest", "cbp-nationwide-state", str(bad)]) == 1
+    captured = capsys.readouterr()
+    assert "nationwide-encounters-fy20-fy23-state.csv" in captured.err + captured.out
+    assert "failed" in captured.out
