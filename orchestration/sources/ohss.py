@@ -18,7 +18,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 from orchestration.sources.calendar import fiscal_month
 from orchestration.sources.headers import locate_columns
 from orchestration.sources.http import discover_linked_files
-from orchestration.sources.release import Family, ParsedRelease, ParseError, RawColumn, ReleaseRef
+from orchestration.sources.release import Family, ParsedRelease, ParseError, RawColumn, ReleaseRef, arrow_schema
 
 SHEET = "Monthly Sector"
 TABLE = "ohss_usbp_monthly_sector"
@@ -37,9 +37,7 @@ RAW_COLUMNS = (
     RawColumn("sector", "VARCHAR", "Border Patrol sector as printed: Rio Grande Valley, TX"),
     RawColumn("quantity", "BIGINT", "encounters, rounded by OHSS to the nearest 10"),
 )
-_SCHEMA = pa.schema(
-    [(c.name, {"INTEGER": pa.int32(), "BIGINT": pa.int64(), "VARCHAR": pa.string()}[c.type]) for c in RAW_COLUMNS]
-)
+_SCHEMA = arrow_schema(RAW_COLUMNS)
 
 
 def parse(path: Path, ref: ReleaseRef) -> ParsedRelease:

@@ -68,6 +68,21 @@ class RawColumn:
     description: str
 
 
+_ARROW_TYPES = {
+    "VARCHAR": pa.string(),
+    "DATE": pa.date32(),
+    "BIGINT": pa.int64(),
+    "INTEGER": pa.int32(),
+    "DOUBLE": pa.float64(),
+    "BOOLEAN": pa.bool_(),
+}
+
+
+def arrow_schema(columns: Sequence[RawColumn]) -> pa.Schema:
+    """The Arrow schema a parser builds its rows with, so raw tables get exactly the declared types."""
+    return pa.schema([(c.name, _ARROW_TYPES[c.type]) for c in columns])
+
+
 @dataclass(frozen=True)
 class Family:
     """A release family: one publisher's one kind of file, e.g. CBP's Nationwide Encounters by state.

@@ -22,7 +22,14 @@ import pyarrow as pa
 
 from orchestration.config import load_settings
 from orchestration.sources.calendar import month_number
-from orchestration.sources.release import Family, ParsedRelease, ParseError, RawColumn, ReleaseRef
+from orchestration.sources.release import (
+    Family,
+    ParsedRelease,
+    ParseError,
+    RawColumn,
+    ReleaseRef,
+    arrow_schema,
+)
 
 FAMILY = "trac-bulletin"
 NATIONAL_CODE = "US"
@@ -72,15 +79,6 @@ RAW_TABLES = {
         RawColumn("per_capita_rate", "DOUBLE", "prosecutions per million people; NULL if absent"),
         RawColumn("is_modelled", "BOOLEAN", "the count or rate is marked data-basis=modelled"),
     ],
-}
-
-_ARROW_TYPES = {
-    "VARCHAR": pa.string(),
-    "DATE": pa.date32(),
-    "BIGINT": pa.int64(),
-    "INTEGER": pa.int32(),
-    "DOUBLE": pa.float64(),
-    "BOOLEAN": pa.bool_(),
 }
 
 # Column headers of the ranked tables, matched case-insensitively against the whole header text.
@@ -244,7 +242,7 @@ def parse(path: Path, ref: ReleaseRef) -> ParsedRelease:
 
 
 def _arrow(name: str, rows: list[dict]) -> pa.Table:
-    schema = pa.schema([(c.name, _ARROW_TYPES[c.type]) for c in RAW_TABLES[name]])
+    schema = arrow_schema(RAW_TABLES[name])
     return pa.Table.from_pylist(rows, schema=schema)
 
 
