@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-import sample_warehouse  # tests/analysis is on sys.path (pytest rootdir-relative imports)
+from tests.analysis import sample_warehouse
 
 
 @pytest.fixture(scope="session")

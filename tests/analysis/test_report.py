@@ -1,0 +1,143 @@
+"""`crowdout report`: every chart embedded, modelled series visibly marked, the seed figures sourced."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import datetime as dt
+from html.parser import HTMLParser
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+
+from orchestration import cli
+from orchestration.analysis import charts, reconcile
+
+SHARED_FIGURES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "reference" / \
+    "trac_published_figures.csv"
+TITLES = [
+    "Immigration and non-immigration prosecutions by month, five border districts",
+    "Non-immigration share of all federal prosecutions",
+    "Cumulative missing non-immigration prosecutions since the baseline",
+    "CBP-referred prosecutions against Border Patrol apprehensions",
+    "Drug conspiracy prosecutions (21 USC 846), District of Arizona",
+]
+
+
+class Page(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.imgs, self.links, self.external, self.classes, self.text = [], [], [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.classes.append(a.get("class", ""))
+        if tag == "img":
+            self.imgs.append(a)
+        if tag == "a":
+            self.links.append(a["href"])
+        if tag in ("script", "link", "iframe") or (a.get("src", "").startswith("http")):
+            self.external.append((tag, a))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+@pytest.fixture(scope="module")
+def report(_built, tmp_path_factory):
+    """Drawn once for the module: the charts take a few seconds."""
+    out = tmp_path_factory.mktemp("report") / "r.html"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CROWDOUT_WAREHOUSE", str(_built))
+        assert cli.main(["report", "--output", str(out)]) == 0
+    page = Page()
+    page.feed(out.read_text())
+    return out, page
+
+
+def test_every_chart_is_embedded_with_its_title(report):
+    out, page = report
+    pngs = [i for i in page.imgs if i["src"].startswith("data:image/png;base64,")]
+    assert [i["title"] for i in pngs] == TITLES
+    assert all(i["alt"] for i in pngs)
+    for img in pngs:
+        assert base64.b64decode(img["src"].split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
+    beside = sorted(out.parent.glob("r-*.png"))
+    assert len(beside) == 5 and all(p.stat().st_size > 10_000 for p in beside)
+
+
+def test_self_contained(report):
+    _, page = report
+    assert page.external == []
+
+
+def test_modelled_banner_and_tags(report):
+    _, page = report
+    text = " ".join(page.text)
+    assert "Contains modelled figures." in text and "banner" in page.classes
+    assert text.count("includes modelled figures") >= 4  # all but nothing-modelled charts in the sample
+
+
+def test_seed_figures_with_sources(report):
+    _, page = report
+    text = " ".join(page.text)
+    for f in reconcile.SEED_ARTICLE:
+        assert f.label in text and f.url in page.links
+        assert reconcile.fmt(f.published, f.kind) in text
+
+
+def test_no_warehouse_says_run_refresh(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("CROWDOUT_WAREHOUSE", str(tmp_path / "none.duckdb"))
+    assert cli.main(["report", "--output", str(tmp_path / "r.html")]) == 1
+    assert "crowdout refresh" in capsys.readouterr().err
+
+
+def test_modelled_segments_are_dashed_and_labelled():
+    fig, ax = plt.subplots()
+    months = [dt.date(2018, m, 1) for m in range(1, 6)]
+    assert charts.plot_series(ax, months, [1, 2, 3, 4, 5], [False, False, False, True, True], "AZ", "red")
+    lines = {ln.get_label(): ln for ln in ax.get_lines()}
+    assert lines["AZ"].get_linestyle() == "-" and lines["AZ (modelled)"].get_linestyle() == "--"
+    fig2, ax2 = plt.subplots()
+    assert not charts.plot_series(ax2, months, [1, 2, 3, 4, 5], [False] * 5, "AZ", "red")
+    assert "AZ (modelled)" not in [ln.get_label() for ln in ax2.get_lines()]
+    plt.close(fig)
+    plt.close(fig2)
+
+
+def test_modelled_bars_are_hatched():
+    charges = pd.DataFrame({"series": "all", "month": [dt.date(2018, m, 1) for m in (1, 2, 3)],
+                            "prosecutions": [90, 80, 70], "is_modelled": [False, False, True]})
+    chart = charts.drug_846_arizona(charges, dt.date(2018, 3, 1))
+    ax = chart.figure.axes[0]
+    hatched = [p for p in ax.patches if p.get_hatch()]
+    assert chart.modelled and len(hatched) == 1
+    assert any(t.get_text().endswith("(modelled)") for t in ax.get_legend().get_texts())
+    plt.close(chart.figure)
+
+
+def test_comparison_recomputes_changes_from_the_two_months():
+    sw = pd.DataFrame({"month": [reconcile.MAR, reconcile.JUN], "non_immigration_prosecutions": [1093, 703],
+                       "non_immigration_share": [0.14, 0.06], "cbp_referred_prosecutions": [6368, 11086],
+                       "bp_apprehensions": [37390, 34090], "is_modelled": [False, True]})
+    by_label = {c.figure.label: c for c in reconcile.compare(sw)}
+    change = by_label["Change in non-immigration prosecutions, Mar to Jun 2018"]
+    assert change.agrees and change.modelled and abs(change.warehouse - (703 / 1093 - 1)) < 1e-12
+    assert by_label["Border Patrol apprehensions, SW border, Jun 2018"].agrees  # OHSS rounds to 10
+    assert not by_label["Non-immigration prosecutions, 5 SW districts, Mar 2018"].modelled
+    missing = reconcile.compare(sw.iloc[:1])
+    assert all(c.warehouse is None for c in missing if c.figure.month == reconcile.JUN)
+
+
+@pytest.mark.skipif(not SHARED_FIGURES.exists(), reason="shared/ reference data not beside the checkout")
+def test_seed_figures_match_the_transcribed_reference():
+    with SHARED_FIGURES.open() as fh:
+        ref = {(r["series"], r["period"]): r for r in csv.DictReader(fh) if r["geography"].startswith("5 SW")}
+    for f in reconcile.SEED_ARTICLE:
+        row = ref.get((f.column, f"{f.month:%Y-%m}"))
+        if f.kind == "change" or row is None:
+            continue
+        published = float(row["value"]) / (100 if row["unit"] == "percent" else 1)
+        assert f.published == pytest.approx(published) and f.url == row["source_url"], f.label
