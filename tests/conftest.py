@@ -1,3 +1,22 @@
 """Fixtures every test folder may use."""
 
+import copy
+import dataclasses
+
+import pytest
+
+from orchestration.config import load_settings
+
 pytest_plugins = ["tests.support.publisher"]
+
+
+@pytest.fixture
+def settings(tmp_path, monkeypatch):
+    """Sample-mode settings on a private warehouse and landing folder, with HTTP limits short enough
+    that a misbehaving publisher fails a test in about a second: one retry, no backoff."""
+    monkeypatch.setenv("CROWDOUT_WAREHOUSE", str(tmp_path / "crowdout.duckdb"))
+    monkeypatch.setenv("CROWDOUT_LANDING", str(tmp_path / "landing"))
+    s = load_settings(live=False)
+    releases = copy.deepcopy(s.releases)
+    releases["http"].update(timeout_seconds=1, retries=1, backoff_factor=0)
+    return dataclasses.replace(s, releases=releases)

@@ -2,32 +2,18 @@
 
 from __future__ import annotations
 
-import copy
-import dataclasses
 from datetime import date
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from orchestration import cli, ingest
-from orchestration.config import load_settings
 from orchestration.sources import http
 from orchestration.sources.release import ReleaseRef
 from tests.support.publisher import reply
 
 FIXTURES = Path(__file__).parent / "fixtures"
 STATE_CSV = (FIXTURES / "cbp" / "state.csv").read_bytes()
-
-
-@pytest.fixture
-def settings(tmp_path, monkeypatch):
-    monkeypatch.setenv("CROWDOUT_WAREHOUSE", str(tmp_path / "crowdout.duckdb"))
-    monkeypatch.setenv("CROWDOUT_LANDING", str(tmp_path / "landing"))
-    s = load_settings(live=False)
-    releases = copy.deepcopy(s.releases)
-    releases["http"].update(timeout_seconds=1, retries=1, backoff_factor=0)
-    return dataclasses.replace(s, releases=releases)
 
 
 def _rows(settings, sql):
