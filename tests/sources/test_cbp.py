@@ -131,7 +131,7 @@ def test_a_file_cut_inside_its_last_row_fails_but_a_missing_final_newline_is_fin
     whole = (FIXTURES / "state.csv").read_bytes()
     with pytest.raises(ParseError, match=r"row 6: Encounter Count is missing"):
         parse(cbp.NATIONWIDE_STATE, broken(tmp_path, whole[:-3]))  # "...,Title 8,1" cut to "...,Title 8"
-    assert parse(cbp.NATIONWIDE_STATE, broken(tmp_path, whole.rstrip(b"\r\n"))).row_count == 6
+    assert parse(cbp.NATIONWIDE_STATE, broken(tmp_path, whole.rstrip(b"\r\n")))[1].num_rows == 6
     short_row = whole + b"2020,FYTD,APR,Northern Land Border\r\n"
     with pytest.raises(ParseError, match="malformed CSV: .*Line: 8.*Expected Number of Columns: 9 Found: 4"):
         parse(cbp.NATIONWIDE_STATE, broken(tmp_path, short_row))
