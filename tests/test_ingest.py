@@ -5,31 +5,14 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-import duckdb
-
 from orchestration import cli, ingest
-from orchestration.sources import http
 from orchestration.sources.release import ReleaseRef
 from tests.support.publisher import reply
+from tests.support.warehouse import ingest_one as _ingest_one
+from tests.support.warehouse import rows as _rows
 
 FIXTURES = Path(__file__).parent / "fixtures"
 STATE_CSV = (FIXTURES / "cbp" / "state.csv").read_bytes()
-
-
-def _rows(settings, sql):
-    con = duckdb.connect(str(settings.build_warehouse), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
-def _ingest_one(settings, ref):
-    con = ingest.connect_build(settings)
-    try:
-        return ingest.ingest_release(settings, con, http.make_session(settings.releases["http"]), ref)
-    finally:
-        con.close()
 
 
 def test_the_sample_state_release_loads_once(settings):
