@@ -1,0 +1,29 @@
+{#-
+  The rows of the latest release for each key: releases are ordered by meta.releases.published_at
+  (newest first, unknown last), then fetched_at, then release_id (so ties resolve the same way every
+  run). `relation` is a ref or a CTE name with a release_id column; `partition_by` lists the key columns.
+  Every row of the winning release for a key is kept, so a key's figure is never mixed across releases.
+-#}
+{% macro latest_release(relation, partition_by) -%}
+    (
+        select ranked.* exclude (release_rank)
+        from (
+            select
+                keyed.*,
+                dense_rank() over (
+                    partition by {{ partition_by | join(', ') }}
+                    order by release_order.published_at desc nulls last,
+                             release_order.fetched_at desc,
+                             keyed.release_id desc
+                ) as release_rank
+            from {{ relation }} as keyed
+            inner join (
+                select release_id, published_at, fetched_at
+                from {{ ref('stg_meta__releases') }}
+                where status = 'loaded'
+            ) as release_order
+                on keyed.release_id = release_order.release_id
+        ) as ranked
+        where release_rank = 1
+    )
+{%- endmacro %}

@@ -1,0 +1,181 @@
+-- The base facts of the displacement mart, one row per geography x month over the months TRAC covers:
+-- the five southwest border districts, SW_BORDER (their sum), US (national pages and all Border Patrol
+-- sectors) and NON_BORDER (US minus SW_BORDER). A figure is NULL where no release gives it; an
+-- aggregate is NULL unless every one of its districts gives the figure (districts_covered counts them).
+{%- set sw_districts_sql -%}
+    select district_code from {{ ref('districts') }} where is_sw_border
+{%- endset %}
+
+with trac_months as (
+    select spine.month
+    from {{ ref('int_month_spine') }} as spine
+    where spine.month between (select min(month) from {{ ref('int_trac__table1') }})
+                          and (select max(month) from {{ ref('int_trac__table1') }})
+),
+
+sw_districts as (
+    {{ sw_districts_sql }}
+),
+
+district_prosecutions as (
+    select
+        district_code as geography,
+        month,
+        max(prosecutions) filter (where series = 'immigration') as immigration_prosecutions,
+        max(prosecutions) filter (where series = 'all') as total_prosecutions,
+        max(prosecutions) filter (where series = 'cbp_referred') as cbp_referred_prosecutions,
+        bool_or(is_modelled) filter (where series in ('immigration', 'all', 'cbp_referred')) as is_modelled,
+        list(release_id) filter (where series in ('immigration', 'all', 'cbp_referred')) as release_ids
+    from {{ ref('int_trac__district_month') }}
+    where district_code in (select district_code from sw_districts)
+    group by all
+),
+
+districts as (
+    select
+        sw_districts.district_code as geography,
+        'district' as geography_type,
+        trac_months.month,
+        p.immigration_prosecutions,
+        p.total_prosecutions,
+        p.cbp_referred_prosecutions,
+        b.bp_apprehensions,
+        coalesce(b.bp_apprehensions_is_allocated, false) as bp_apprehensions_is_allocated,
+        b.ofo_inadmissibles,
+        cast(case when p.immigration_prosecutions is not null and p.total_prosecutions is not null then 1 else 0 end as integer) as districts_covered,
+        coalesce(p.is_modelled, false) or coalesce(b.is_modelled, false) as is_modelled,
+        flatten([coalesce(p.release_ids, []), coalesce(b.release_ids, [])]) as release_ids
+    from sw_districts
+    cross join trac_months
+    left join district_prosecutions as p
+        on p.geography = sw_districts.district_code and p.month = trac_months.month
+    left join {{ ref('int_border__district_month') }} as b
+        on b.district_code = sw_districts.district_code and b.month = trac_months.month
+),
+
+-- Border enforcement totals straight from the units (no allocation): the southwest sectors and field
+-- offices are those in the crosswalks; US is every sector / every OFO field office.
+sw_sectors as (select distinct sector from {{ ref('sector_district_crosswalk') }}),
+sw_field_offices as (select distinct lower(field_office) as field_office from {{ ref('field_office_district_crosswalk') }}),
+
+border_totals as (
+    select
+        month,
+        cast(sum(encounter_count) filter (where source = 'ohss-usbp') as bigint) as us_bp,
+        cast(sum(encounter_count) filter (where source = 'ohss-usbp' and geography in (select sector from sw_sectors)) as bigint) as sw_bp,
+        cast(sum(encounter_count) filter (where is_ofo_inadmissible) as bigint) as us_ofo,
+        cast(sum(encounter_count) filter (where is_ofo_inadmissible and lower(trim(geography)) in (select field_office from sw_field_offices)) as bigint) as sw_ofo,
+        bool_or(is_modelled) filter (where source = 'ohss-usbp' or is_ofo_inadmissible) as is_modelled,
+        list(distinct release_id) filter (where source = 'ohss-usbp' or is_ofo_inadmissible) as release_ids
+    from (
+        select
+            *,
+            source = 'cbp-nationwide-aor'
+                and component = 'Office of Field Operations'
+                and encounter_type = 'Inadmissibles' as is_ofo_inadmissible
+        from {{ ref('int_cbp__encounters') }}
+    ) as encounters
+    group by month
+),
+
+sw_border as (
+    select
+        'SW_BORDER' as geography,
+        'aggregate' as geography_type,
+        districts.month,
+        case when count(immigration_prosecutions) = count(*) then cast(sum(immigration_prosecutions) as bigint) end as immigration_prosecutions,
+        case when count(total_prosecutions) = count(*) then cast(sum(total_prosecutions) as bigint) end as total_prosecutions,
+        case when count(cbp_referred_prosecutions) = count(*) then cast(sum(cbp_referred_prosecutions) as bigint) end as cbp_referred_prosecutions,
+        any_value(border_totals.sw_bp) as bp_apprehensions,
+        false as bp_apprehensions_is_allocated,
+        any_value(border_totals.sw_ofo) as ofo_inadmissibles,
+        cast(sum(districts_covered) as integer) as districts_covered,
+        bool_or(districts.is_modelled) or coalesce(any_value(border_totals.is_modelled), false) as is_modelled,
+        flatten(list(districts.release_ids)) as release_ids_prosecutions,
+        any_value(border_totals.release_ids) as release_ids_border
+    from districts
+    left join border_totals on border_totals.month = districts.month
+    group by districts.month
+),
+
+us as (
+    select
+        'US' as geography,
+        'aggregate' as geography_type,
+        trac_months.month,
+        n.immigration_prosecutions,
+        n.total_prosecutions,
+        n.cbp_referred_prosecutions,
+        border_totals.us_bp as bp_apprehensions,
+        false as bp_apprehensions_is_allocated,
+        border_totals.us_ofo as ofo_inadmissibles,
+        cast(case when n.immigration_prosecutions is not null and n.total_prosecutions is not null
+                  then (select count(*) from {{ ref('districts') }}) else 0 end as integer) as districts_covered,
+        coalesce(n.is_modelled, false) or coalesce(border_totals.is_modelled, false) as is_modelled,
+        flatten([coalesce(n.release_ids, []), coalesce(border_totals.release_ids, [])]) as release_ids
+    from trac_months
+    left join (
+        select
+            month,
+            max(prosecutions) filter (where series = 'immigration') as immigration_prosecutions,
+            max(prosecutions) filter (where series = 'all') as total_prosecutions,
+            max(prosecutions) filter (where series = 'cbp_referred') as cbp_referred_prosecutions,
+            bool_or(is_modelled) filter (where series in ('immigration', 'all', 'cbp_referred')) as is_modelled,
+            list(release_id) filter (where series in ('immigration', 'all', 'cbp_referred')) as release_ids
+        from {{ ref('int_trac__national_month') }}
+        group by month
+    ) as n on n.month = trac_months.month
+    left join border_totals on border_totals.month = trac_months.month
+),
+
+sw_border_rows as (
+    select
+        * exclude (release_ids_prosecutions, release_ids_border),
+        flatten([release_ids_prosecutions, coalesce(release_ids_border, [])]) as release_ids
+    from sw_border
+),
+
+non_border as (
+    select
+        'NON_BORDER' as geography,
+        'aggregate' as geography_type,
+        us.month,
+        us.immigration_prosecutions - sw.immigration_prosecutions as immigration_prosecutions,
+        us.total_prosecutions - sw.total_prosecutions as total_prosecutions,
+        us.cbp_referred_prosecutions - sw.cbp_referred_prosecutions as cbp_referred_prosecutions,
+        us.bp_apprehensions - sw.bp_apprehensions as bp_apprehensions,
+        false as bp_apprehensions_is_allocated,
+        us.ofo_inadmissibles - sw.ofo_inadmissibles as ofo_inadmissibles,
+        cast(case when us.districts_covered > 0 and sw.districts_covered = (select count(*) from sw_districts)
+                  then us.districts_covered - sw.districts_covered else 0 end as integer) as districts_covered,
+        us.is_modelled or sw.is_modelled as is_modelled,
+        flatten([us.release_ids, sw.release_ids]) as release_ids
+    from us
+    inner join sw_border_rows as sw on sw.month = us.month
+),
+
+all_geographies as (
+    select * from districts
+    union all by name
+    select * from sw_border_rows
+    union all by name
+    select * from us
+    union all by name
+    select * from non_border
+)
+
+select
+    geography,
+    geography_type,
+    month,
+    immigration_prosecutions,
+    total_prosecutions,
+    total_prosecutions - immigration_prosecutions as non_immigration_prosecutions,
+    cbp_referred_prosecutions,
+    bp_apprehensions,
+    bp_apprehensions_is_allocated,
+    ofo_inadmissibles,
+    districts_covered,
+    is_modelled,
+    list_sort(list_distinct(list_filter(release_ids, lambda r: r is not null))) as release_ids
+from all_geographies

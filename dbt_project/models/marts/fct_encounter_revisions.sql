@@ -1,0 +1,54 @@
+-- How each month's encounter total changed from release to release: every loaded release's total per
+-- source, month, component and geography, next to the previous release's total for the same cell.
+with totals as (
+    select
+        source,
+        month,
+        component,
+        geography_type,
+        geography,
+        release_id,
+        cast(sum(encounter_count) as bigint) as encounter_count,
+        bool_or(is_modelled) as is_modelled
+    from {{ ref('int_cbp__encounters_all_releases') }}
+    group by all
+),
+
+ordered as (
+    select
+        totals.*,
+        releases.published_at,
+        releases.fetched_at,
+        row_number() over cell_releases as release_sequence,
+        lag(totals.release_id) over cell_releases as previous_release_id,
+        lag(totals.encounter_count) over cell_releases as previous_encounter_count,
+        row_number() over cell_releases = count(*) over (
+            partition by totals.source, totals.month, totals.component, totals.geography_type, totals.geography
+        ) as is_latest_release
+    from totals
+    inner join {{ ref('stg_meta__releases') }} as releases
+        on totals.release_id = releases.release_id
+    window cell_releases as (
+        partition by totals.source, totals.month, totals.component, totals.geography_type, totals.geography
+        order by releases.published_at asc nulls first, releases.fetched_at asc, totals.release_id asc
+    )
+)
+
+select
+    cast(source as varchar) as source,
+    cast(month as date) as month,
+    cast(component as varchar) as component,
+    cast(geography_type as varchar) as geography_type,
+    cast(geography as varchar) as geography,
+    cast(release_id as varchar) as release_id,
+    cast(published_at as timestamptz) as published_at,
+    cast(fetched_at as timestamptz) as fetched_at,
+    cast(release_sequence as integer) as release_sequence,
+    cast(encounter_count as bigint) as encounter_count,
+    cast(previous_release_id as varchar) as previous_release_id,
+    cast(previous_encounter_count as bigint) as previous_encounter_count,
+    cast(encounter_count - previous_encounter_count as bigint) as change_from_previous,
+    cast({{ pct_change('encounter_count', 'previous_encounter_count') }} as double) as pct_change_from_previous,
+    cast(is_latest_release as boolean) as is_latest_release,
+    cast(is_modelled as boolean) as is_modelled
+from ordered

@@ -1,0 +1,16 @@
+select
+    cast(release_id as varchar)                         as release_id,
+    cast(source_row as integer)                         as source_row,
+    {{ fiscal_year_number('fiscal_year') }}             as fiscal_year,
+    {{ fiscal_month('fiscal_year', 'month_abbv') }}     as month,
+    cast(month_grouping as varchar)                     as month_grouping,
+    cast(component as varchar)                          as component,
+    cast(land_border_region as varchar)                 as region,
+    cast(area_of_responsibility as varchar)             as area_of_responsibility,
+    cast(aor_abbv as varchar)                           as aor_abbv,
+    cast(demographic as varchar)                        as demographic,
+    cast(citizenship as varchar)                        as citizenship,
+    cast(title_of_authority as varchar)                 as title_of_authority,
+    cast(encounter_type as varchar)                     as encounter_type,
+    cast(encounter_count as bigint)                     as encounter_count
+from {{ source('raw', 'cbp_nationwide_aor') }}

@@ -1,0 +1,200 @@
+"""A tiny raw warehouse for the dbt project: meta.releases and raw.* as orchestration/ARCHITECTURE.md
+declares them, filled with a few hand-made rows.
+
+The five border districts' figures for March and June 2018 are split so that they add up to the
+figures TRAC published (non-immigration 1,093 -> 703, CBP-referred 6,368 -> 11,086) and the nine
+southwest Border Patrol sectors to CBP's 37,390 and 34,090, so the reproduction test runs here too.
+Every month before the baseline repeats March's figures, so the counterfactual is March itself.
+
+Run as a script to build a scratch database: python tests/dbt/raw_fixture.py /tmp/dbt_dev/raw.duckdb
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import duckdb
+
+RAW_DDL = """
+CREATE SCHEMA IF NOT EXISTS meta;
+CREATE SCHEMA IF NOT EXISTS raw;
+CREATE TABLE meta.releases (
+    release_id VARCHAR PRIMARY KEY, family VARCHAR NOT NULL, release_key VARCHAR NOT NULL, url VARCHAR NOT NULL,
+    fetched_at TIMESTAMPTZ NOT NULL, published_at TIMESTAMPTZ, sha256 VARCHAR NOT NULL, bytes BIGINT NOT NULL,
+    etag VARCHAR, last_modified VARCHAR, content_type VARCHAR, landing_path VARCHAR NOT NULL,
+    is_modelled BOOLEAN NOT NULL, status VARCHAR NOT NULL, error VARCHAR, row_count BIGINT,
+    months_covered DATE[], loaded_at TIMESTAMPTZ);
+CREATE TABLE raw.trac_table1 (release_id VARCHAR NOT NULL, series VARCHAR, geography_type VARCHAR,
+    district_code VARCHAR, geography_name VARCHAR, month DATE, page_title VARCHAR, number_latest_month BIGINT,
+    pct_change_prev_month DOUBLE, pct_change_1yr DOUBLE, pct_change_5yr_incl_magistrate DOUBLE,
+    pct_change_5yr_excl_magistrate DOUBLE, is_modelled BOOLEAN);
+CREATE TABLE raw.trac_lead_charges (release_id VARCHAR NOT NULL, series VARCHAR, geography_type VARCHAR,
+    district_code VARCHAR, month DATE, rank INTEGER, charge_description VARCHAR, statute VARCHAR,
+    prosecutions BIGINT, is_modelled BOOLEAN);
+CREATE TABLE raw.trac_district_rankings (release_id VARCHAR NOT NULL, series VARCHAR, month DATE,
+    rank INTEGER, district_name VARCHAR, prosecutions BIGINT, per_capita_rate DOUBLE, is_modelled BOOLEAN);
+CREATE TABLE raw.cbp_nationwide_aor (release_id VARCHAR NOT NULL, source_row INTEGER, fiscal_year VARCHAR,
+    month_grouping VARCHAR, month_abbv VARCHAR, component VARCHAR, land_border_region VARCHAR,
+    area_of_responsibility VARCHAR, aor_abbv VARCHAR, demographic VARCHAR, citizenship VARCHAR,
+    title_of_authority VARCHAR, encounter_type VARCHAR, encounter_count BIGINT);
+CREATE TABLE raw.cbp_nationwide_state (release_id VARCHAR NOT NULL, source_row INTEGER, fiscal_year VARCHAR,
+    month_grouping VARCHAR, month_abbv VARCHAR, land_border_region VARCHAR, state VARCHAR, demographic VARCHAR,
+    citizenship VARCHAR, title_of_authority VARCHAR, encounter_count BIGINT);
+CREATE TABLE raw.cbp_sbo (release_id VARCHAR NOT NULL, source_row INTEGER, fiscal_year VARCHAR,
+    month_grouping VARCHAR, month_abbv VARCHAR, component VARCHAR, demographic VARCHAR,
+    citizenship_grouping VARCHAR, title_of_authority VARCHAR, encounter_type VARCHAR, encounter_count BIGINT);
+CREATE TABLE raw.ohss_usbp_monthly_sector (release_id VARCHAR NOT NULL, source_row INTEGER,
+    fiscal_year INTEGER, month_label VARCHAR, sector VARCHAR, quantity BIGINT);
+"""
+
+DISTRICTS = ["AZ", "CAS", "NM", "TXS", "TXW"]
+# district -> (immigration, non-immigration, cbp_referred) for March and June 2018
+MARCH = {"AZ": (2000, 300, 1900), "CAS": (1000, 250, 1000), "NM": (500, 150, 450),
+         "TXS": (2200, 233, 2100), "TXW": (1014, 160, 918)}
+JUNE = {"AZ": (3000, 200, 3000), "CAS": (1500, 150, 1600), "NM": (900, 100, 900),
+        "TXS": (3800, 153, 3700), "TXW": (1814, 100, 1886)}
+# the rest of the country, per month
+NON_BORDER = (500, 8000, 40)
+SECTORS_MARCH = {"San Diego, CA": 3000, "El Centro, CA": 2500, "Yuma, AZ": 1000, "Tucson, AZ": 5000,
+                 "El Paso, TX": 3500, "Big Bend, TX": 800, "Del Rio, TX": 2000, "Laredo, TX": 3500,
+                 "Rio Grande Valley, TX": 16090, "Blaine, WA": 30}
+SECTORS_JUNE = {"San Diego, CA": 2900, "El Centro, CA": 2000, "Yuma, AZ": 900, "Tucson, AZ": 4500,
+                "El Paso, TX": 3300, "Big Bend, TX": 700, "Del Rio, TX": 1800, "Laredo, TX": 3200,
+                "Rio Grande Valley, TX": 14790, "Blaine, WA": 20}
+FIRST_MONTH, LAST_MONTH = date(2017, 3, 1), date(2018, 6, 1)
+MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+               "October", "November", "December"]
+
+
+def months() -> list[date]:
+    out, m = [], FIRST_MONTH
+    while m <= LAST_MONTH:
+        out.append(m)
+        m = date(m.year + (m.month == 12), m.month % 12 + 1, 1)
+    return out
+
+
+def district_figures(district: str, month: date) -> tuple[int, int, int]:
+    """(immigration, non-immigration, cbp_referred); April and May sit between March and June."""
+    if month <= date(2018, 3, 1):
+        return MARCH[district]
+    if month == date(2018, 6, 1):
+        return JUNE[district]
+    step = {date(2018, 4, 1): 1, date(2018, 5, 1): 2}[month]
+    return tuple(a + (b - a) * step // 3 for a, b in zip(MARCH[district], JUNE[district]))
+
+
+def sectors(month: date) -> dict[str, int]:
+    return SECTORS_JUNE if month == date(2018, 6, 1) else SECTORS_MARCH
+
+
+class Releases:
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self.con = con
+
+    def add(self, family: str, key: str, *, published: date, modelled: bool, salt: str = "") -> str:
+        sha = hashlib.sha256(f"{family}|{key}|{salt}".encode()).hexdigest()
+        rid = f"{family}:{sha[:16]}"
+        when = datetime(published.year, published.month, published.day, tzinfo=timezone.utc)
+        self.con.execute(
+            "INSERT INTO meta.releases VALUES (?, ?, ?, ?, ?, ?, ?, 1, NULL, NULL, 'text/html', ?, ?, "
+            "'loaded', NULL, 1, NULL, ?)",
+            [rid, family, key, f"file:///samples/{family}/{key}", when + timedelta(hours=1), when, sha,
+             f"{family}/{sha[:2]}/{sha}/{key}", modelled, when + timedelta(hours=2)],
+        )
+        return rid
+
+
+def build(path: str | Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    con = duckdb.connect(str(path))
+    try:
+        con.execute(RAW_DDL)
+        rel = Releases(con)
+        trac_series = {"immigration": 0, "overall": None, "jcbp": 2}
+        for m in months():
+            published = m + timedelta(days=75)
+            figures = {d: district_figures(d, m) for d in DISTRICTS}
+            national = [sum(f[i] for f in figures.values()) for i in range(3)]
+            national = (national[0] + NON_BORDER[0], national[1] + NON_BORDER[1], national[2] + NON_BORDER[2])
+            for series, idx in trac_series.items():
+                def value(f):
+                    return f[0] + f[1] if idx is None else f[idx]
+                for geo, fig in [*figures.items(), ("US", national)]:
+                    gtype = "national" if geo == "US" else "district"
+                    rid = rel.add("trac-bulletin", f"{series}/{m:%b%y}/{geo}", published=published, modelled=True)
+                    con.execute(
+                        "INSERT INTO raw.trac_table1 VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, true)",
+                        [rid, series, gtype, None if geo == "US" else geo, geo, m,
+                         f"{series} prosecutions for {MONTH_NAMES[m.month - 1]} {m.year}", value(fig)],
+                    )
+                    if geo == "US" and series == "overall":
+                        # the ranked districts table: one border district (has its own page) and one other
+                        con.execute(
+                            "INSERT INTO raw.trac_district_rankings VALUES (?, ?, ?, 1, 'Arizona', ?, 300.5, true), "
+                            "(?, ?, ?, 9, 'California, Central (Los Angeles)', 400, 21.0, true)",
+                            [rid, series, m, value(figures["AZ"]), rid, series, m],
+                        )
+        # a restated page: the same TXS June immigration page loaded earlier with other bytes
+        stale = rel.add("trac-bulletin", "immigration/Jun18/TXS", published=date(2018, 8, 1), modelled=True,
+                        salt="first-print")
+        con.execute("INSERT INTO raw.trac_table1 VALUES (?, 'immigration', 'district', 'TXS', 'TXS', "
+                    "DATE '2018-06-01', 'stale', 1, NULL, NULL, NULL, NULL, true)", [stale])
+        lead = rel.add("trac-bulletin", "immigration/Jun18/AZ/charges", published=date(2018, 8, 15), modelled=True)
+        con.execute(
+            "INSERT INTO raw.trac_lead_charges VALUES "
+            "(?, 'immigration', 'district', 'AZ', DATE '2018-06-01', 1, 'Illegal entry', '8 USC 1325', 2100, true), "
+            "(?, 'immigration', 'district', 'AZ', DATE '2018-06-01', 2, 'Reentry of a deported alien', '8 USC 1326', 700, true), "
+            "(?, 'overall', 'national', NULL, DATE '2018-06-01', 3, 'Drug conspiracy', '21 USC 846', 900, true)",
+            [lead, lead, lead],
+        )
+
+        # OHSS workbook: all months; an earlier workbook printed March 2018 differently.
+        for salt, published, restate in (("fy18m06", date(2018, 7, 15), True), ("fy18m07", date(2018, 8, 15), False)):
+            rid = rel.add("ohss-usbp", f"KHSM Encounters (USBP) {salt}.xlsx", published=published, modelled=False)
+            row = 2
+            for m in months():
+                fy = m.year + (m.month >= 10)
+                label = f"{(m.month + 2) % 12 + 1:02d} {MONTH_NAMES[m.month - 1]}"
+                for sector, qty in sectors(m).items():
+                    if restate and m == date(2018, 3, 1) and sector == "Rio Grande Valley, TX":
+                        qty = 16000
+                    con.execute("INSERT INTO raw.ohss_usbp_monthly_sector VALUES (?, ?, ?, ?, ?, ?)",
+                                [rid, row, fy, label, sector, qty])
+                    row += 1
+
+        # CBP AOR (modelled in the sample): OFO inadmissibles for March 2018, and a Border Patrol row
+        # the marts must not use for apprehensions (OHSS is the apprehension source).
+        aor = rel.add("cbp-nationwide-aor", "nationwide-encounters-fy18-fy18-aor.csv", published=date(2018, 4, 20),
+                      modelled=True)
+        aor_rows = [("Office of Field Operations", "San Diego Field Office", "Inadmissibles", 4000),
+                    ("Office of Field Operations", "Tucson Field Office", "Inadmissibles", 1500),
+                    ("Office of Field Operations", "El Paso Field Office", "Inadmissibles", 1000),
+                    ("Office of Field Operations", "Laredo Field Office", "Inadmissibles", 2000),
+                    ("Office of Field Operations", "Seattle Field Office", "Inadmissibles", 300),
+                    ("U.S. Border Patrol", "Rio Grande Valley Sector", "Apprehensions", 99999)]
+        for i, (component, aor_name, etype, count) in enumerate(aor_rows, start=1):
+            con.execute(
+                "INSERT INTO raw.cbp_nationwide_aor VALUES (?, ?, '2018', 'FYTD', 'MAR', ?, "
+                "'Southwest Land Border', ?, ?, 'Single Adults', 'MEXICO', 'Title 8', ?, ?)",
+                [aor, i, component, aor_name, aor_name.split(" ")[0], etype, count],
+            )
+        state = rel.add("cbp-nationwide-state", "nationwide-encounters-fy18-fy18-state.csv",
+                        published=date(2018, 4, 20), modelled=False)
+        con.execute("INSERT INTO raw.cbp_nationwide_state VALUES (?, 1, '2018', 'FYTD', 'MAR', "
+                    "'Southwest Land Border', 'TX', 'Single Adults', 'MEXICO', 'Title 8', 25000)", [state])
+        sbo = rel.add("cbp-sbo", "sbo-encounters-fy18-fy18.csv", published=date(2018, 4, 20), modelled=True)
+        con.execute("INSERT INTO raw.cbp_sbo VALUES (?, 1, '2018 (FYTD)', 'FYTD', 'MAR', 'U.S. Border Patrol', "
+                    "'Single Adults', 'MEXICO', 'Title 8', 'Apprehensions', 37390)", [sbo])
+    finally:
+        con.close()
+    return path
+
+
+if __name__ == "__main__":
+    print(build(sys.argv[1] if len(sys.argv) > 1 else "/tmp/dbt_dev/raw.duckdb"))

@@ -1,0 +1,140 @@
+"""The dbt project builds on a tiny raw warehouse: contracts, generic and unit tests, the reproduction
+test, a few hand-computed mart values, and an incremental run that rebuilds one month only.
+
+The raw fixture (raw_fixture.py) splits TRAC's and CBP's published 2018 figures across the five border
+districts, so the values asserted here are the published ones.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+import duckdb
+import pytest
+
+# Loaded by path: a package named tests.dbt would shadow the dbt package itself.
+_spec = importlib.util.spec_from_file_location("crowdout_dbt_raw_fixture", Path(__file__).with_name("raw_fixture.py"))
+raw_fixture = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(raw_fixture)
+
+pytestmark = pytest.mark.slow
+
+PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("dbt")
+    db = raw_fixture.build(tmp / "crowdout.build.duckdb")
+    saved = {k: os.environ.get(k) for k in ("CROWDOUT_DBT_DATABASE", "DBT_SEND_ANONYMOUS_USAGE_STATS")}
+    os.environ["CROWDOUT_DBT_DATABASE"] = str(db)
+    os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+    yield db, tmp
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+def dbt(tmp: Path, *args: str):
+    from dbt.cli.main import dbtRunner
+
+    result = dbtRunner().invoke([
+        *args,
+        "--project-dir", str(PROJECT_DIR),
+        "--profiles-dir", str(PROJECT_DIR),
+        "--target-path", str(tmp / "target"),
+        "--log-path", str(tmp / "logs"),
+    ])
+    assert result.success, f"dbt {' '.join(args)} failed: {result.exception or result.result}"
+    return result
+
+
+def query(db: Path, sql: str, params=None):
+    con = duckdb.connect(str(db))  # same configuration as the in-process dbt connection
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def built(warehouse):
+    db, tmp = warehouse
+    dbt(tmp, "parse")
+    dbt(tmp, "build")
+    return db, tmp
+
+
+def sw_border(db: Path, month: str, columns: str):
+    return query(db, f"SELECT {columns} FROM marts.fct_displacement_district_month "
+                     "WHERE geography = 'SW_BORDER' AND month = ?", [month])[0]
+
+
+def test_build_reproduces_the_published_2018_figures(built):
+    db, _ = built
+    non_imm, share, cbp, bp, modelled = sw_border(
+        db, "2018-03-01",
+        "non_immigration_prosecutions, non_immigration_share, cbp_referred_prosecutions, bp_apprehensions, is_modelled")
+    assert (non_imm, cbp, bp) == (1093, 6368, 37390)
+    assert share == pytest.approx(1093 / 7807)
+    assert modelled is True  # the fixture's TRAC pages are modelled, like the sample's
+    non_imm, share, change, cbp_change, expected, missing, cumulative = sw_border(
+        db, "2018-06-01",
+        "non_immigration_prosecutions, non_immigration_share, pct_change_vs_baseline_non_immigration, "
+        "pct_change_vs_baseline_cbp_referred, expected_non_immigration, missing_non_immigration, "
+        "cumulative_missing_non_immigration")
+    assert non_imm == 703
+    assert share == pytest.approx(703 / 11717)
+    assert change == pytest.approx(-0.3568, abs=1e-4)
+    assert cbp_change == pytest.approx(0.7409, abs=1e-4)
+    # every month before the baseline repeats March, so the counterfactual is 1,093
+    assert expected == 1093
+    assert missing == 1093 - 703
+    # April and May sit a third and two thirds of the way from March to June in each district
+    april = sum(a + (b - a) * 1 // 3 for a, b in [(300, 200), (250, 150), (150, 100), (233, 153), (160, 100)])
+    may = sum(a + (b - a) * 2 // 3 for a, b in [(300, 200), (250, 150), (150, 100), (233, 153), (160, 100)])
+    assert cumulative == (1093 - 1093) + (1093 - april) + (1093 - may) + (1093 - 703)
+
+
+def test_districts_allocation_and_latest_release(built):
+    db, _ = built
+    rows = dict(query(db, "SELECT district_code, (bp_apprehensions, bp_apprehensions_is_allocated) "
+                          "FROM marts.fct_border_enforcement_district_month WHERE month = DATE '2018-03-01'"))
+    # Tucson 5000 + 0.9 x Yuma 1000; Laredo 3500 + RGV 16090 (the later OHSS workbook's figure, not 16000)
+    assert rows["AZ"] == (5900, True)
+    assert rows["TXS"] == (19590, False)
+    # the TXS June immigration page was loaded twice; the later release wins
+    assert query(db, "SELECT prosecutions FROM marts.fct_prosecutions_district_month "
+                     "WHERE district_code = 'TXS' AND series = 'immigration' AND month = DATE '2018-06-01'") == [(3800,)]
+    # a district without a page of its own comes from the national page's ranked districts table
+    assert query(db, "SELECT prosecutions, source_table FROM marts.fct_prosecutions_district_month "
+                     "WHERE district_code = 'CAC' AND series = 'all' AND month = DATE '2018-03-01'") == [
+        (400, "district_ranking")]
+    # the revisions mart shows the OHSS restatement of Rio Grande Valley, March 2018
+    assert query(db, "SELECT previous_encounter_count, encounter_count, change_from_previous "
+                     "FROM marts.fct_encounter_revisions WHERE source = 'ohss-usbp' AND month = DATE '2018-03-01' "
+                     "AND geography = 'Rio Grande Valley, TX' AND is_latest_release") == [(16000, 16090, 90)]
+
+
+def test_incremental_run_rebuilds_only_the_target_month(built):
+    db, tmp = built
+    before = query(db, "SELECT count(*) FROM marts.fct_displacement_district_month")[0][0]
+    may_before = sw_border(db, "2018-05-01", "non_immigration_prosecutions")[0]
+    # a restated May page arrives; only June is rebuilt, so May keeps its old figure while June's
+    # six-month average (computed on the full upstream series) already sees the new May
+    con = duckdb.connect(str(db))
+    try:
+        con.execute("UPDATE raw.trac_table1 SET number_latest_month = number_latest_month + 600 "
+                    "WHERE series = 'overall' AND district_code = 'AZ' AND month = DATE '2018-05-01'")
+    finally:
+        con.close()
+    ma6_before = sw_border(db, "2018-06-01", "ma6_non_immigration")[0]
+    dbt(tmp, "run", "--select", "fct_displacement_district_month",
+        "--vars", '{"month_from": "2018-06", "month_to": "2018-06"}')
+    assert query(db, "SELECT count(*) FROM marts.fct_displacement_district_month")[0][0] == before
+    assert sw_border(db, "2018-05-01", "non_immigration_prosecutions")[0] == may_before
+    assert sw_border(db, "2018-06-01", "ma6_non_immigration")[0] == pytest.approx(ma6_before + 100)
