@@ -11,6 +11,7 @@ from rich.console import Console
 
 from orchestration.analysis.reader import AnalysisError
 from orchestration.config import load_settings
+from orchestration.refresh import month_arg
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "true")
@@ -140,6 +141,105 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return docs.serve(args.port)
 
 
+def _fmt(value, column: str) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:.1%}" if column.endswith("share") else f"{value:,.0f}"
+
+
+def _print_summary(warehouse) -> None:
+    from rich.table import Table
+
+    from orchestration import summary
+
+    s = summary.read_summary(warehouse)
+    march, june = s.months
+    table = Table(title=f"{summary.GEOGRAPHY}, {march:%B} vs {june:%B %Y} (published warehouse)")
+    for col in ("figure", f"{march:%b %Y}", f"{june:%b %Y}", "change"):
+        table.add_column(col, justify="left" if col == "figure" else "right")
+    for column, label in summary.FIGURES:
+        before, after = s.figures[column][march], s.figures[column][june]
+        if column.endswith("share"):
+            delta = "n/a" if None in (before, after) else f"{(after - before) * 100:+.1f} pts"
+        else:
+            pct = summary.change(before, after)
+            delta = "n/a" if pct is None else f"{pct:+.1%}"
+        table.add_row(label, _fmt(before, column), _fmt(after, column), delta)
+    console.print(table)
+    modelled = ", ".join(f"{m:%b %Y}" for m in s.modelled_months) or "none"
+    console.print(f"{s.releases_loaded:,} releases loaded from {s.families} families "
+                  f"({s.modelled_releases:,} modelled); months with modelled figures: {modelled}.")
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from orchestration import refresh
+
+    settings = load_settings(live=args.live or None)
+    source = "the publishers' live sites" if settings.live else "the bundled sample releases"
+    with console.status(f"refresh from {source}: releases -> raw -> dbt -> publish …"):
+        outcome = refresh.run_refresh(settings, month_from=args.start, month_to=args.end)
+    table = Table(title=f"Dagster run {outcome.run_id} ({outcome.instance} instance), "
+                        f"months {outcome.months[0]} to {outcome.months[1]}")
+    for col in ("step", "status", "seconds"):
+        table.add_column(col)
+    for step in outcome.steps:
+        style = {"failed": "red", "skipped": "yellow"}.get(step["status"], "green")
+        table.add_row(step["step"], f"[{style}]{step['status']}[/]",
+                      "" if step["seconds"] is None else f"{step['seconds']:.1f}")
+    console.print(table)
+    for check in outcome.failed_checks:
+        colour = "red" if check["severity"] == "ERROR" else "yellow"
+        console.print(f"[{colour}]check {check['severity']}[/] {check['asset']} {check['check']}: "
+                      f"{check['description']}")
+    if not outcome.success:
+        for error in outcome.errors:
+            err_console.print(f"[red]error:[/] {error}")
+        err_console.print(f"Refresh failed after {outcome.seconds:.0f}s; analysts still read the previous "
+                          f"warehouse ({settings.warehouse}). `crowdout status` shows what is failing.")
+        return 1
+    console.print(f"Refresh done in {outcome.seconds:.0f}s; published {settings.warehouse}")
+    _print_summary(settings.warehouse)
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from orchestration import status as status_mod
+
+    st = status_mod.gather(load_settings())
+    published = st.published_at.strftime("%Y-%m-%d %H:%M UTC") if st.published_at else "never"
+    console.print(f"Published warehouse: {st.warehouse} (published {published}, freshness {st.freshness})")
+    table = Table(title="Releases loaded")
+    for col in ("family", "loaded", "failed", "months", "last loaded", "modelled", "freshness"):
+        table.add_column(col)
+    for f in st.families:
+        months = f"{f.first_month} to {f.last_month}" if f.first_month else ""
+        last = f.last_loaded_at.strftime("%Y-%m-%d %H:%M") if f.last_loaded_at else ""
+        table.add_row(f.family, str(f.loaded), f"[red]{f.failed}[/]" if f.failed else "0", months, last,
+                      "yes" if f.modelled else "no", f.freshness)
+    console.print(table)
+    for release_id, error in st.failed_releases:
+        console.print(f"[red]failed release[/] {release_id}: {error}")
+    run = st.last_run
+    if run is None:
+        console.print("Last run: none recorded (run `crowdout refresh`, or set DAGSTER_HOME to see UI runs).")
+    else:
+        console.print(f"Last run: {run['run_id']} {run['status']} (started {run['started_at']})")
+        for check in run["failed_checks"]:
+            console.print(f"  failing check ({check['severity']}): {check['asset']} {check['check']}: "
+                          f"{check['description']}")
+        if not run["failed_checks"]:
+            console.print("  no failing checks")
+        for error in run["errors"]:
+            console.print(f"  [red]step failed[/] {error.splitlines()[0]}")
+    if st.last_failure:
+        console.print(f"Last recorded run failure: {st.last_failure['run_id']} at {st.last_failure['failed_at']}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="crowdout",
@@ -153,6 +253,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--modelled", action="store_true", help="mark the release's figures as modelled")
     p.add_argument("--live", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("refresh", help="the full Dagster job: new releases, raw loads, dbt build and tests, publish")
+    p.add_argument("--live", action="store_true", help="read the publishers' real sites, not the bundled samples")
+    p.add_argument("--from", dest="start", type=month_arg, help="first month to (re)build, YYYY-MM (default: all)")
+    p.add_argument("--to", dest="end", type=month_arg, help="last month to (re)build, YYYY-MM (default: all)")
+    p.set_defaults(func=cmd_refresh)
+
+    p = sub.add_parser("status", help="releases loaded, the last run, failing checks, freshness")
+    p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("query", help="run one read-only SQL query on the published warehouse")
     p.add_argument("sql", help='e.g. "SELECT * FROM marts.fct_displacement_district_month LIMIT 5"')
