@@ -87,8 +87,16 @@ def short_body(h: BaseHTTPRequestHandler):
     h.wfile.flush()
 
 
-def conditional(h: BaseHTTPRequestHandler):
-    if h.headers.get("If-None-Match") == '"v1"':
-        reply(304, headers={"ETag": '"v1"', "Content-Length": None, "Content-Type": None})(h)
-    else:
-        reply(200, CSV, {"ETag": '"v1"', "Last-Modified": "Mon, 06 Nov 2023 10:00:00 GMT"})(h)
+def conditional_on(body: bytes):
+    """Serve `body` as version "v1", and 304 to a request that already has it."""
+
+    def action(h: BaseHTTPRequestHandler):
+        if h.headers.get("If-None-Match") == '"v1"':
+            reply(304, headers={"ETag": '"v1"', "Content-Length": None, "Content-Type": None})(h)
+        else:
+            reply(200, body, {"ETag": '"v1"', "Last-Modified": "Mon, 06 Nov 2023 10:00:00 GMT"})(h)
+
+    return action
+
+
+conditional = conditional_on(CSV)
