@@ -81,9 +81,9 @@ def plot_series(ax, months, values, modelled, label: str, color: str, lw: float 
         for i in np.flatnonzero(seg_modelled == dashed):
             xs += [x[i], x[i + 1], np.datetime64("NaT")]
             ys += [y[i], y[i + 1], np.nan]
-        if dashed and not m.any():
+        if not xs:  # no segment of this kind: no legend entry claiming one
             continue
-        ax.plot(xs or x[:0], ys or y[:0], style, color=color, lw=lw,
+        ax.plot(xs, ys, style, color=color, lw=lw,
                 label=f"{label} (modelled)" if dashed else label)
     ax.plot(x[~m], y[~m], "o", color=color, markersize=3, label="_")
     if m.any():
@@ -184,35 +184,34 @@ def cumulative_missing(disp: pd.DataFrame) -> Chart:
 
 
 def cbp_vs_apprehensions(disp: pd.DataFrame, published: dict[str, list[tuple[dt.date, float]]]) -> Chart:
+    """Three stacked panels rather than one shared axis: apprehensions run to six figures and would flatten
+    the prosecutions line."""
     baseline = baseline_month(disp)
-    fig, (top, bottom) = _axes(2, 4.2)
+    fig, axes = _axes(3, 3.2)
     g = _geo(disp, "SW_BORDER")
-    modelled = plot_series(top, g["month"], g["cbp_referred_prosecutions"], g["is_modelled"],
-                           "CBP-referred prosecutions", "#c0392b")
-    modelled |= plot_series(top, g["month"], g["bp_apprehensions"], g["is_modelled"],
-                            "Border Patrol apprehensions", "#2471a3")
-    _published(top, published["cbp_referred_prosecutions"], "published (TRAC / CBP exact)")
-    top.plot([pd.Timestamp(d) for d, _ in published["bp_apprehensions"]],
-             [v for _, v in published["bp_apprehensions"]], **{**PUBLISHED_STYLE, "label": "_"})
-    top.yaxis.set_major_formatter(COUNT)
-    top.set_ylim(bottom=0)
-    top.set_title("SW border: prosecutions referred by CBP, and Border Patrol apprehensions", loc="left")
-    top.legend(fontsize=8, frameon=False, loc="center left")
-    modelled |= plot_series(bottom, g["month"], g["prosecutions_per_apprehension"], g["is_modelled"],
-                            "CBP-referred prosecutions per apprehension", "#6c3483")
-    bottom.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    bottom.set_ylim(bottom=0)
-    bottom.set_title("Prosecutions per apprehension", loc="left")
-    bottom.legend(fontsize=8, frameon=False, loc="upper left")
-    for ax in (top, bottom):
+    modelled = False
+    for ax, column, label, color in (
+        (axes[0], "cbp_referred_prosecutions", "CBP-referred prosecutions", "#c0392b"),
+        (axes[1], "bp_apprehensions", "Border Patrol apprehensions (OHSS, rounded to 10)", "#2471a3"),
+        (axes[2], "prosecutions_per_apprehension", "CBP-referred prosecutions per apprehension", "#6c3483"),
+    ):
+        modelled |= plot_series(ax, g["month"], g[column], g["is_modelled"], label, color)
+        if column in published:
+            _published(ax, published[column], "published (TRAC; CBP exact monthly figures)")
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0) if column.startswith("prosecutions_per")
+                                     else COUNT)
+        ax.set_ylim(bottom=0)
+        ax.set_title(label, loc="left")
+        ax.legend(fontsize=8, frameon=False, loc="best")
         _month_axis(ax, baseline)
-    title = "CBP-referred prosecutions against Border Patrol apprehensions"
+    title = "CBP-referred prosecutions against Border Patrol apprehensions, SW border"
     _finish(fig, title, modelled, baseline)
     return Chart("cbp-vs-apprehensions", title,
-                 "Two panels: CBP-referred prosecutions and Border Patrol apprehensions on the southwest border "
-                 "by month, then prosecutions per apprehension.",
-                 "Apprehensions fell slightly from March to June 2018 while CBP-referred prosecutions rose by "
-                 "about three quarters: more of the people apprehended were prosecuted. The warehouse's "
+                 "Three panels for the southwest border by month: CBP-referred prosecutions, Border Patrol "
+                 "apprehensions, and prosecutions per apprehension, with the published March and June 2018 "
+                 "figures as black diamonds.",
+                 "TRAC: from March to June 2018 CBP-referred prosecutions rose 74% while apprehensions fell "
+                 "slightly, so a larger share of the people apprehended were prosecuted. The warehouse's "
                  "apprehensions come from the OHSS series, rounded to 10 and allocated from sectors to districts.",
                  fig, modelled)
 
@@ -234,7 +233,8 @@ def drug_846_arizona(charges: pd.DataFrame, baseline: dt.date | None) -> Chart:
             m = g["is_modelled"].fillna(False).astype(bool).to_numpy()
             color = plt.cm.tab10(k)
             label = f"lead charge in TRAC's '{s}' series"
-            ax.bar(x[~m], g["prosecutions"][~m], width=width, color=color, label=label)
+            if (~m).any():
+                ax.bar(x[~m], g["prosecutions"][~m], width=width, color=color, label=label)
             if m.any():
                 ax.bar(x[m], g["prosecutions"][m], width=width, facecolor="white", edgecolor=color,
                        hatch="///", label=f"{label} (modelled)")

@@ -8,6 +8,7 @@ prosecutions went missing over these months) so nobody has to add up a column by
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,8 +119,14 @@ def summary(view: MetricsView) -> list[str]:
                      "modelled sample figures, not a publisher's numbers.")
     if any(r.get("bp_apprehensions_is_allocated") for r in rows):
         lines.append("† BP apprehensions allocated to districts from Border Patrol sectors (sector crosswalk).")
-    lines.append("Shares and changes are percentages; changes are against the baseline month. "
-                 "Source releases: " + ", ".join(sorted({i for r in rows for i in (r.get("release_ids") or [])})))
+    releases = {i for r in rows for i in (r.get("release_ids") or [])}
+    families = Counter(i.split(":", 1)[0] for i in releases)
+    lines.append("Shares and changes are percentages; changes are against the baseline month. Built from "
+                 f"{len(releases)} releases ({', '.join(f'{f} {n}' for f, n in sorted(families.items()))}); "
+                 "trace a month to its files with: crowdout query \"SELECT r.family, r.release_key, r.url, "
+                 f"r.is_modelled FROM (SELECT unnest(release_ids) AS id FROM {MART} WHERE geography = "
+                 f"'{view.geography}' AND month = DATE '{rows[-1]['month']:%Y-%m-01}') JOIN meta.releases r ON "
+                 "r.release_id = id\"")
     return lines
 
 

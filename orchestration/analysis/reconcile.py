@@ -20,6 +20,9 @@ MOTHER_JONES = ("https://fullsite.motherjones.com/politics/2018/08/the-spike-in-
 CBP_MONTHLY_PDF = ("https://www.cbp.gov/sites/default/files/assets/documents/2020-Jan/U.S.%20Border%20Patrol%20"
                    "Monthly%20Apprehensions%20%28FY%202000%20-%20FY%202019%29_1.pdf")
 MAR, JUN = dt.date(2018, 3, 1), dt.date(2018, 6, 1)
+# OHSS rounds each of the nine SW sectors to 10, so their sum can be up to 9 x 5 from CBP's exact total.
+BP_ROUNDING = 45
+BP_NOTE = "exact CBP figure; the warehouse sums OHSS's nine SW sectors, each rounded to 10 (agrees within 45)"
 
 
 @dataclass(frozen=True)
@@ -53,9 +56,9 @@ SEED_ARTICLE = [
     Figure("Change in CBP-referred prosecutions, Mar to Jun 2018", 0.741, "change",
            "cbp_referred_prosecutions", JUN, MOTHER_JONES, 0.0005, change_from=MAR),
     Figure("Border Patrol apprehensions, SW border, Mar 2018", 37390, "count", "bp_apprehensions", MAR,
-           CBP_MONTHLY_PDF, 5, "exact CBP figure; the warehouse's OHSS series is rounded to 10"),
+           CBP_MONTHLY_PDF, BP_ROUNDING, BP_NOTE),
     Figure("Border Patrol apprehensions, SW border, Jun 2018", 34089, "count", "bp_apprehensions", JUN,
-           CBP_MONTHLY_PDF, 5, "exact CBP figure; the warehouse's OHSS series is rounded to 10"),
+           CBP_MONTHLY_PDF, BP_ROUNDING, BP_NOTE),
 ]
 
 

@@ -112,13 +112,17 @@ def _comparison_table(rows: list[reconcile.Comparison]) -> str:
 
 
 def _releases_table(releases: pd.DataFrame) -> str:
-    out = ["<table><thead><tr><th>release_id</th><th>family</th><th>release</th><th>url</th><th>basis</th>"
-           "</tr></thead><tbody>"]
-    for r in releases.to_dict("records"):
-        basis = '<span class="tag">modelled</span>' if r["is_modelled"] else "published"
-        out.append(f'<tr><td><code>{_esc(r["release_id"])}</code></td><td>{_esc(r["family"])}</td>'
-                   f'<td>{_esc(r["release_key"])}</td><td>{_esc(r["url"])}</td><td>{basis}</td></tr>')
-    out.append("</tbody></table>")
+    """One row per family and basis: a refresh loads a release per page and month, too many to list."""
+    out = ["<table><thead><tr><th>family</th><th>basis</th><th>releases</th><th>from</th><th>to</th>"
+           "<th>example url</th></tr></thead><tbody>"]
+    for (family, modelled), g in releases.groupby(["family", "is_modelled"], sort=True):
+        keys = g["release_key"].sort_values()
+        basis = '<span class="tag">modelled</span>' if modelled else "published"
+        out.append(f"<tr><td>{_esc(family)}</td><td>{basis}</td><td class='num'>{len(g):,}</td>"
+                   f"<td>{_esc(keys.iloc[0])}</td><td>{_esc(keys.iloc[-1])}</td>"
+                   f"<td class='src'>{_esc(g['url'].iloc[0])}</td></tr>")
+    out.append("</tbody></table><p class='meta'>Every release, with its landed file: "
+               "<code>crowdout query \"SELECT * FROM meta.releases\"</code>.</p>")
     return "\n".join(out)
 
 

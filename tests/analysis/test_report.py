@@ -21,7 +21,7 @@ TITLES = [
     "Immigration and non-immigration prosecutions by month, five border districts",
     "Non-immigration share of all federal prosecutions",
     "Cumulative missing non-immigration prosecutions since the baseline",
-    "CBP-referred prosecutions against Border Patrol apprehensions",
+    "CBP-referred prosecutions against Border Patrol apprehensions, SW border",
     "Drug conspiracy prosecutions (21 USC 846), District of Arizona",
 ]
 
