@@ -3,7 +3,8 @@
 -- southwest border districts in 2018 (shared/reference/metrics.md, trac_published_figures.csv):
 --   non-immigration prosecutions 1,093 (March) -> 703 (June), -35.7%; share about 0.14 ("one in seven")
 --   -> 0.06 ("one in seventeen"); CBP-referred 6,368 -> 11,086 (+74.1%); Border Patrol apprehensions
---   37,390 -> 34,089 (OHSS rounds to 10, so within 10), higher in March than June.
+--   37,390 -> 34,089, higher in March than June (OHSS rounds each of the nine sectors to 10, so their
+--   sum may be off by up to 45: within 50).
 -- Returns one row per figure that is missing or off; the baseline must be March 2018.
 with sw as (
     select * from {{ ref('fct_displacement_district_month') }} where geography = 'SW_BORDER'
@@ -40,11 +41,11 @@ checks as (
     select 'CBP-referred change June vs March = +0.741 +- 0.001', cast((select pct_change_vs_baseline_cbp_referred from june) as varchar),
            coalesce(abs((select pct_change_vs_baseline_cbp_referred from june) - 0.741) <= 0.001, false)
     union all
-    select 'Border Patrol apprehensions March 2018 = 37390 +- 10', cast((select bp_apprehensions from march) as varchar),
-           coalesce(abs((select bp_apprehensions from march) - 37390) <= 10, false)
+    select 'Border Patrol apprehensions March 2018 = 37390 +- 50', cast((select bp_apprehensions from march) as varchar),
+           coalesce(abs((select bp_apprehensions from march) - 37390) <= 50, false)
     union all
-    select 'Border Patrol apprehensions June 2018 = 34089 +- 10', cast((select bp_apprehensions from june) as varchar),
-           coalesce(abs((select bp_apprehensions from june) - 34089) <= 10, false)
+    select 'Border Patrol apprehensions June 2018 = 34089 +- 50', cast((select bp_apprehensions from june) as varchar),
+           coalesce(abs((select bp_apprehensions from june) - 34089) <= 50, false)
     union all
     select 'Border Patrol apprehensions higher in March than June 2018',
            cast((select bp_apprehensions from march) as varchar) || ' vs ' || cast((select bp_apprehensions from june) as varchar),
