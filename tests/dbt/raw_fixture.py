@@ -1,5 +1,5 @@
-"""A tiny raw warehouse for the dbt project: meta.releases and raw.* as orchestration/ARCHITECTURE.md
-declares them, filled with a few hand-made rows.
+"""A tiny raw warehouse for the dbt project: meta.releases and raw.* created from the warehouse's own DDL
+and the connectors' raw table declarations, filled with a few hand-made rows.
 
 The five border districts' figures for March and June 2018 are split so that they add up to the
 figures TRAC published (non-immigration 1,093 -> 703, CBP-referred 6,368 -> 11,086) and the nine
@@ -18,37 +18,9 @@ from pathlib import Path
 
 import duckdb
 
-RAW_DDL = """
-CREATE SCHEMA IF NOT EXISTS meta;
-CREATE SCHEMA IF NOT EXISTS raw;
-CREATE TABLE meta.releases (
-    release_id VARCHAR PRIMARY KEY, family VARCHAR NOT NULL, release_key VARCHAR NOT NULL, url VARCHAR NOT NULL,
-    fetched_at TIMESTAMPTZ NOT NULL, published_at TIMESTAMPTZ, sha256 VARCHAR NOT NULL, bytes BIGINT NOT NULL,
-    etag VARCHAR, last_modified VARCHAR, content_type VARCHAR, landing_path VARCHAR NOT NULL,
-    is_modelled BOOLEAN NOT NULL, status VARCHAR NOT NULL, error VARCHAR, row_count BIGINT,
-    months_covered DATE[], loaded_at TIMESTAMPTZ);
-CREATE TABLE raw.trac_table1 (release_id VARCHAR NOT NULL, series VARCHAR, geography_type VARCHAR,
-    district_code VARCHAR, geography_name VARCHAR, month DATE, page_title VARCHAR, number_latest_month BIGINT,
-    pct_change_prev_month DOUBLE, pct_change_1yr DOUBLE, pct_change_5yr_incl_magistrate DOUBLE,
-    pct_change_5yr_excl_magistrate DOUBLE, is_modelled BOOLEAN);
-CREATE TABLE raw.trac_lead_charges (release_id VARCHAR NOT NULL, series VARCHAR, geography_type VARCHAR,
-    district_code VARCHAR, month DATE, rank INTEGER, charge_description VARCHAR, statute VARCHAR,
-    prosecutions BIGINT, is_modelled BOOLEAN);
-CREATE TABLE raw.trac_district_rankings (release_id VARCHAR NOT NULL, series VARCHAR, month DATE,
-    rank INTEGER, district_name VARCHAR, prosecutions BIGINT, per_capita_rate DOUBLE, is_modelled BOOLEAN);
-CREATE TABLE raw.cbp_nationwide_aor (release_id VARCHAR NOT NULL, source_row INTEGER, fiscal_year VARCHAR,
-    month_grouping VARCHAR, month_abbv VARCHAR, component VARCHAR, land_border_region VARCHAR,
-    area_of_responsibility VARCHAR, aor_abbv VARCHAR, demographic VARCHAR, citizenship VARCHAR,
-    title_of_authority VARCHAR, encounter_type VARCHAR, encounter_count BIGINT);
-CREATE TABLE raw.cbp_nationwide_state (release_id VARCHAR NOT NULL, source_row INTEGER, fiscal_year VARCHAR,
-    month_grouping VARCHAR, month_abbv VARCHAR, land_border_region VARCHAR, state VARCHAR, demographic VARCHAR,
-    citizenship VARCHAR, title_of_authority VARCHAR, encounter_count BIGINT);
-CREATE TABLE raw.cbp_sbo (release_id VARCHAR NOT NULL, source_row INTEGER, fiscal_year VARCHAR,
-    month_grouping VARCHAR, month_abbv VARCHAR, component VARCHAR, demographic VARCHAR,
-    citizenship_grouping VARCHAR, title_of_authority VARCHAR, encounter_type VARCHAR, encounter_count BIGINT);
-CREATE TABLE raw.ohss_usbp_monthly_sector (release_id VARCHAR NOT NULL, source_row INTEGER,
-    fiscal_year INTEGER, month_label VARCHAR, sector VARCHAR, quantity BIGINT);
-"""
+from orchestration.sources.catalog import FAMILIES
+from orchestration.warehouse.schema import ensure_schema
+
 
 DISTRICTS = ["AZ", "CAS", "NM", "TXS", "TXW"]
 # district -> (immigration, non-immigration, cbp_referred) for March and June 2018
@@ -114,7 +86,7 @@ def build(path: str | Path) -> Path:
     path.unlink(missing_ok=True)
     con = duckdb.connect(str(path))
     try:
-        con.execute(RAW_DDL)
+        ensure_schema(con, FAMILIES.values())
         rel = Releases(con)
         trac_series = {"immigration": 0, "overall": None, "jcbp": 2}
         for m in months():
