@@ -43,18 +43,20 @@ def _recent_months() -> list[date]:
 
 
 def run_requests(changes: list[release_watch.Change]) -> list[RunRequest]:
-    """One run per changed month of a month-addressed family, one whole-range run for the other families."""
-    by_run: dict[tuple[str, str | None], list[release_watch.Change]] = defaultdict(list)
+    """One run per changed month of a month-addressed family (TRAC); one run over every month for all
+    changed rolling files together, since each restates all the months it covers."""
+    by_month: dict[str | None, list[release_watch.Change]] = defaultdict(list)
     for change in changes:
-        family = change.ref.family
-        month = change.ref.params["month"] if family in MONTHLY_FAMILIES else None
-        by_run[(family, month)].append(change)
+        by_month[change.ref.params["month"] if change.ref.family in MONTHLY_FAMILIES else None].append(change)
     requests = []
-    for (family, month), group in sorted(by_run.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+    for month, group in sorted(by_month.items(), key=lambda kv: kv[0] or ""):
         kinds = sorted({c.kind for c in group})
+        restated = sorted({c.ref.family for c in group if c.kind == "restated"})
         tags = {"crowdout/trigger": "sensor", "crowdout/releases": ",".join(kinds)}
-        refetch = {"ops": {family_slug(family): {"config": {"refetch": "restated" in kinds}}}}
-        common = dict(run_key=f"{family}:{month or 'all'}:{_digest(group)}", run_config=refetch)
+        common = dict(
+            run_key=f"{month or 'all-months'}:{_digest(group)}",
+            run_config={"ops": {family_slug(f): {"config": {"refetch": True}} for f in restated}},
+        )
         if month:
             requests.append(RunRequest(partition_key=f"{month}-01", tags=tags, **common))
         else:
