@@ -45,6 +45,8 @@ def fiscal_to_calendar(fy: int, month: int) -> date:
     """The first day of calendar month `month` of fiscal year `fy` (October-December fall in fy-1)."""
     if not 1 <= month <= 12:
         raise ValueError(f"not a month number: {month}")
+    if not 1 <= fy <= 9999:  # date() overflows, rather than raising ValueError, on huge years
+        raise ValueError(f"not a fiscal year: {fy}")
     return date(fy - 1 if month >= 10 else fy, month, 1)
 
 

@@ -118,7 +118,10 @@ def _integer_counts(table: pa.Table, ref: ReleaseRef) -> pa.Array:
         value = table[COUNT][bad].as_py()
         problem = "is missing (a row cut short?)" if value is None else f"{value!r} is not an integer"
         raise ParseError(ref, f"row {bad + 1}: Encounter Count {problem}")
-    return pc.cast(text, pa.int64())
+    try:
+        return pc.cast(text, pa.int64())
+    except pa.ArrowInvalid as exc:
+        raise ParseError(ref, f"Encounter Count out of range: {exc}") from None
 
 
 def _months(table: pa.Table, ref: ReleaseRef) -> list[date]:

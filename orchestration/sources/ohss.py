@@ -69,7 +69,11 @@ def parse(path: Path, ref: ReleaseRef) -> ParsedRelease:
         out["quantity"].append(_whole_number(cells["quantity"], "Quantity", index, ref))
     if not out["source_row"]:
         raise ParseError(ref, f"sheet {SHEET!r} has a header but no data rows")
-    return ParsedRelease(tables={TABLE: pa.table(out, schema=_SCHEMA)}, months=sorted(months))
+    try:
+        table = pa.table(out, schema=_SCHEMA)
+    except (OverflowError, pa.ArrowInvalid) as exc:  # a quantity too large for BIGINT
+        raise ParseError(ref, f"a figure out of range: {exc}") from None
+    return ParsedRelease(tables={TABLE: table}, months=sorted(months))
 
 
 def _sheet_rows(path: Path, ref: ReleaseRef) -> list[list]:

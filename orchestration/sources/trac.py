@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Iterable
 from urllib.parse import urlparse
 
+import lxml.etree
 import lxml.html
 import pyarrow as pa
 
@@ -213,7 +214,10 @@ def add_months(month: date, n: int) -> date:
 
 def parse(path: Path, ref: ReleaseRef) -> ParsedRelease:
     """Table 1 (always present) plus the lead-charge and district tables when the page has them."""
-    doc = lxml.html.document_fromstring(Path(path).read_bytes())
+    try:
+        doc = lxml.html.document_fromstring(Path(path).read_bytes())
+    except lxml.etree.ParserError as exc:  # an empty or whitespace-only body
+        raise ParseError(ref, f"not an HTML page: {exc}") from None
     month = _page_month(doc, ref)
     title = " ".join(doc.findtext(".//title").split())
     series = ref.params["series"]
@@ -238,7 +242,11 @@ def parse(path: Path, ref: ReleaseRef) -> ParsedRelease:
         for row in _ranked(doc, ref, "district_name", _DISTRICT_COLUMNS, _district_row)
     ]
     rows = {"trac_table1": table1, "trac_lead_charges": charges, "trac_district_rankings": districts}
-    return ParsedRelease(tables={name: _arrow(name, rows[name]) for name in RAW_TABLES}, months=[month])
+    try:
+        tables = {name: _arrow(name, rows[name]) for name in RAW_TABLES}
+    except (OverflowError, pa.ArrowInvalid) as exc:  # a count too large for its column
+        raise ParseError(ref, f"a figure out of range: {exc}") from None
+    return ParsedRelease(tables=tables, months=[month])
 
 
 def _arrow(name: str, rows: list[dict]) -> pa.Table:
