@@ -1,0 +1,197 @@
+"""What a refresh costs, measured on the bundled sample: `python -m benchmarks.run [--quick]`.
+
+Every figure is one child process, timed by wall clock, its peak memory the kernel's own count for that
+child (wait4's ru_maxrss, which includes the grandchildren it waited for), each in a fresh work folder so
+nothing is warm but the OS page cache. Prints one table; benchmarks/README.md records a run and the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks import history
+from orchestration.config import DBT_PROJECT_DIR
+
+BIN = Path(sys.executable).parent
+FLOOR = Path(__file__).with_name("floor.sql")
+INGEST_ALL = (
+    "from orchestration import ingest; from orchestration.config import load_settings; "
+    "from orchestration.sources.catalog import FAMILIES; s = load_settings(); "
+    "ingest.raise_for_failures(r for f in FAMILIES for r in ingest.ingest_family(s, f))"
+)
+RUN_FLOOR = "import duckdb, sys; con = duckdb.connect(sys.argv[1]); con.execute(open(sys.argv[2]).read()); con.close()"
+LOAD_DEFS = "from orchestration.defs import defs; defs.get_repository_def().get_all_jobs()"
+
+
+@dataclass
+class Figure:
+    what: str
+    seconds: float
+    peak_mib: float
+    note: str = ""
+
+
+def workdir_env(work: Path, releases_toml: Path | None = None) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "CROWDOUT_WAREHOUSE": str(work / "w.duckdb"),
+        "CROWDOUT_LANDING": str(work / "landing"),
+        "CROWDOUT_DBT_DATABASE": str(work / "w.build.duckdb"),
+        "CROWDOUT_SOURCES": "sample",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DAGSTER_DISABLE_TELEMETRY": "true",
+    }
+    env.pop("DAGSTER_HOME", None)
+    if releases_toml:
+        env["CROWDOUT_RELEASES_TOML"] = str(releases_toml)
+    return env
+
+
+def timed(what: str, argv: list[str], env: dict[str, str], note: str = "") -> Figure:
+    """Run one child to completion; fail loudly, since a failed run's time means nothing."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    output = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        sys.stderr.write(output.decode(errors="replace")[-4000:])
+        raise SystemExit(f"{what}: {' '.join(argv[:3])} exited {proc.returncode}")
+    return Figure(what, seconds, usage.ru_maxrss / 1024, note)
+
+
+def refresh(what: str, env: dict[str, str], note: str = "") -> Figure:
+    return timed(what, [str(BIN / "crowdout"), "refresh"], env, note)
+
+
+def ingest_all(env: dict[str, str]) -> Figure:
+    return timed("ingestion alone (5 families)", [sys.executable, "-c", INGEST_ALL], env)
+
+
+def dbt_build(env: dict[str, str], target: Path) -> Figure:
+    return timed(
+        "dbt build alone (models, seeds, tests)",
+        [str(BIN / "dbt"), "build", "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
+         str(DBT_PROJECT_DIR), "--target-path", str(target), "--log-path", str(target / "logs")],
+        env,
+    )
+
+
+def dbt_model_seconds(target: Path) -> float:
+    """Time dbt itself reports executing models and seeds: the SQL, without parsing, startup and tests."""
+    import json
+
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    return sum(r["execution_time"] for r in results if r["unique_id"].split(".")[0] in ("model", "seed"))
+
+
+def _mart_counts(warehouse: Path) -> dict[str, int]:
+    import duckdb
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        tables = [t for (t,) in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts' ORDER BY 1").fetchall()]
+        return {t: con.execute(f"SELECT count(*) FROM marts.{t}").fetchone()[0] for t in tables}
+    finally:
+        con.close()
+
+
+def sample_figures(quick: bool) -> list[Figure]:
+    figures = []
+    with tempfile.TemporaryDirectory(prefix="crowdout-bench-") as tmp:
+        cold = Path(tmp) / "cold"
+        figures.append(refresh("cold full refresh (sample)", workdir_env(cold)))
+        figures.append(refresh("refresh again, nothing new", workdir_env(cold)))
+
+        split = Path(tmp) / "split"
+        env = workdir_env(split)
+        figures.append(ingest_all(env))
+        raw_only = Path(tmp) / "raw-only.duckdb"
+        shutil.copyfile(split / "w.build.duckdb", raw_only)
+        target = Path(tmp) / "target"
+        figures.append(dbt_build(env, target))
+        figures.append(Figure("  of which dbt's own model+seed timings", dbt_model_seconds(target), float("nan")))
+        floor_runs = [timed("floor: the same transforms as one DuckDB script", [sys.executable, "-c", RUN_FLOOR,
+                                                                              str(raw_only), str(FLOOR)], env)
+                      for _ in range(1 if quick else 3)]
+        floor = min(floor_runs, key=lambda f: f.seconds)
+        same = _mart_counts(split / "w.build.duckdb") == _mart_counts(raw_only)
+        floor.note = (f"best of {len(floor_runs)}; dbt build / floor = {figures[-2].seconds / floor.seconds:.1f}x; "
+                      f"marts' row counts {'equal' if same else 'DIFFER from'} dbt's")
+        figures.append(floor)
+        figures.append(timed("load the Dagster definitions", [sys.executable, "-c", LOAD_DEFS], env))
+    return figures
+
+
+def history_figures(factors: list[int], scale: list[int]) -> list[Figure]:
+    figures = []
+    rows = history.sample_rows()
+    for factor in factors:
+        with tempfile.TemporaryDirectory(prefix=f"crowdout-bench-{factor}x-") as tmp:
+            root = Path(tmp)
+            env = workdir_env(root / "w", history.make_site(root / "site", factor))
+            cold = refresh(f"cold full refresh, {factor}x CBP history", env, f"{rows * factor:,} CBP rows")
+            history.make_site(root / "site", factor, new_month=True)
+            figures += [cold, refresh(f"one new month, {factor}x CBP history", env, "CBP files restated +1 month")]
+    for factor in scale:
+        with tempfile.TemporaryDirectory(prefix=f"crowdout-bench-{factor}x-") as tmp:
+            root = Path(tmp)
+            env = workdir_env(root / "w", history.make_site(root / "site", factor))
+            figures.append(refresh(f"scale: full refresh, {factor}x the sample's CBP rows", env,
+                                   f"{rows * factor:,} CBP rows"))
+    return figures
+
+
+def machine() -> list[str]:
+    import dagster
+    import dbt.version
+    import duckdb
+
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    mem = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+               if line.startswith("MemTotal"))
+    return [
+        f"cpu: {cpu}, {os.cpu_count()} cores; memory {mem / 1024 / 1024:.1f} GiB; {platform.platform()}",
+        f"python {platform.python_version()}, duckdb {duckdb.__version__}, dbt-core {dbt.version.__version__}, "
+        f"dagster {dagster.__version__}",
+    ]
+
+
+def table(figures: list[Figure]) -> str:
+    rows = ["| what | wall s | peak MiB | note |", "|---|---:|---:|---|"]
+    for f in figures:
+        peak = "" if f.peak_mib != f.peak_mib else f"{f.peak_mib:,.0f}"
+        rows.append(f"| {f.what} | {f.seconds:,.1f} | {peak} | {f.note} |")
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="the sample figures and 3x history only")
+    parser.add_argument("--skip-sample", action="store_true", help="history and scale figures only")
+    parser.add_argument("--history", type=int, nargs="*", help="history factors (default 3 10 30)")
+    parser.add_argument("--scale", type=int, nargs="*", help="full-refresh scale factors (default 100)")
+    args = parser.parse_args(argv)
+    factors = args.history if args.history is not None else ([3] if args.quick else [3, 10, 30])
+    scale = args.scale if args.scale is not None else ([] if args.quick else [100])
+    figures = [] if args.skip_sample else sample_figures(args.quick)
+    figures += history_figures(factors, scale)
+    print("\n".join(machine()))
+    print(table(figures))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
