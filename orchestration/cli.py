@@ -178,8 +178,9 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
     settings = load_settings(live=args.live or None)
     source = "the publishers' live sites" if settings.live else "the bundled sample releases"
-    with console.status(f"refresh from {source}: releases -> raw -> dbt -> publish …"):
-        outcome = refresh.run_refresh(settings, month_from=args.start, month_to=args.end)
+    console.print(f"Refresh from {source}: releases -> raw -> dbt -> publish "
+                  f"(dbt's log: {refresh.refresh_log(settings)})")
+    outcome = refresh.run_refresh(settings, month_from=args.start, month_to=args.end)
     table = Table(title=f"Dagster run {outcome.run_id} ({outcome.instance} instance), "
                         f"months {outcome.months[0]} to {outcome.months[1]}")
     for col in ("step", "status", "seconds"):
@@ -216,8 +217,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     for col in ("family", "loaded", "failed", "months", "last loaded", "modelled", "freshness"):
         table.add_column(col)
     for f in st.families:
-        months = f"{f.first_month} to {f.last_month}" if f.first_month else ""
-        last = f.last_loaded_at.strftime("%Y-%m-%d %H:%M") if f.last_loaded_at else ""
+        months = f"{f.first_month}..{f.last_month}" if f.first_month else ""
+        last = f.last_loaded_at.strftime("%Y-%m-%d") if f.last_loaded_at else ""
         table.add_row(f.family, str(f.loaded), f"[red]{f.failed}[/]" if f.failed else "0", months, last,
                       "yes" if f.modelled else "no", f.freshness)
     console.print(table)

@@ -8,9 +8,11 @@ the whole partition range: TRAC's pages, each dbt selection and the publish each
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
+import warnings
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -44,6 +46,10 @@ def last_refresh_file(settings: Settings) -> Path:
     return settings.data_dir / "last_refresh.json"
 
 
+def refresh_log(settings: Settings) -> Path:
+    return settings.data_dir / "last_refresh.log"
+
+
 def dagster_instance():
     """The instance DAGSTER_HOME names (given a dagster.yaml with telemetry off if it has none), or an
     ephemeral one."""
@@ -67,8 +73,10 @@ def run_refresh(
     settings: Settings, *, month_from: str | None = None, month_to: str | None = None
 ) -> RefreshOutcome:
     """Run the job over months month_from..month_to (YYYY-MM; default every month so far)."""
-    from orchestration.defs import defs  # builds the dbt manifest first if it is missing or stale
-    from orchestration.defs.partitions import MONTHLY, RANGE_END_TAG, RANGE_START_TAG
+    with warnings.catch_warnings():  # Dagster's beta/supersession notices are for developers, not ops
+        warnings.simplefilter("ignore")
+        from orchestration.defs import defs  # builds the dbt manifest first if it is missing or stale
+        from orchestration.defs.partitions import MONTHLY
 
     keys = MONTHLY.get_partition_keys()
     start, end = _month_key(month_from, keys[0]), _month_key(month_to, keys[-1])
@@ -78,15 +86,10 @@ def run_refresh(
     instance = dagster_instance()
     begun = time.monotonic()
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    result = defs.resolve_job_def("refresh").execute_in_process(
-        instance=instance,
-        tags={RANGE_START_TAG: start, RANGE_END_TAG: end, "crowdout/trigger": "cli"},
-        run_config={
-            "resources": {"crowdout": {"config": {"live": settings.live}}},
-            "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},  # the CLI reports
-        },
-        raise_on_error=False,
-    )
+    log = refresh_log(settings)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w") as out, contextlib.redirect_stdout(out):  # dbt's own log lines, kept for reading
+        result = _execute(defs, instance, start, end, settings)
     outcome = RefreshOutcome(
         run_id=result.run_id,
         success=result.success,
@@ -100,6 +103,20 @@ def run_refresh(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(asdict(outcome), indent=2))
     return outcome
+
+
+def _execute(defs, instance, start: str, end: str, settings: Settings):
+    from orchestration.defs.partitions import RANGE_END_TAG, RANGE_START_TAG
+
+    return defs.resolve_job_def("refresh").execute_in_process(
+        instance=instance,
+        tags={RANGE_START_TAG: start, RANGE_END_TAG: end, "crowdout/trigger": "cli"},
+        run_config={
+            "resources": {"crowdout": {"config": {"live": settings.live}}},
+            "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},  # the CLI reports
+        },
+        raise_on_error=False,
+    )
 
 
 def run_findings(events) -> dict:

@@ -79,6 +79,7 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, settings: Settin
     dagster_dbt_translator=TRANSLATOR,
     exclude=MONTHLY_SELECT,
     name="dbt_models",
+    backfill_policy=BackfillPolicy.single_run(),
     pool=WRITER_POOL,
 )
 def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, crowdout: CrowdoutResource):

@@ -5,7 +5,7 @@ previous good warehouse rather than a half-built one.
 """
 
 import duckdb
-from dagster import AssetKey, AssetSpec, MaterializeResult, MetadataValue, asset
+from dagster import AssetKey, AssetSpec, BackfillPolicy, MaterializeResult, MetadataValue, asset
 
 from orchestration.defs.assets_dbt import dbt_models, dbt_monthly_facts
 from orchestration.defs.assets_raw import FAMILY_ASSETS, WRITER_POOL, release_key
@@ -35,6 +35,7 @@ META_RELEASES = AssetSpec(
     kinds={"duckdb"},
     pool=WRITER_POOL,
     freshness_policy=MONTHLY_FRESHNESS,
+    backfill_policy=BackfillPolicy.single_run(),
 )
 def published_warehouse(crowdout: CrowdoutResource) -> MaterializeResult:
     """The DuckDB file analysts, `crowdout query` and `crowdout status` read (CROWDOUT_WAREHOUSE)."""

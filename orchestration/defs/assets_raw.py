@@ -116,7 +116,7 @@ def build_family_assets(family: Family):
         name=family_slug(family.name),
         specs=specs,
         partitions_def=MONTHLY if partitioned else None,
-        backfill_policy=BackfillPolicy.single_run() if partitioned else None,
+        backfill_policy=BackfillPolicy.single_run(),
         retry_policy=DOWNLOAD_RETRY,
         pool=WRITER_POOL,
     )
