@@ -9,7 +9,7 @@ Release sensors start stopped (in live mode they call the publishers); the failu
 import hashlib
 import json
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime, timezone
 
 from dagster import (
     AssetSelection,
@@ -108,7 +108,7 @@ def run_failure_alerts(context: RunFailureSensorContext):
     failure = {
         "run_id": run.run_id,
         "job": run.job_name,
-        "failed_at": context.dagster_event.timestamp,
+        "failed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "message": context.failure_event.message,
         "failed_steps": [e.step_key for e in context.get_step_failure_events()],
         "tags": dict(run.tags),

@@ -11,7 +11,7 @@ from orchestration import alerts
 from orchestration.config import RELEASES_TOML, load_settings
 from orchestration.defs.partitions import RANGE_START_TAG
 from orchestration.defs.resources import CrowdoutResource
-from orchestration.defs.sensors import RELEASE_SENSORS
+from orchestration.defs.sensors import RELEASE_SENSORS, run_failure_alerts
 from tests.support.publisher import conditional_on, reply
 
 FILES = "/sites/default/files/"
@@ -86,20 +86,40 @@ class _Hook(BaseHTTPRequestHandler):
         pass
 
 
-def test_failure_is_recorded_and_posted_to_the_webhook(tmp_path, monkeypatch):
+@dg.op
+def _boom():
+    raise RuntimeError("dbt_models failed")
+
+
+@dg.job
+def _broken():
+    _boom()
+
+
+def test_run_failure_sensor_records_and_posts_to_the_webhook(tmp_path, monkeypatch):
     monkeypatch.setenv("CROWDOUT_WAREHOUSE", str(tmp_path / "crowdout.duckdb"))
     hook = ThreadingHTTPServer(("127.0.0.1", 0), _Hook)
     hook.posted = []
     threading.Thread(target=hook.serve_forever, daemon=True).start()
+    monkeypatch.setenv(alerts.WEBHOOK_ENV, f"http://127.0.0.1:{hook.server_address[1]}/hook")
     try:
-        failure = {"run_id": "r1", "job": "refresh", "message": "dbt_models failed", "failed_steps": ["dbt_models"]}
-        settings = load_settings()
-        alerts.record_failure(settings, failure)
-        assert alerts.last_failure(settings)["run_id"] == "r1"
-        monkeypatch.setenv(alerts.WEBHOOK_ENV, f"http://127.0.0.1:{hook.server_address[1]}/hook")
-        assert alerts.post_webhook(failure) is None
-        assert hook.posted[0]["run_id"] == "r1" and "failed" in hook.posted[0]["text"]
-        monkeypatch.setenv(alerts.WEBHOOK_ENV, "http://127.0.0.1:9/unreachable")
-        assert "could not post" in alerts.post_webhook(failure)
+        instance = dg.DagsterInstance.ephemeral()
+        result = _broken.execute_in_process(instance=instance, raise_on_error=False)
+        failure = next(e for e in result.all_events if e.event_type_value == "PIPELINE_FAILURE")
+        context = dg.build_run_status_sensor_context(
+            sensor_name="run_failure_alerts", dagster_instance=instance,
+            dagster_run=result.dagster_run, dagster_event=failure,
+        ).for_run_failure()
+        run_failure_alerts(context)
     finally:
         hook.shutdown()
+    recorded = alerts.last_failure(load_settings())
+    assert recorded["run_id"] == result.run_id and recorded["failed_steps"] == ["_boom"]
+    assert hook.posted[0]["run_id"] == result.run_id and "failed" in hook.posted[0]["text"]
+
+
+def test_an_unreachable_webhook_is_reported_not_raised(monkeypatch):
+    monkeypatch.setenv(alerts.WEBHOOK_ENV, "http://127.0.0.1:9/unreachable")
+    assert "could not post" in alerts.post_webhook({"run_id": "r1"})
+    monkeypatch.delenv(alerts.WEBHOOK_ENV)
+    assert alerts.post_webhook({"run_id": "r1"}) is None

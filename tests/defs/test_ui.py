@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.config import PACKAGE_DIR, load_settings
+from orchestration.config import PACKAGE_DIR
 from orchestration.dbt_manifest import ensure_manifest
 
 pytestmark = pytest.mark.slow
@@ -43,7 +43,7 @@ def webserver(tmp_path_factory):
            "CROWDOUT_WAREHOUSE": str(tmp / "crowdout.duckdb"), "CROWDOUT_LANDING": str(tmp / "landing")}
     (tmp / "dagster_home").mkdir()
     (tmp / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    ensure_manifest(load_settings().build_warehouse)  # the code server would otherwise parse mid-startup
+    ensure_manifest(tmp / "crowdout.build.duckdb")  # else the code server parses during startup
     port = _free_port()
     webserver_bin = Path(sys.executable).with_name("dagster-webserver")
     proc = subprocess.Popen(
