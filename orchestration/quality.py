@@ -5,9 +5,10 @@ ways only history shows: a restated file that lost rows or months, a table whose
 what the connector declares. Plain functions over a DuckDB connection, so Dagster asset checks and tests
 call the same code.
 
-Releases are compared with the previous release *of the same series*: the release key with its numbers
-removed (`immigration/2018-03/AZ` -> `immigration/-/AZ`, `...-fy23-fy26-aor.csv` -> `...-fy-fy-aor.csv`),
-so a TRAC page is compared with the same page a month earlier and a CBP file with its previous edition.
+Releases are compared with the previous release *of the same series*: the release key without its
+numbers and month names (`immigration/2018-03/AZ` -> `immigration/-/AZ`, `...-fy23-fy26-jan-aor.csv` ->
+`...-fy-fy-aor.csv`), so a TRAC page is compared with the same page a month earlier and a CBP file with
+its previous edition, whatever months its name carries.
 """
 
 from __future__ import annotations
@@ -24,7 +25,10 @@ from orchestration.sources.release import RawColumn
 ROW_RATIO_ERROR = 0.5
 ROW_RATIO_WARN = 0.9
 
-_SERIES = "regexp_replace(release_key, '[0-9]+', '', 'g')"
+_SERIES = (
+    "regexp_replace(regexp_replace(release_key, '[0-9]+', '', 'g'), "
+    "'-(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\\b', '', 'gi')"
+)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,63 @@
+"""Ingestion checks and retry rules, on small hand-made registries."""
+
+from datetime import date
+
+import dagster as dg
+import duckdb
+import pytest
+
+from orchestration import quality
+from orchestration.defs.assets_raw import DOWNLOAD_RETRY, DownloadFailed, _raise_for_failures
+from orchestration.ingest import IngestResult
+from orchestration.sources.release import RawColumn, ReleaseRef
+
+
+@pytest.fixture
+def con():
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA meta; CREATE SCHEMA raw")
+    con.execute("""CREATE TABLE meta.releases (release_id VARCHAR, family VARCHAR, release_key VARCHAR,
+                   status VARCHAR, months_covered DATE[], loaded_at TIMESTAMP)""")
+    con.execute("CREATE TABLE raw.t (release_id VARCHAR, n BIGINT)")
+    yield con
+    con.close()
+
+
+def _release(con, rid, key, months, loaded_at, rows):
+    con.execute("INSERT INTO meta.releases VALUES (?, 'fam', ?, 'loaded', ?, ?)",
+                [rid, key, [date.fromisoformat(m + "-01") for m in months], loaded_at])
+    con.execute("INSERT INTO raw.t SELECT ?, range FROM range(?)", [rid, rows])
+
+
+def test_row_count_compares_each_series_with_its_previous_edition(con):
+    _release(con, "a", "file-fy23-fy25.csv", ["2023-01", "2023-02"], "2024-01-01", 100)
+    _release(con, "b", "file-fy23-fy26.csv", ["2023-01", "2023-02", "2023-03"], "2024-02-01", 95)
+    assert quality.row_count_vs_previous(con, "fam", "t").passed
+    _release(con, "c", "file-fy23-fy26-jan.csv", ["2023-01", "2023-02", "2023-04"], "2024-03-01", 40)
+    outcome = quality.row_count_vs_previous(con, "fam", "t")
+    assert not outcome.passed and outcome.blocking and outcome.metadata["release_id"] == "c"
+
+
+def test_months_gap_warns_and_a_restatement_that_drops_months_blocks(con):
+    _release(con, "a", "s.csv", ["2023-01", "2023-02", "2023-04"], "2024-01-01", 1)
+    gap = quality.months_covered(con, "fam")
+    assert not gap.passed and not gap.blocking and gap.metadata["gaps"] == "2023-03"
+    _release(con, "b", "s.csv", ["2023-01", "2023-02"], "2024-02-01", 1)
+    shrunk = quality.months_covered(con, "fam")
+    assert not shrunk.passed and shrunk.blocking and "ends at 2023-02" in shrunk.description
+
+
+def test_schema_unchanged_against_the_connector_declaration(con):
+    assert quality.schema_unchanged(con, "t", [RawColumn("n", "BIGINT", "")]).passed
+    drifted = quality.schema_unchanged(con, "t", [RawColumn("n", "INTEGER", "")])
+    assert not drifted.passed and drifted.blocking
+
+
+def test_download_failures_retry_with_backoff_and_parse_failures_do_not():
+    ref = ReleaseRef("cbp-sbo", "https://example.org/sbo.csv", "sbo.csv")
+    with pytest.raises(dg.Failure) as parse:
+        _raise_for_failures([IngestResult(ref, "failed", landing_path="/landing/sbo.csv", error="no header")])
+    assert parse.value.allow_retries is False
+    with pytest.raises(DownloadFailed):
+        _raise_for_failures([IngestResult(ref, "failed", error="HTTP 503")])
+    assert DOWNLOAD_RETRY.max_retries == 3 and DOWNLOAD_RETRY.backoff == dg.Backoff.EXPONENTIAL
