@@ -1,6 +1,10 @@
 """The code location loads, and its graph runs unbroken from release files to the published warehouse."""
 
+import os
+import subprocess
+import sys
 from datetime import date
+from pathlib import Path
 
 import dagster as dg
 
@@ -76,3 +80,16 @@ def test_run_requests_one_per_trac_month_one_full_range_for_rolling_files():
     assert rolling.tags[RANGE_START_TAG] == "2016-10-01"
     assert rolling.tags[RANGE_END_TAG] == MONTHLY.get_last_partition_key()
     assert rolling.tags["crowdout/releases"] == "new,restated"
+
+
+def test_dg_loads_the_same_code_location(tmp_path):
+    """`dg` finds the location from pyproject.toml, without an activated venv (dbt found beside Python)."""
+    (tmp_path / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    out = subprocess.run(
+        [str(Path(sys.executable).with_name("dg")), "list", "defs"],
+        cwd=Path(__file__).resolve().parents[2], env=env, capture_output=True, text=True, timeout=240,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    for key in ("release/trac_bulletin", "raw/trac_table1", "marts/fct_displacement_district_month", "refresh"):
+        assert key in out.stdout
