@@ -8,15 +8,11 @@ that is down must not hide the failure, so its error is returned for logging, ne
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import requests
 
 from orchestration.config import Settings
-
-WEBHOOK_ENV = "CROWDOUT_ALERT_WEBHOOK"
-
 
 def failure_log(settings: Settings) -> Path:
     return settings.data_dir / "run_failures.jsonl"
@@ -30,9 +26,9 @@ def record_failure(settings: Settings, failure: dict) -> Path:
     return path
 
 
-def post_webhook(failure: dict, url: str | None = None, *, timeout_s: float = 10.0) -> str | None:
+def post_webhook(settings: Settings, failure: dict, *, timeout_s: float = 10.0) -> str | None:
     """POST the failure as JSON (with a `text` line chat tools show); returns a problem, or None."""
-    url = url or os.environ.get(WEBHOOK_ENV)
+    url = settings.alert_webhook
     if not url:
         return None
     text = f"crowdout run {failure.get('run_id')} ({failure.get('job')}) failed: {failure.get('message')}"

@@ -37,6 +37,7 @@ class Settings:
     landing: Path
     live: bool = False
     releases: dict = field(default_factory=dict, repr=False)
+    alert_webhook: str | None = None
 
     @property
     def build_warehouse(self) -> Path:
@@ -66,4 +67,10 @@ def load_settings(*, live: bool | None = None) -> Settings:
     releases_file = Path(os.environ.get("CROWDOUT_RELEASES_TOML", RELEASES_TOML))
     with releases_file.open("rb") as fh:
         releases = tomllib.load(fh)
-    return Settings(warehouse=warehouse, landing=landing, live=live, releases=releases)
+    return Settings(
+        warehouse=warehouse,
+        landing=landing,
+        live=live,
+        releases=releases,
+        alert_webhook=os.environ.get("CROWDOUT_ALERT_WEBHOOK") or None,
+    )

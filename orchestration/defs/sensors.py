@@ -113,7 +113,8 @@ def run_failure_alerts(context: RunFailureSensorContext):
         "failed_steps": [e.step_key for e in context.get_step_failure_events()],
         "tags": dict(run.tags),
     }
-    alerts.record_failure(load_settings(), failure)
-    problem = alerts.post_webhook(failure)
+    settings = load_settings()
+    alerts.record_failure(settings, failure)
+    problem = alerts.post_webhook(settings, failure)
     if problem:
         context.log.warning(problem)

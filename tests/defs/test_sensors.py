@@ -101,7 +101,7 @@ def test_run_failure_sensor_records_and_posts_to_the_webhook(tmp_path, monkeypat
     hook = ThreadingHTTPServer(("127.0.0.1", 0), _Hook)
     hook.posted = []
     threading.Thread(target=hook.serve_forever, daemon=True).start()
-    monkeypatch.setenv(alerts.WEBHOOK_ENV, f"http://127.0.0.1:{hook.server_address[1]}/hook")
+    monkeypatch.setenv("CROWDOUT_ALERT_WEBHOOK", f"http://127.0.0.1:{hook.server_address[1]}/hook")
     try:
         instance = dg.DagsterInstance.ephemeral()
         result = _broken.execute_in_process(instance=instance, raise_on_error=False)
@@ -119,7 +119,7 @@ def test_run_failure_sensor_records_and_posts_to_the_webhook(tmp_path, monkeypat
 
 
 def test_an_unreachable_webhook_is_reported_not_raised(monkeypatch):
-    monkeypatch.setenv(alerts.WEBHOOK_ENV, "http://127.0.0.1:9/unreachable")
-    assert "could not post" in alerts.post_webhook({"run_id": "r1"})
-    monkeypatch.delenv(alerts.WEBHOOK_ENV)
-    assert alerts.post_webhook({"run_id": "r1"}) is None
+    monkeypatch.setenv("CROWDOUT_ALERT_WEBHOOK", "http://127.0.0.1:9/unreachable")
+    assert "could not post" in alerts.post_webhook(load_settings(), {"run_id": "r1"})
+    monkeypatch.delenv("CROWDOUT_ALERT_WEBHOOK")
+    assert alerts.post_webhook(load_settings(), {"run_id": "r1"}) is None
