@@ -16,8 +16,9 @@ from orchestration.refresh import month_arg
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "true")
 
-console = Console()
-err_console = Console(stderr=True)
+# Piped into a file or a log, rich would assume 80 columns and truncate table cells: use a log's width.
+console = Console(width=None if sys.stdout.isatty() else 132)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 132)
 
 
 def _print_results(results) -> None:
