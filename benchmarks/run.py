@@ -17,6 +17,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from benchmarks import history
 from orchestration.config import DBT_PROJECT_DIR
@@ -134,23 +135,20 @@ def sample_figures(quick: bool) -> list[Figure]:
     return figures
 
 
-def history_figures(factors: list[int], scale: list[int]) -> list[Figure]:
-    figures = []
+def history_figures(factors: list[int], scale: list[int]) -> Iterator[Figure]:
     rows = history.sample_rows()
     for factor in factors:
         with tempfile.TemporaryDirectory(prefix=f"crowdout-bench-{factor}x-") as tmp:
             root = Path(tmp)
             env = workdir_env(root / "w", history.make_site(root / "site", factor))
-            cold = refresh(f"cold full refresh, {factor}x CBP history", env, f"{rows * factor:,} CBP rows")
+            yield refresh(f"cold full refresh, {factor}x CBP history", env, f"{rows * factor:,} CBP rows")
             history.make_site(root / "site", factor, new_month=True)
-            figures += [cold, refresh(f"one new month, {factor}x CBP history", env, "CBP files restated +1 month")]
+            yield refresh(f"one new month, {factor}x CBP history", env, "CBP files restated +1 month")
     for factor in scale:
         with tempfile.TemporaryDirectory(prefix=f"crowdout-bench-{factor}x-") as tmp:
             root = Path(tmp)
             env = workdir_env(root / "w", history.make_site(root / "site", factor))
-            figures.append(refresh(f"scale: full refresh, {factor}x the sample's CBP rows", env,
-                                   f"{rows * factor:,} CBP rows"))
-    return figures
+            yield refresh(f"scale: full refresh, {factor}x the sample's CBP rows", env, f"{rows * factor:,} CBP rows")
 
 
 def machine() -> list[str]:
@@ -169,12 +167,12 @@ def machine() -> list[str]:
     ]
 
 
-def table(figures: list[Figure]) -> str:
-    rows = ["| what | wall s | peak MiB | note |", "|---|---:|---:|---|"]
-    for f in figures:
-        peak = "" if f.peak_mib != f.peak_mib else f"{f.peak_mib:,.0f}"
-        rows.append(f"| {f.what} | {f.seconds:,.1f} | {peak} | {f.note} |")
-    return "\n".join(rows)
+HEADER = "| what | wall s | peak MiB | note |\n|---|---:|---:|---|"
+
+
+def row(f: Figure) -> str:
+    peak = "" if f.peak_mib != f.peak_mib else f"{f.peak_mib:,.0f}"
+    return f"| {f.what} | {f.seconds:,.1f} | {peak} | {f.note} |"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -186,10 +184,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     factors = args.history if args.history is not None else ([3] if args.quick else [3, 10, 30])
     scale = args.scale if args.scale is not None else ([] if args.quick else [100])
-    figures = [] if args.skip_sample else sample_figures(args.quick)
-    figures += history_figures(factors, scale)
     print("\n".join(machine()))
-    print(table(figures))
+    print(HEADER, flush=True)
+    # Each figure as soon as it is measured, so a run stopped midway still reports what it measured.
+    for figure in [] if args.skip_sample else sample_figures(args.quick):
+        print(row(figure), flush=True)
+    for figure in history_figures(factors, scale):
+        print(row(figure), flush=True)
     return 0
 
 
