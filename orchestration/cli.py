@@ -152,12 +152,14 @@ def _print_summary(warehouse) -> None:
     from rich.table import Table
 
     from orchestration import summary
+    from orchestration.analysis import reconcile
 
     s = summary.read_summary(warehouse)
     march, june = s.months
     table = Table(title=f"{summary.GEOGRAPHY}, {march:%B} vs {june:%B %Y} (published warehouse)")
-    for col in ("figure", f"{march:%b %Y}", f"{june:%b %Y}", "change"):
-        table.add_column(col, justify="left" if col == "figure" else "right")
+    for col in ("figure", f"{march:%b %Y}", f"{june:%b %Y}", "change", "basis", "seed article"):
+        table.add_column(col, justify="left" if col in ("figure", "basis") else "right")
+    notes = []
     for column, label in summary.FIGURES:
         before, after = s.figures[column][march], s.figures[column][june]
         if column.endswith("share"):
@@ -165,11 +167,21 @@ def _print_summary(warehouse) -> None:
         else:
             pct = summary.change(before, after)
             delta = "n/a" if pct is None else f"{pct:+.1%}"
-        table.add_row(label, _fmt(before, column), _fmt(after, column), delta)
+        figures = s.published[column]
+        published = " / ".join(reconcile.fmt(f.published, f.kind) for f in figures)
+        note = next((f.note for f in figures if f.note), "")
+        if note:
+            notes.append(note)
+            published += " " + "†" * len(notes)
+        table.add_row(label, _fmt(before, column), _fmt(after, column), delta,
+                      summary.basis_label(s.modelled[column]), published,
+                      style="italic yellow" if s.modelled[column] else None)
     console.print(table)
-    modelled = ", ".join(f"{m:%b %Y}" for m in s.modelled_months) or "none"
+    for i, note in enumerate(notes, start=1):
+        console.print(f"{'†' * i} {note}")
+    console.print(summary.basis_sentence(s))
     console.print(f"{s.releases_loaded:,} releases loaded from {s.families} families "
-                  f"({s.modelled_releases:,} modelled); months with modelled figures: {modelled}.")
+                  f"({s.modelled_releases:,} modelled).")
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:

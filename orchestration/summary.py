@@ -1,8 +1,10 @@
 """The few figures an analyst checks after a refresh, read from the published warehouse.
 
 The 2018 story in five numbers (SW_BORDER, March against June: non-immigration prosecutions, their
-share, CBP-referred prosecutions, Border Patrol apprehensions) plus how many releases fed them and
-whether any was modelled: if these look wrong, nothing downstream is worth reading.
+share, CBP-referred prosecutions, Border Patrol apprehensions) plus how many releases fed them: if these
+look wrong, nothing downstream is worth reading. Each figure says its own basis (its measure's modelled
+flag, not the row's conservative one, so OHSS's real apprehensions are not called modelled) beside what
+the seed article published (reconcile.SEED_ARTICLE), so a modelled number cannot pass for a real one.
 """
 
 from __future__ import annotations
@@ -11,6 +13,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
+
+from orchestration.analysis import basis, reconcile
 from orchestration.analysis.reader import reading, require_table
 
 MART = "marts.fct_displacement_district_month"
@@ -28,7 +33,11 @@ FIGURES = (
 class Summary:
     months: tuple[date, ...]
     figures: dict[str, dict[date, float | int | None]]  # column -> month -> value
-    modelled_months: tuple[date, ...]
+    # column -> its measure's flag is set in either month; None where the warehouse has neither figure
+    modelled: dict[str, bool | None]
+    published: dict[str, tuple[reconcile.Figure, ...]]  # column -> the seed article's figures, by month
+    prosecutions_modelled: bool | None
+    apprehensions_modelled: bool | None
     releases_loaded: int
     modelled_releases: int
     families: int
@@ -37,24 +46,34 @@ class Summary:
 def read_summary(warehouse: Path) -> Summary:
     with reading(warehouse) as con:
         require_table(con, MART)
-        columns = ", ".join(c for c, _ in FIGURES)
-        rows = con.execute(
-            f"SELECT month, is_modelled, {columns} FROM {MART} WHERE geography = ? AND month IN (?, ?)",
-            [GEOGRAPHY, *MONTHS],
-        ).fetchall()
+        rows = con.execute(f"SELECT * FROM {MART} WHERE geography = ? AND month IN (?, ?)",
+                           [GEOGRAPHY, *MONTHS]).df()
         loaded, modelled, families = con.execute(
             """SELECT count(*), count(*) FILTER (WHERE is_modelled), count(DISTINCT family)
                FROM meta.releases WHERE status = 'loaded'"""
         ).fetchone()
-    by_month = {r[0]: r for r in rows}
+    rows["month"] = pd.to_datetime(rows["month"]).dt.date
+    by_month = {m: r for m, r in zip(rows["month"], rows.to_dict("records"))}
     figures = {
-        column: {m: (by_month[m][i + 2] if m in by_month else None) for m in MONTHS}
-        for i, (column, _) in enumerate(FIGURES)
+        column: {m: (None if m not in by_month or pd.isna(by_month[m][column]) else by_month[m][column])
+                 for m in MONTHS}
+        for column, _ in FIGURES
     }
+
+    def flag(column: str) -> bool | None:
+        known = rows[column].notna()
+        return bool(basis.modelled(rows, column)[known].any()) if known.any() else None
+
     return Summary(
         months=MONTHS,
         figures=figures,
-        modelled_months=tuple(m for m in MONTHS if m in by_month and by_month[m][1]),
+        modelled={column: flag(column) for column, _ in FIGURES},
+        published={column: tuple(sorted((f for f in reconcile.SEED_ARTICLE
+                                         if f.column == column and f.kind != "change" and f.month in MONTHS),
+                                        key=lambda f: f.month))
+                   for column, _ in FIGURES},
+        prosecutions_modelled=flag("total_prosecutions"),
+        apprehensions_modelled=flag("bp_apprehensions"),
         releases_loaded=loaded,
         modelled_releases=modelled,
         families=families,
@@ -65,3 +84,23 @@ def change(before: float | int | None, after: float | int | None) -> float | Non
     if before in (None, 0) or after is None:
         return None
     return (after - before) / before
+
+
+def basis_label(modelled: bool | None) -> str:
+    return {True: "modelled (sample)", False: "published release", None: "n/a"}[modelled]
+
+
+def basis_sentence(s: Summary) -> str:
+    """What the figures rest on, in one sentence, from the flags: the row-level flag would call everything
+    in a month modelled as soon as one input is."""
+    prosecutions = {
+        True: "Prosecution figures in this sample are modelled to match TRAC's published five-district totals",
+        False: "Prosecution figures are TRAC's published pages",
+        None: "No prosecution figures for these months",
+    }[s.prosecutions_modelled]
+    apprehensions = {
+        True: "apprehensions are modelled sample figures, not DHS OHSS's release.",
+        False: "apprehensions are DHS OHSS's real release.",
+        None: "no apprehensions figures.",
+    }[s.apprehensions_modelled]
+    return f"{prosecutions}; {apprehensions}"

@@ -2,7 +2,9 @@
 
 Modelled figures must never pass for published ones: every line segment that touches a modelled month is
 dashed with hollow markers and its legend entry says "(modelled)", modelled bars are hatched, and a chart
-with any modelled value says so in its footer, so a PNG shown on its own still tells the truth.
+with any modelled value says so in its footer, so a PNG shown on its own still tells the truth. Each series
+is judged by its own measure's flag (`basis.modelled`), so real apprehensions beside modelled prosecutions
+are drawn solid.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
+
+from orchestration.analysis import basis  # noqa: E402
 
 BORDER_DISTRICTS = {"CAS": "S.D. California", "AZ": "D. Arizona", "NM": "D. New Mexico",
                     "TXW": "W.D. Texas", "TXS": "S.D. Texas"}
@@ -111,9 +115,8 @@ def border_districts(disp: pd.DataFrame) -> Chart:
     modelled = False
     for code, name in BORDER_DISTRICTS.items():
         g = _geo(disp, code)
-        modelled |= plot_series(top, g["month"], g["immigration_prosecutions"], g["is_modelled"], name, COLORS[code])
-        modelled |= plot_series(bottom, g["month"], g["non_immigration_prosecutions"], g["is_modelled"], name,
-                                COLORS[code])
+        for ax, column in ((top, "immigration_prosecutions"), (bottom, "non_immigration_prosecutions")):
+            modelled |= plot_series(ax, g["month"], g[column], basis.modelled(g, column), name, COLORS[code])
     top.set_title("Immigration prosecutions", loc="left")
     bottom.set_title("Non-immigration prosecutions (all other federal prosecutions)", loc="left")
     for ax in (top, bottom):
@@ -137,7 +140,8 @@ def non_immigration_share(disp: pd.DataFrame, published: list[tuple[dt.date, flo
     modelled = False
     for geo, label in (("SW_BORDER", "5 SW border districts"), ("NON_BORDER", "rest of the country")):
         g = _geo(disp, geo)
-        modelled |= plot_series(ax, g["month"], g["non_immigration_share"], g["is_modelled"], label, COLORS[geo])
+        modelled |= plot_series(ax, g["month"], g["non_immigration_share"], basis.modelled(g, "non_immigration_share"),
+                                label, COLORS[geo])
     _published(ax, published, "TRAC published (5 SW districts)")
     _month_axis(ax, baseline)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
@@ -161,8 +165,9 @@ def cumulative_missing(disp: pd.DataFrame) -> Chart:
         g = _geo(disp, code).dropna(subset=["cumulative_missing_non_immigration"])
         if g.empty:
             continue
-        modelled |= plot_series(ax, g["month"], g["cumulative_missing_non_immigration"], g["is_modelled"], name,
-                                COLORS[code], lw=3 if code == "SW_BORDER" else 1.6)
+        modelled |= plot_series(ax, g["month"], g["cumulative_missing_non_immigration"],
+                                basis.modelled(g, "cumulative_missing_non_immigration"), name, COLORS[code],
+                                lw=3 if code == "SW_BORDER" else 1.6)
         last = g.iloc[-1]
         if code == "SW_BORDER":
             ax.annotate(f"{last['cumulative_missing_non_immigration']:,.0f}",
@@ -195,7 +200,7 @@ def cbp_vs_apprehensions(disp: pd.DataFrame, published: dict[str, list[tuple[dt.
         (axes[1], "bp_apprehensions", "Border Patrol apprehensions (OHSS, rounded to 10)", "#2471a3"),
         (axes[2], "prosecutions_per_apprehension", "CBP-referred prosecutions per apprehension", "#6c3483"),
     ):
-        modelled |= plot_series(ax, g["month"], g[column], g["is_modelled"], label, color)
+        modelled |= plot_series(ax, g["month"], g[column], basis.modelled(g, column), label, color)
         if column in published:
             _published(ax, published[column], "published (TRAC; CBP exact monthly figures)")
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0) if column.startswith("prosecutions_per")

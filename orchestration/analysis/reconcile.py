@@ -3,7 +3,9 @@
 The published numbers are transcribed from the pages they came from (each with its URL; the TRAC ones are
 in shared/data/reference/trac_published_figures.csv, the apprehensions are CBP's exact monthly PDF). Changes
 are recomputed from the two months rather than read from `pct_change_vs_baseline_*`, so the comparison
-holds whatever baseline month the warehouse was built with.
+holds whatever baseline month the warehouse was built with. Each comparison is marked modelled by its own
+measure's flag (`basis.modelled`): a real apprehensions figure is not marked modelled because TRAC's
+figures that month are.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
+
+from orchestration.analysis import basis
 
 BESPACIFIC = "http://bespacific.com/stepped-up-illegal-entry-prosecutions-reduce-those-for-other-crimes/"
 TRAC_A3201 = "https://trac.syr.edu/tracatwork/detail/A3201.html"
@@ -78,17 +82,18 @@ class Comparison:
 
 
 def compare(sw_border: pd.DataFrame, figures: list[Figure] = SEED_ARTICLE) -> list[Comparison]:
-    """`sw_border`: the displacement mart's SW_BORDER rows (month as date, is_modelled)."""
+    """`sw_border`: the displacement mart's SW_BORDER rows (month as date, the modelled flags)."""
     by_month = {m: row for m, row in zip(sw_border["month"], sw_border.to_dict("records"))}
     out = []
     for f in figures:
-        rows = [by_month.get(f.month)] + ([by_month.get(f.change_from)] if f.change_from else [])
-        values = [None if r is None else r.get(f.column) for r in rows]
+        months = [f.month] + ([f.change_from] if f.change_from else [])
+        values = [by_month[m].get(f.column) if m in by_month else None for m in months]
         if any(v is None or pd.isna(v) for v in values):
             out.append(Comparison(f, None, False))
             continue
         value = values[0] / values[1] - 1 if f.change_from else float(values[0])
-        out.append(Comparison(f, value, any(bool(r["is_modelled"]) for r in rows)))
+        flags = dict(zip(sw_border["month"], basis.modelled(sw_border, f.column)))
+        out.append(Comparison(f, value, any(flags[m] for m in months)))
     return out
 
 

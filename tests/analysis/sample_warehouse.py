@@ -1,6 +1,7 @@
 """A small hand-made warehouse with the marts' shape, so the analyst commands are tested in seconds and
 without dbt: the numbers follow the 2018 pattern (an immigration surge from April, non-immigration
-prosecutions falling) and some district-months are modelled, as in the bundled sample releases."""
+prosecutions falling) and some district-months are modelled, as in the bundled sample releases: their
+prosecutions are (TRAC sample pages), their apprehensions are not (a real OHSS workbook)."""
 
 from __future__ import annotations
 
@@ -44,6 +45,8 @@ def _district_rows() -> pd.DataFrame:
                 "bp_apprehensions": round(APPREHENSIONS_BASE[d] * (1 - 0.1 * bump) * wobble, -1),
                 "districts_covered": 1,
                 "is_modelled": d in MODELLED_FROM and m >= MODELLED_FROM[d],
+                "prosecutions_is_modelled": d in MODELLED_FROM and m >= MODELLED_FROM[d],
+                "bp_apprehensions_is_modelled": False,
                 "bp_apprehensions_is_allocated": d != "TXS",
             })
     return pd.DataFrame(rows)
@@ -58,6 +61,8 @@ def _aggregate(df: pd.DataFrame, name: str) -> pd.DataFrame:
         bp_apprehensions=("bp_apprehensions", "sum"),
         districts_covered=("districts_covered", "sum"),
         is_modelled=("is_modelled", "any"),
+        prosecutions_is_modelled=("prosecutions_is_modelled", "any"),
+        bp_apprehensions_is_modelled=("bp_apprehensions_is_modelled", "any"),
         bp_apprehensions_is_allocated=("bp_apprehensions_is_allocated", "any"),
     )
     agg["geography"] = name
@@ -75,6 +80,8 @@ def _non_border() -> pd.DataFrame:
     df["bp_apprehensions"] = None
     df["districts_covered"] = 89
     df["is_modelled"] = False
+    df["prosecutions_is_modelled"] = False
+    df["bp_apprehensions_is_modelled"] = False
     df["bp_apprehensions_is_allocated"] = False
     return df
 

@@ -14,6 +14,7 @@ import pytest
 
 from orchestration import cli
 from orchestration.analysis import charts, reconcile
+from tests.analysis import sample_warehouse
 
 SHARED_FIGURES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "reference" / \
     "trac_published_figures.csv"
@@ -121,14 +122,36 @@ def test_modelled_bars_are_hatched():
 def test_comparison_recomputes_changes_from_the_two_months():
     sw = pd.DataFrame({"month": [reconcile.MAR, reconcile.JUN], "non_immigration_prosecutions": [1093, 703],
                        "non_immigration_share": [0.14, 0.06], "cbp_referred_prosecutions": [6368, 11086],
-                       "bp_apprehensions": [37390, 34090], "is_modelled": [False, True]})
+                       "bp_apprehensions": [37390, 34090], "is_modelled": [False, True],
+                       "prosecutions_is_modelled": [False, True], "bp_apprehensions_is_modelled": [False, False]})
     by_label = {c.figure.label: c for c in reconcile.compare(sw)}
     change = by_label["Change in non-immigration prosecutions, Mar to Jun 2018"]
     assert change.agrees and change.modelled and abs(change.warehouse - (703 / 1093 - 1)) < 1e-12
-    assert by_label["Border Patrol apprehensions, SW border, Jun 2018"].agrees  # OHSS rounds to 10
+    june_bp = by_label["Border Patrol apprehensions, SW border, Jun 2018"]
+    assert june_bp.agrees and not june_bp.modelled  # OHSS rounds to 10; a real release beside modelled TRAC
+    assert by_label["Non-immigration share of all prosecutions, Jun 2018 (one in seventeen)"].modelled
     assert not by_label["Non-immigration prosecutions, 5 SW districts, Mar 2018"].modelled
     missing = reconcile.compare(sw.iloc[:1])
     assert all(c.warehouse is None for c in missing if c.figure.month == reconcile.JUN)
+
+
+def test_a_warehouse_without_measure_flags_falls_back_to_the_row_flag():
+    sw = pd.DataFrame({"month": [reconcile.JUN], "bp_apprehensions": [34090], "is_modelled": [True]})
+    (bp,) = [c for c in reconcile.compare(sw) if c.figure.column == "bp_apprehensions" and c.warehouse]
+    assert bp.modelled
+
+
+def test_each_series_is_drawn_on_its_own_measure_basis():
+    """The sample's prosecutions are modelled from July 2018, its apprehensions (a real OHSS release) never:
+    the apprehensions panel is solid and unlabelled, the prosecutions and per-apprehension panels are not."""
+    chart = charts.cbp_vs_apprehensions(sample_warehouse.displacement_frame(), {})
+    prosecutions, apprehensions, per_apprehension = chart.figure.axes
+    for ax, modelled in ((prosecutions, True), (apprehensions, False), (per_apprehension, True)):
+        labels = [ln.get_label() for ln in ax.get_lines()]
+        assert any(label.endswith("(modelled)") for label in labels) is modelled, labels
+        assert any(ln.get_linestyle() == "--" for ln in ax.get_lines()) is modelled
+    assert chart.modelled
+    plt.close(chart.figure)
 
 
 @pytest.mark.skipif(not SHARED_FIGURES.exists(), reason="shared/ reference data not beside the checkout")

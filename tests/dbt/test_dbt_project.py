@@ -100,6 +100,15 @@ def test_build_reproduces_the_published_2018_figures(built):
     assert cumulative == (1093 - 1093) + (1093 - april) + (1093 - may) + (1093 - 703)
 
 
+def test_each_measure_carries_its_own_modelled_flag(built):
+    """The fixture's TRAC pages are modelled, its OHSS workbooks real and its CBP AOR file (OFO inadmissibles)
+    modelled: the row is modelled, its prosecutions are, its apprehensions are not, in every geography."""
+    db, _ = built
+    rows = query(db, "SELECT DISTINCT is_modelled, prosecutions_is_modelled, bp_apprehensions_is_modelled "
+                     "FROM marts.fct_displacement_district_month WHERE month = DATE '2018-03-01'")
+    assert rows == [(True, True, False)]
+
+
 def test_districts_allocation_and_latest_release(built):
     db, _ = built
     rows = dict(query(db, "SELECT district_code, (bp_apprehensions, bp_apprehensions_is_allocated) "

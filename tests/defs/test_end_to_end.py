@@ -74,6 +74,8 @@ def test_one_partition_materializes_from_release_to_published_warehouse(built):
     summary = read_summary(settings.warehouse)
     assert summary.figures["non_immigration_prosecutions"][summary.months[1]] is not None
     assert summary.releases_loaded >= 22
+    # the sample's TRAC pages are modelled, its OHSS workbook is DHS's real release
+    assert summary.modelled["cbp_referred_prosecutions"] is True and summary.modelled["bp_apprehensions"] is False
     status = gather(settings)
     assert {f.family for f in status.families} >= {"trac-bulletin", "cbp-sbo", "ohss-usbp"}
     assert status.freshness == "PASS"

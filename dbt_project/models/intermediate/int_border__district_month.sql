@@ -42,6 +42,7 @@ select
     coalesce(bp.bp_apprehensions_is_allocated, false) as bp_apprehensions_is_allocated,
     coalesce(ofo.ofo_inadmissibles_is_allocated, false) as ofo_inadmissibles_is_allocated,
     coalesce(bp.is_modelled, false) or coalesce(ofo.is_modelled, false) as is_modelled,
+    coalesce(bp.is_modelled, false) as bp_apprehensions_is_modelled,
     list_sort(list_distinct(flatten([coalesce(bp.release_ids, []), coalesce(ofo.release_ids, [])]))) as release_ids
 from bp
 full outer join ofo

@@ -2,6 +2,9 @@
 -- the five southwest border districts, SW_BORDER (their sum), US (national pages and all Border Patrol
 -- sectors) and NON_BORDER (US minus SW_BORDER). A figure is NULL where no release gives it; an
 -- aggregate is NULL unless every one of its districts gives the figure (districts_covered counts them).
+-- is_modelled is the row's conservative OR over all its inputs (OFO inadmissibles from the CBP AOR file
+-- included); prosecutions_is_modelled and bp_apprehensions_is_modelled say which measure is modelled, so
+-- a real figure beside a modelled one is not presented as modelled.
 {%- set sw_districts_sql -%}
     select district_code from {{ ref('districts') }} where is_sw_border
 {%- endset %}
@@ -44,6 +47,8 @@ districts as (
         b.ofo_inadmissibles,
         cast(case when p.immigration_prosecutions is not null and p.total_prosecutions is not null then 1 else 0 end as integer) as districts_covered,
         coalesce(p.is_modelled, false) or coalesce(b.is_modelled, false) as is_modelled,
+        coalesce(p.is_modelled, false) as prosecutions_is_modelled,
+        coalesce(b.bp_apprehensions_is_modelled, false) as bp_apprehensions_is_modelled,
         flatten([coalesce(p.release_ids, []), coalesce(b.release_ids, [])]) as release_ids
     from sw_districts
     cross join trac_months
@@ -66,6 +71,8 @@ border_totals as (
         cast(sum(encounter_count) filter (where is_ofo_inadmissible) as bigint) as us_ofo,
         cast(sum(encounter_count) filter (where is_ofo_inadmissible and lower(trim(geography)) in (select field_office from sw_field_offices)) as bigint) as sw_ofo,
         bool_or(is_modelled) filter (where source = 'ohss-usbp' or is_ofo_inadmissible) as is_modelled,
+        -- a month's OHSS sectors all come from one release, so this is that release's flag (US and SW alike)
+        bool_or(is_modelled) filter (where source = 'ohss-usbp') as bp_is_modelled,
         list(distinct release_id) filter (where source = 'ohss-usbp' or is_ofo_inadmissible) as release_ids
     from (
         select
@@ -91,6 +98,8 @@ sw_border as (
         any_value(border_totals.sw_ofo) as ofo_inadmissibles,
         cast(sum(districts_covered) as integer) as districts_covered,
         bool_or(districts.is_modelled) or coalesce(any_value(border_totals.is_modelled), false) as is_modelled,
+        bool_or(districts.prosecutions_is_modelled) as prosecutions_is_modelled,
+        coalesce(any_value(border_totals.bp_is_modelled), false) as bp_apprehensions_is_modelled,
         flatten(list(districts.release_ids)) as release_ids_prosecutions,
         any_value(border_totals.release_ids) as release_ids_border
     from districts
@@ -112,6 +121,8 @@ us as (
         cast(case when n.immigration_prosecutions is not null and n.total_prosecutions is not null
                   then (select count(*) from {{ ref('districts') }}) else 0 end as integer) as districts_covered,
         coalesce(n.is_modelled, false) or coalesce(border_totals.is_modelled, false) as is_modelled,
+        coalesce(n.is_modelled, false) as prosecutions_is_modelled,
+        coalesce(border_totals.bp_is_modelled, false) as bp_apprehensions_is_modelled,
         flatten([coalesce(n.release_ids, []), coalesce(border_totals.release_ids, [])]) as release_ids
     from trac_months
     left join (
@@ -149,6 +160,8 @@ non_border as (
         cast(case when us.districts_covered > 0 and sw.districts_covered = (select count(*) from sw_districts)
                   then us.districts_covered - sw.districts_covered else 0 end as integer) as districts_covered,
         us.is_modelled or sw.is_modelled as is_modelled,
+        us.prosecutions_is_modelled or sw.prosecutions_is_modelled as prosecutions_is_modelled,
+        us.bp_apprehensions_is_modelled or sw.bp_apprehensions_is_modelled as bp_apprehensions_is_modelled,
         flatten([us.release_ids, sw.release_ids]) as release_ids
     from us
     inner join sw_border_rows as sw on sw.month = us.month
@@ -177,5 +190,7 @@ select
     ofo_inadmissibles,
     districts_covered,
     is_modelled,
+    prosecutions_is_modelled,
+    bp_apprehensions_is_modelled,
     list_sort(list_distinct(list_filter(release_ids, lambda r: r is not null))) as release_ids
 from all_geographies

@@ -110,6 +110,8 @@ metrics as (
         c.expected_non_immigration - m.non_immigration_prosecutions as missing_non_immigration,
         {{ safe_ratio('m.cbp_referred_prosecutions', 'm.bp_apprehensions') }} as prosecutions_per_apprehension,
         m.districts_covered,
+        m.prosecutions_is_modelled,
+        m.bp_apprehensions_is_modelled,
         m.is_modelled
             or coalesce(m.window_is_modelled, false)
             or coalesce(b.b_is_modelled, false)
@@ -174,6 +176,8 @@ select
     cast(c.districts_covered as integer) as districts_covered,
     cast(c.is_modelled
          or (c.geography not in ('NON_BORDER', 'US') and coalesce(nb.non_border_is_modelled, false)) as boolean) as is_modelled,
+    cast(c.prosecutions_is_modelled as boolean) as prosecutions_is_modelled,
+    cast(c.bp_apprehensions_is_modelled as boolean) as bp_apprehensions_is_modelled,
     cast(c.release_ids as varchar[]) as release_ids
 from cumulative as c
 left join non_border as nb on nb.month = c.month
