@@ -193,7 +193,9 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     source = "the publishers' live sites" if settings.live else "the bundled sample releases"
     console.print(f"Refresh from {source}: releases -> raw -> dbt -> publish "
                   f"(dbt's log: {refresh.refresh_log(settings)})")
-    outcome = refresh.run_refresh(settings, month_from=args.start, month_to=args.end)
+    outcome = refresh.run_refresh(
+        settings, month_from=args.start, month_to=args.end, full_refresh=args.full_refresh
+    )
     table = Table(title=f"Dagster run {outcome.run_id} ({outcome.instance} instance), "
                         f"months {outcome.months[0]} to {outcome.months[1]}")
     for col in ("step", "status", "seconds"):
@@ -212,6 +214,9 @@ def cmd_refresh(args: argparse.Namespace) -> int:
             err_console.print(f"[red]error:[/] {error}")
         err_console.print(f"Refresh failed after {outcome.seconds:.0f}s; analysts still read the previous "
                           f"warehouse ({settings.warehouse}). `crowdout status` shows what is failing.")
+        if any("on_schema_change" in e or "schema change" in e.lower() for e in outcome.errors):
+            err_console.print("A mart's columns changed since it was built: run `crowdout refresh "
+                              "--full-refresh` once to rebuild the incremental marts.")
         return 1
     console.print(f"Refresh done in {outcome.seconds:.0f}s; published {settings.warehouse}")
     _print_summary(settings.warehouse)
@@ -272,6 +277,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--live", action="store_true", help="read the publishers' real sites, not the bundled samples")
     p.add_argument("--from", dest="start", type=month_arg, help="first month to (re)build, YYYY-MM (default: all)")
     p.add_argument("--to", dest="end", type=month_arg, help="last month to (re)build, YYYY-MM (default: all)")
+    p.add_argument("--full-refresh", action="store_true",
+                   help="rebuild the incremental marts from scratch (once, after their columns change)")
     p.set_defaults(func=cmd_refresh)
 
     p = sub.add_parser("status", help="releases loaded, the last run, failing checks, freshness")

@@ -70,9 +70,14 @@ def _month_key(month: str | None, default: str) -> str:
 
 
 def run_refresh(
-    settings: Settings, *, month_from: str | None = None, month_to: str | None = None
+    settings: Settings,
+    *,
+    month_from: str | None = None,
+    month_to: str | None = None,
+    full_refresh: bool = False,
 ) -> RefreshOutcome:
-    """Run the job over months month_from..month_to (YYYY-MM; default every month so far)."""
+    """Run the job over months month_from..month_to (YYYY-MM; default every month so far);
+    `full_refresh` rebuilds the incremental marts from scratch."""
     with warnings.catch_warnings():  # Dagster's beta/supersession notices are for developers, not ops
         warnings.simplefilter("ignore")
         from orchestration.defs import defs  # builds the dbt manifest first if it is missing or stale
@@ -89,7 +94,7 @@ def run_refresh(
     log = refresh_log(settings)
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w") as out, contextlib.redirect_stdout(out):  # dbt's own log lines, kept for reading
-        result = _execute(defs, instance, start, end, settings)
+        result = _execute(defs, instance, start, end, settings, full_refresh)
     outcome = RefreshOutcome(
         run_id=result.run_id,
         success=result.success,
@@ -105,7 +110,7 @@ def run_refresh(
     return outcome
 
 
-def _execute(defs, instance, start: str, end: str, settings: Settings):
+def _execute(defs, instance, start: str, end: str, settings: Settings, full_refresh: bool):
     from orchestration.defs.partitions import RANGE_END_TAG, RANGE_START_TAG
 
     return defs.resolve_job_def("refresh").execute_in_process(
@@ -113,6 +118,7 @@ def _execute(defs, instance, start: str, end: str, settings: Settings):
         tags={RANGE_START_TAG: start, RANGE_END_TAG: end, "crowdout/trigger": "cli"},
         run_config={
             "resources": {"crowdout": {"config": {"live": settings.live}}},
+            "ops": {op: {"config": {"full_refresh": full_refresh}} for op in ("dbt_models", "dbt_monthly_facts")},
             "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},  # the CLI reports
         },
         raise_on_error=False,

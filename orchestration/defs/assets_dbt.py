@@ -10,7 +10,7 @@ import os
 from typing import Any, Iterator, Mapping
 
 import duckdb
-from dagster import AssetExecutionContext, AssetKey, AssetSpec, BackfillPolicy, Output
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, BackfillPolicy, Config, Output
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.config import Settings, load_settings
@@ -38,6 +38,13 @@ class CrowdoutTranslator(DagsterDbtTranslator):
         if dbt_resource_props["resource_type"] == "source":
             return None
         return dbt_resource_props["config"].get("schema") or "dbt"
+
+
+class DbtBuildConfig(Config):
+    """`full_refresh`: rebuild incremental models from scratch (`dbt build --full-refresh`), as needed once
+    after a mart's columns change: their contracts fail an incremental run on a changed schema."""
+
+    full_refresh: bool = False
 
 
 TRANSLATOR = CrowdoutTranslator()
@@ -82,8 +89,9 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, settings: Settin
     backfill_policy=BackfillPolicy.single_run(),
     pool=WRITER_POOL,
 )
-def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, crowdout: CrowdoutResource):
-    yield from _build(context, dbt, crowdout.settings(), [])
+def dbt_models(context: AssetExecutionContext, config: DbtBuildConfig, dbt: DbtCliResource,
+               crowdout: CrowdoutResource):
+    yield from _build(context, dbt, crowdout.settings(), ["--full-refresh"] if config.full_refresh else [])
 
 
 @dbt_assets(
@@ -96,5 +104,7 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, crowdout: Cr
     backfill_policy=BackfillPolicy.single_run(),
     pool=WRITER_POOL,
 )
-def dbt_monthly_facts(context: AssetExecutionContext, dbt: DbtCliResource, crowdout: CrowdoutResource):
-    yield from _build(context, dbt, crowdout.settings(), ["--vars", json.dumps(dbt_month_vars(context))])
+def dbt_monthly_facts(context: AssetExecutionContext, config: DbtBuildConfig, dbt: DbtCliResource,
+                      crowdout: CrowdoutResource):
+    args = ["--vars", json.dumps(dbt_month_vars(context))]
+    yield from _build(context, dbt, crowdout.settings(), args + (["--full-refresh"] if config.full_refresh else []))

@@ -135,8 +135,9 @@ def test_comparison_recomputes_changes_from_the_two_months():
     assert all(c.warehouse is None for c in missing if c.figure.month == reconcile.JUN)
 
 
-def test_a_warehouse_without_measure_flags_falls_back_to_the_row_flag():
-    sw = pd.DataFrame({"month": [reconcile.JUN], "bp_apprehensions": [34090], "is_modelled": [True]})
+def test_an_unknown_measure_flag_counts_as_modelled():
+    sw = pd.DataFrame({"month": [reconcile.JUN], "bp_apprehensions": [34090], "is_modelled": [False],
+                       "bp_apprehensions_is_modelled": [None]})
     (bp,) = [c for c in reconcile.compare(sw) if c.figure.column == "bp_apprehensions" and c.warehouse]
     assert bp.modelled
 
