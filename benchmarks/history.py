@@ -9,6 +9,7 @@ reaches back to FY2000.
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -47,7 +48,9 @@ def make_site(root: Path, factor: int, *, new_month: bool = False) -> Path:
     toml = root / "releases.toml"
     text = RELEASES_TOML.read_text()
     assert f'sample = "{CBP_SITE}"' in text
-    toml.write_text(text.replace(f'sample = "{CBP_SITE}"', f'sample = "{site}"'))
+    text = text.replace(f'sample = "{CBP_SITE}"', f'sample = "{site}"')
+    # At 100x the state file is 275 MB, past the 200 MiB guard against runaway downloads; lift it.
+    toml.write_text(re.sub(r"(?m)^max_bytes = .*$", "max_bytes = 4_294_967_296", text))
     return toml
 
 
