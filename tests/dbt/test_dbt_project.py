@@ -156,3 +156,15 @@ def test_the_reproduction_test_fails_when_a_published_figure_is_off(built):
     result = dbt(tmp, "test", "--select", "tag:reproduction", check=False)
     assert not result.success
     assert [r.failures for r in result.result] == [1]
+
+
+def test_a_restated_baseline_month_reaches_every_later_month(built):
+    """A run for March 2018 alone must rewrite June too: June's change is measured against March."""
+    db, tmp = built
+    query(db, "UPDATE raw.trac_table1 SET number_latest_month = number_latest_month + 200 "
+              "WHERE series = 'overall' AND district_code = 'AZ' AND month = DATE '2018-03-01'")
+    dbt(tmp, "run", "--select", "fct_displacement_district_month",
+        "--vars", '{"month_from": "2018-03", "month_to": "2018-03"}')
+    (march,) = sw_border(db, "2018-03-01", "non_immigration_prosecutions")
+    june, june_change = sw_border(db, "2018-06-01", "non_immigration_prosecutions, pct_change_vs_baseline_non_immigration")
+    assert june_change == pytest.approx(june / march - 1)

@@ -1,13 +1,6 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='month',
-        on_schema_change='fail'
-    )
-}}
 -- Border Patrol apprehensions and OFO inadmissibles per border district and month, through the
 -- sector and field office crosswalks.
+-- A table rebuilt whole on every run: its releases (OHSS, CBP AOR) restate every month they cover.
 select
     cast(district_code as varchar) as district_code,
     cast(month as date) as month,
@@ -19,5 +12,4 @@ select
     cast(is_modelled as boolean) as is_modelled,
     cast(release_ids as varchar[]) as release_ids
 from {{ ref('int_border__district_month') }}
-where true
-    {{ target_months_filter('month') }}
+

@@ -1,13 +1,7 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='month',
-        on_schema_change='fail'
-    )
-}}
 -- CBP and OHSS encounters, each source's latest release per month. Sources overlap (the same Border
 -- Patrol arrest is in the OHSS, AOR, state and SBO files): filter on one source before summing.
+-- A table rebuilt whole on every run: its releases are rolling files that restate every month they
+-- cover, so no month can be left to an older release.
 select
     cast(month as date) as month,
     cast(fiscal_year as integer) as fiscal_year,
@@ -24,5 +18,4 @@ select
     cast(is_modelled as boolean) as is_modelled,
     cast(release_id as varchar) as release_id
 from {{ ref('int_cbp__encounters') }}
-where true
-    {{ target_months_filter('month') }}
+

@@ -8,9 +8,8 @@
 }}
 -- The displacement metrics of shared/reference/metrics.md, one row per geography x month. Every metric
 -- is computed on the full monthly series of its geography (windows are calendar ranges, so a missing
--- month shortens a window instead of shifting it), and only then
--- are the target months kept, so an incremental run of one month still sees its baseline, its trailing
--- six months and the year before.
+-- month shortens a window instead of shifting it), and only then are the months a run can have changed
+-- kept (macros/incremental.sql: from month_from on, or all of them when the baseline may have moved).
 {%- set baseline = month_var('baseline_month', '2018-03') %}
 {%- set window_months = var('counterfactual_months', 12) | int %}
 
@@ -182,4 +181,4 @@ select
 from cumulative as c
 left join non_border as nb on nb.month = c.month
 where true
-    {{ target_months_filter('c.month') }}
+    {{ displacement_months_filter('c.month', baseline) }}
