@@ -138,14 +138,18 @@ def sample_figures(quick: bool) -> list[Figure]:
 
 
 def history_figures(factors: list[int], scale: list[int]) -> Iterator[Figure]:
+    """Realistic history: k editions of each CBP file loaded as k releases, then one more edition.
+    Scale: one release of each CBP file with k times the sample's rows."""
     rows = history.sample_rows()
     for factor in factors:
         with tempfile.TemporaryDirectory(prefix=f"crowdout-bench-{factor}x-") as tmp:
             root = Path(tmp)
-            env = workdir_env(root / "w", history.make_site(root / "site", factor))
-            yield refresh(f"cold full refresh, {factor}x CBP history", env, f"{rows * factor:,} CBP rows")
-            history.make_site(root / "site", factor, new_month=True)
-            yield refresh(f"one new month, {factor}x CBP history", env, "CBP files restated +1 month")
+            env = workdir_env(root / "w", history.make_editions_site(root / "site", range(factor)))
+            yield refresh(f"cold full refresh, {factor}x history", env,
+                          f"{factor} editions of each CBP file = {3 * factor} releases, {rows * factor:,} CBP rows")
+            history.make_editions_site(root / "site", range(factor, factor + 1))
+            yield refresh(f"one new month, {factor}x history", env,
+                          f"edition {factor + 1} of each CBP file: 3 releases, {rows:,} rows")
     for factor in scale:
         with tempfile.TemporaryDirectory(prefix=f"crowdout-bench-{factor}x-") as tmp:
             root = Path(tmp)
@@ -181,8 +185,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="the sample figures and 3x history only")
     parser.add_argument("--skip-sample", action="store_true", help="history and scale figures only")
-    parser.add_argument("--history", type=int, nargs="*", help="history factors (default 3 10 30)")
-    parser.add_argument("--scale", type=int, nargs="*", help="full-refresh scale factors (default 100)")
+    parser.add_argument("--history", type=int, nargs="*", help="history factors: k editions of each CBP file (default 3 10 30)")
+    parser.add_argument("--scale", type=int, nargs="*", help="full-refresh scale factors: k times the rows in one release (default 100)")
     args = parser.parse_args(argv)
     factors = args.history if args.history is not None else ([3] if args.quick else [3, 10, 30])
     scale = args.scale if args.scale is not None else ([] if args.quick else [100])
