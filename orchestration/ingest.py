@@ -7,6 +7,7 @@ and a failed release leaves the raw tables as they were while its landed file st
 
 from __future__ import annotations
 
+import dataclasses
 import email.utils
 import re
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from urllib.parse import unquote, urlparse
 import duckdb
 import requests
 
+from orchestration import samples
 from orchestration.config import Settings
 from orchestration.sources import http, landing
 from orchestration.sources.catalog import FAMILIES, get_family
@@ -111,6 +113,8 @@ def ingest_release(
         return IngestResult(ref, "not_modified")
 
     landed = landing.land(dl.path, settings.landing, ref.family, _landing_name(ref))
+    if landed.sha256 in samples.modelled_sha256s():
+        ref = dataclasses.replace(ref, is_modelled=True)
     file = raw.ReleaseFile(
         sha256=landed.sha256,
         bytes=landed.bytes,
@@ -124,6 +128,8 @@ def ingest_release(
     common = dict(sha256=landed.sha256, landing_path=str(landed.path))
     existing = registry.loaded_release(con, ref.family, landed.sha256)
     if existing:
+        if ref.is_modelled:  # a modelled flag learnt later (a sample page's link) is never lost
+            registry.mark_modelled(con, existing)
         return IngestResult(ref, "unchanged", release_id=existing, **common)
     try:
         parsed = family.parse(landed.path, ref)

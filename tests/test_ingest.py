@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from pathlib import Path
 
-from orchestration import cli, ingest
+from orchestration import cli, ingest, samples
+from orchestration.samples.build_cbp_samples import AOR_CSV, SBO_CSV
+from orchestration.samples.build_cbp_samples import STATE_CSV as SAMPLE_STATE_CSV
 from orchestration.sources.release import ReleaseRef
 from tests.support.publisher import reply
 from tests.support.warehouse import ingest_one as _ingest_one
@@ -80,3 +83,18 @@ def test_the_ingest_command_exits_non_zero_naming_the_release(settings, tmp_path
     captured = capsys.readouterr()
     assert "nationwide-encounters-fy20-fy23-state.csv" in captured.err + captured.out
     assert "failed" in captured.out
+
+
+def test_a_modelled_sample_file_ingested_by_path_is_registered_as_modelled(settings):
+    result = _ingest_one(settings, ingest.ref_for_location("cbp-nationwide-aor", str(AOR_CSV)))
+    assert result.status == "loaded" and result.ref.is_modelled
+    assert _rows(settings, "SELECT is_modelled FROM meta.releases") == [(True,)]
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_the_modelled_manifest_lists_exactly_the_modelled_sample_files():
+    assert samples.modelled_sha256s() == {_digest(AOR_CSV), _digest(SBO_CSV)}
+    assert _digest(SAMPLE_STATE_CSV) not in samples.modelled_sha256s()  # the real file stays real

@@ -30,6 +30,8 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
+from orchestration.samples import MODELLED_MANIFEST, write_modelled_manifest
+
 RELEASES = Path(__file__).resolve().parent / "releases"
 CBP_FILES = RELEASES / "www.cbp.gov/sites/default/files/assets/documents/2023-Nov"
 STATE_CSV = CBP_FILES / "nationwide-encounters-fy20-fy23-state.csv"
@@ -148,7 +150,8 @@ def main() -> None:
     aor = model_aor_rows()
     AOR_CSV.write_bytes(csv_bytes(AOR_HEADER, aor))
     SBO_CSV.write_bytes(csv_bytes(SBO_HEADER, sbo_rows(aor)))
-    print(f"wrote {AOR_CSV.name} ({len(aor)} rows) and {SBO_CSV.name}")
+    write_modelled_manifest([AOR_CSV, SBO_CSV])
+    print(f"wrote {AOR_CSV.name} ({len(aor)} rows), {SBO_CSV.name} and {MODELLED_MANIFEST.name}")
 
 
 if __name__ == "__main__":

@@ -24,6 +24,10 @@ def loaded_release(con: duckdb.DuckDBPyConnection, family: str, sha256: str) -> 
     return row[0] if row else None
 
 
+def mark_modelled(con: duckdb.DuckDBPyConnection, release_id: str) -> None:
+    con.execute("UPDATE meta.releases SET is_modelled = true WHERE release_id = ?", [release_id])
+
+
 def loaded_urls(con: duckdb.DuckDBPyConnection, family: str) -> set[str]:
     rows = con.execute(
         "SELECT DISTINCT url FROM meta.releases WHERE family = ? AND status = 'loaded'", [family]
