@@ -1,7 +1,8 @@
 {#-
-  The rows of the latest release for each key: releases are ordered by meta.releases.published_at
-  (newest first, unknown last), then fetched_at, then release_id (so ties resolve the same way every
-  run). `relation` is a ref or a CTE name with a release_id column; `partition_by` lists the key columns.
+  The rows of the latest release for each key: releases are ordered by when they were published
+  (meta.releases.published_at, the publisher's Last-Modified) or, where the publisher gave no date (a
+  file:// sample, a file loaded by hand), when they were fetched; newest first, then fetched_at, then
+  release_id (so ties resolve the same way every run). `relation` is a ref or a CTE name with a release_id column; `partition_by` lists the key columns.
   Every row of the winning release for a key is kept, so a key's figure is never mixed across releases.
 -#}
 {% macro latest_release(relation, partition_by) -%}
@@ -12,7 +13,7 @@
                 keyed.*,
                 dense_rank() over (
                     partition by {{ partition_by | join(', ') }}
-                    order by release_order.published_at desc nulls last,
+                    order by coalesce(release_order.published_at, release_order.fetched_at) desc,
                              release_order.fetched_at desc,
                              keyed.release_id desc
                 ) as release_rank

@@ -30,7 +30,7 @@ ordered as (
         on totals.release_id = releases.release_id
     window cell_releases as (
         partition by totals.source, totals.month, totals.component, totals.geography_type, totals.geography
-        order by releases.published_at asc nulls first, releases.fetched_at asc, totals.release_id asc
+        order by coalesce(releases.published_at, releases.fetched_at) asc, releases.fetched_at asc, totals.release_id asc
     )
 )
 
