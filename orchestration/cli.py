@@ -59,11 +59,18 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         finally:
             con.close()
     _print_results([result])
+    if result.status == "not_published":  # named by hand, so it must exist: a typo is not a success
+        err_console.print(f"[red]error:[/] {result.error}")
+        err_console.print("Nothing was loaded. Check the path or URL and run the command again.")
+        return 1
     if result.status == "failed":
         err_console.print(f"[red]error:[/] {result.error}")
         err_console.print("The raw tables are unchanged; the landed file (if any) is kept. Fix the "
                           "release or the parser and run the same command again.")
         return 1
+    if result.status == "loaded":
+        console.print("Loaded into the build warehouse; `crowdout refresh` rebuilds the marts and publishes "
+                      "it for analysts.")
     return 0
 
 

@@ -92,6 +92,28 @@ def _iso(timestamp: float | None) -> str | None:
     return datetime.fromtimestamp(timestamp, timezone.utc).isoformat(timespec="seconds") if timestamp else None
 
 
+def _failed_releases(settings: Settings) -> list[tuple[str, str]]:
+    """The newest failed releases, from the build file: a failure stops the publish, so the published
+    file never holds it. A writer busy on the build file holds DuckDB's lock; then the published file's
+    (older) list is the best there is."""
+    query = """SELECT release_id, error FROM meta.releases WHERE status = 'failed'
+               ORDER BY fetched_at DESC LIMIT 5"""
+    for path in (settings.build_warehouse, settings.warehouse):
+        if not path.exists():
+            continue
+        try:
+            con = duckdb.connect(str(path), read_only=True)
+        except duckdb.IOException:
+            continue
+        try:
+            return con.execute(query).fetchall()
+        except duckdb.CatalogException:
+            return []
+        finally:
+            con.close()
+    return []
+
+
 def gather(settings: Settings) -> Status:
     now = datetime.now(timezone.utc)
     path = settings.warehouse
@@ -102,12 +124,9 @@ def gather(settings: Settings) -> Status:
         con = duckdb.connect(str(path), read_only=True)
         try:
             status.families = _families(con, now)
-            status.failed_releases = con.execute(
-                """SELECT release_id, error FROM meta.releases WHERE status = 'failed'
-                   ORDER BY fetched_at DESC LIMIT 5"""
-            ).fetchall()
         finally:
             con.close()
+    status.failed_releases = _failed_releases(settings)
     status.last_run = _last_run(settings)
     status.last_failure = alerts.last_failure(settings)
     return status

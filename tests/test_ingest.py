@@ -98,3 +98,8 @@ def _digest(path: Path) -> str:
 def test_the_modelled_manifest_lists_exactly_the_modelled_sample_files():
     assert samples.modelled_sha256s() == {_digest(AOR_CSV), _digest(SBO_CSV)}
     assert _digest(SAMPLE_STATE_CSV) not in samples.modelled_sha256s()  # the real file stays real
+
+
+def test_the_ingest_command_fails_on_a_path_that_does_not_exist(settings, tmp_path, capsys):
+    assert cli.main(["ingest", "cbp-nationwide-state", str(tmp_path / "no-such-file.csv")]) == 1
+    assert "no-such-file.csv" in capsys.readouterr().err

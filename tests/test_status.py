@@ -1,0 +1,17 @@
+"""`crowdout status` tells an operator what failed, even when the failure kept it from being published."""
+
+from __future__ import annotations
+
+from orchestration import cli
+
+
+def test_a_failed_release_shows_although_it_was_never_published(settings, tmp_path, capsys):
+    bad = tmp_path / "nationwide-encounters-fy20-fy23-state.csv"
+    bad.write_bytes(b"Fiscal Year,Encounters\r\n2020,5\r\n")
+    assert cli.main(["ingest", "cbp-nationwide-state", str(bad)]) == 1
+    capsys.readouterr()
+    assert not settings.warehouse.exists()  # nothing published
+
+    assert cli.main(["status"]) == 0
+    out = capsys.readouterr().out
+    assert "cbp-nationwide-state:" in out and "changed CSV header" in out
