@@ -51,7 +51,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from orchestration.warehouse.lock import writer_lock
 
     settings = load_settings(live=args.live)
-    ref = ingest.ref_for_location(args.source, args.location, is_modelled=args.modelled)
+    ref = ingest.ref_for_location(settings, args.source, args.location, is_modelled=args.modelled)
     with writer_lock(settings.build_warehouse):
         con = ingest.connect_build(settings)
         try:

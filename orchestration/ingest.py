@@ -195,11 +195,13 @@ def ingest_family(
             con.close()
 
 
-def ref_for_location(family_name: str, location: str, *, is_modelled: bool = False) -> ReleaseRef:
+def ref_for_location(
+    settings: Settings, family_name: str, location: str, *, is_modelled: bool = False
+) -> ReleaseRef:
     """A release named by hand: a local path, a file:// URL or an http(s):// URL."""
     family = get_family(family_name)
     url = location if re.match(r"^(https?|file)://", location) else Path(location).resolve().as_uri()
-    params = family.params_from_url(url) if family.params_from_url else {}
+    params = family.params_from_url(url, settings.family(family_name)) if family.params_from_url else {}
     key = params.get("key") or unquote(Path(urlparse(url).path).name) or url
     return ReleaseRef(family_name, url, key, params, is_modelled)
 

@@ -86,7 +86,7 @@ def test_the_ingest_command_exits_non_zero_naming_the_release(settings, tmp_path
 
 
 def test_a_modelled_sample_file_ingested_by_path_is_registered_as_modelled(settings):
-    result = _ingest_one(settings, ingest.ref_for_location("cbp-nationwide-aor", str(AOR_CSV)))
+    result = _ingest_one(settings, ingest.ref_for_location(settings, "cbp-nationwide-aor", str(AOR_CSV)))
     assert result.status == "loaded" and result.ref.is_modelled
     assert _rows(settings, "SELECT is_modelled FROM meta.releases") == [(True,)]
 

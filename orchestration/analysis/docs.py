@@ -11,18 +11,17 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 from orchestration.analysis.reader import AnalysisError
 from orchestration.config import DBT_PROJECT_DIR, Settings
+from orchestration.dbt_manifest import dbt_executable
 from orchestration.warehouse.lock import WarehouseBusy, writer_lock
 
 
 def _dbt() -> str:
-    beside = Path(sys.executable).with_name("dbt")
-    found = str(beside) if beside.exists() else shutil.which("dbt")
+    found = shutil.which(dbt_executable())
     if not found:
         raise AnalysisError("the dbt command is not installed in this environment: pip install -e . first")
     return found

@@ -91,11 +91,12 @@ class Family:
     (cfg is the family's section of releases.toml, base the publisher's base URL); `parse(path, ref)`
     reads one landed file. `raw_tables` declares the raw tables it fills, in column order, without
     the loader's own columns (release_id first). `params_from_url`, where a family's parser needs
-    more than the file (TRAC: series, month, district), reads them from a URL named by hand.
+    more than the file (TRAC: series, month, district), reads them from a URL named by hand, given the
+    family's section of releases.toml.
     """
 
     name: str
     raw_tables: Mapping[str, Sequence[RawColumn]]
     discover: Callable[..., list[ReleaseRef]]
     parse: Callable[[Path, ReleaseRef], ParsedRelease]
-    params_from_url: Callable[[str], dict[str, str]] | None = None
+    params_from_url: Callable[[str, Mapping], dict[str, str]] | None = None

@@ -21,7 +21,6 @@ import lxml.etree
 import lxml.html
 import pyarrow as pa
 
-from orchestration.config import load_settings
 from orchestration.sources.calendar import month_number
 from orchestration.sources.release import (
     Family,
@@ -155,7 +154,7 @@ def discover(
     return refs
 
 
-def params_from_url(url: str) -> dict[str, str]:
+def params_from_url(url: str, cfg: dict) -> dict[str, str]:
     """Series, month and district of a bulletin page named by hand (a URL or a saved copy's path).
 
     The parser checks a page against what its URL promised, so a page loaded by hand needs the same
@@ -166,7 +165,7 @@ def params_from_url(url: str) -> dict[str, str]:
         raise ValueError(f"{url} is not a TRAC bulletin page: .../bulletins/<series>/monthly<mon><yy>/fil/[<slug>/]")
     month = date(2000 + int(m.group("yy")), _MON.index(m.group("mon")) + 1, 1)
     slug = m.group("slug") or ""
-    codes = {s: code for code, s in load_settings().family(FAMILY)["districts"].items()}
+    codes = {s: code for code, s in cfg["districts"].items()}
     if slug and slug not in codes:
         raise ValueError(f"{url}: district {slug!r} is not in releases.toml's trac-bulletin districts")
     code = codes.get(slug, "")

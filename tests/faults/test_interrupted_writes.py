@@ -93,7 +93,7 @@ def _kill_mid_load(big: Path, stall: bool) -> list[str]:
 
 @pytest.mark.parametrize("stall", [False, True], ids=["during-insert", "before-commit"])
 def test_a_load_killed_midway_leaves_all_or_nothing_and_a_rerun_loads_it(settings, big_state, stall):
-    assert ingest_one(settings, ingest.ref_for_location(FAMILY, str(SMALL_STATE))).status == "loaded"
+    assert ingest_one(settings, ingest.ref_for_location(settings, FAMILY, str(SMALL_STATE))).status == "loaded"
     before = snapshot(settings)
 
     said = _kill_mid_load(big_state, stall)
@@ -115,11 +115,11 @@ def test_a_load_killed_midway_leaves_all_or_nothing_and_a_rerun_loads_it(setting
         assert snapshot(settings) == before
     assert list((settings.landing / FAMILY).glob(".download-*")) == []
 
-    rerun = ingest_one(settings, ingest.ref_for_location(FAMILY, str(big_state)))
+    rerun = ingest_one(settings, ingest.ref_for_location(settings, FAMILY, str(big_state)))
     assert rerun.status in {"loaded", "unchanged"} and rerun.release_id == rid
     assert rows(settings, "SELECT count(*) FROM raw.cbp_nationwide_state WHERE release_id = ?", [rid]) == [(total,)]
     after = snapshot(settings)
-    assert ingest_one(settings, ingest.ref_for_location(FAMILY, str(big_state))).status == "unchanged"
+    assert ingest_one(settings, ingest.ref_for_location(settings, FAMILY, str(big_state))).status == "unchanged"
     assert snapshot(settings) == after
 
 
@@ -164,7 +164,7 @@ def test_a_reader_during_a_refresh_keeps_reading_whole_warehouses_and_never_bloc
     # Three restatements of the real file, each a new release: one count changed per release.
     restatements = [body.replace(b",2\r\n", f",{90 + i}\r\n".encode(), 1) for i in range(3)]
     assert len(set(restatements)) == 3 and body not in restatements
-    assert ingest_one(settings, ingest.ref_for_location(FAMILY, str(SMALL_STATE))).status == "loaded"
+    assert ingest_one(settings, ingest.ref_for_location(settings, FAMILY, str(SMALL_STATE))).status == "loaded"
     publish(settings.build_warehouse, settings.warehouse)
 
     stop = settings.data_dir / "stop-reading"
@@ -182,7 +182,7 @@ def test_a_reader_during_a_refresh_keeps_reading_whole_warehouses_and_never_bloc
             release = settings.data_dir / f"restated-{i}" / STATE.name
             release.parent.mkdir()
             release.write_bytes(restated)
-            assert ingest_one(settings, ingest.ref_for_location(FAMILY, str(release))).status == "loaded"
+            assert ingest_one(settings, ingest.ref_for_location(settings, FAMILY, str(release))).status == "loaded"
             assert publish(settings.build_warehouse, settings.warehouse) == settings.warehouse
         stop.touch()
         seen = {}

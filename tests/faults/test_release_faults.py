@@ -60,7 +60,7 @@ def test_a_changed_format_fails_keeps_the_file_and_loads_once_fixed(
     server.routes["/state.csv"] = [reply(200, STATE_CSV)]
     assert ingest_one(settings, ReleaseRef("cbp-nationwide-state", server.url + "/state.csv", "state.csv")).status == "loaded"
     before = snapshot(settings)
-    ref = ingest.ref_for_location(family, server.url + path)
+    ref = ingest.ref_for_location(settings, family, server.url + path)
 
     server.routes[path] = [reply(200, broken, headers)]
     failed = ingest_one(settings, ref)

@@ -81,11 +81,12 @@ def test_params_from_url_inverts_discovery(cfg):
     refs = trac.discover(cfg, "https://trac.syr.edu", None, months=["2018-06", "2016-10"])
     refs += trac.discover(cfg, "file:///tmp/samples/trac.syr.edu", None, months=["2019-09"])
     for r in refs:
-        assert trac.params_from_url(r.url) == {**r.params, "key": r.key}
+        assert trac.params_from_url(r.url, cfg) == {**r.params, "key": r.key}
 
 
-def test_params_from_url_reads_a_saved_page_path():
-    params = trac.params_from_url("file:///data/tracreports/bulletins/overall/monthlymar18/fil/arizona/index.html")
+def test_params_from_url_reads_a_saved_page_path(cfg):
+    url = "file:///data/tracreports/bulletins/overall/monthlymar18/fil/arizona/index.html"
+    params = trac.params_from_url(url, cfg)
     assert params == {"series": "overall", "month": "2018-03", "district_code": "AZ", "slug": "arizona",
                       "key": "overall/2018-03/AZ"}
 
@@ -95,9 +96,9 @@ def test_params_from_url_reads_a_saved_page_path():
     "https://trac.syr.edu/tracreports/bulletins/overall/monthlyxyz18/fil/",
     "https://trac.syr.edu/tracreports/bulletins/overall/monthlymar18/fil/nevada/",
 ])
-def test_params_from_url_rejects_other_pages(url):
+def test_params_from_url_rejects_other_pages(url, cfg):
     with pytest.raises(ValueError):
-        trac.params_from_url(url)
+        trac.params_from_url(url, cfg)
 
 
 # --- the raw-table contract ------------------------------------------------------------------------
