@@ -1,8 +1,9 @@
 """The fallback when sensors are off or missed something: a full refresh once a month.
 
-The 20th: TRAC bulletins appear six to eight weeks after their month, CBP updates mid-month. A full
-refresh is cheap when nothing changed (TRAC pages already loaded are not fetched, CBP/OHSS files are
-asked for conditionally), so the schedule covers every month rather than guessing which one is due.
+The 20th: TRAC bulletins appear six to eight weeks after their month, CBP updates mid-month. When
+nothing changed a full refresh downloads little (TRAC pages already loaded are not fetched, CBP/OHSS
+files are asked for conditionally) and costs about a minute, mostly dbt rebuilding and testing the
+marts; that is cheap enough to cover every month rather than guess which one is due.
 """
 
 from dagster import DefaultScheduleStatus, RunRequest, ScheduleEvaluationContext, schedule
