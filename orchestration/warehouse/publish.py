@@ -15,13 +15,17 @@ import duckdb
 
 
 def publish(build_warehouse: Path, published: Path) -> Path:
-    """Checkpoint the build file (so it is self-contained), then copy and rename it into place."""
+    """Checkpoint the build file (so it is self-contained), then copy and rename it into place.
+
+    Callers hold the writer lock, so any temp copy already there is a killed publish's leftover."""
     con = duckdb.connect(str(build_warehouse))
     try:
         con.execute("CHECKPOINT")
     finally:
         con.close()
     published.parent.mkdir(parents=True, exist_ok=True)
+    for stale in published.parent.glob(f".{published.name}.*.tmp"):  # left by a publish that was killed
+        stale.unlink(missing_ok=True)
     tmp = published.with_name(f".{published.name}.{os.getpid()}.tmp")
     try:
         shutil.copyfile(build_warehouse, tmp)

@@ -26,3 +26,11 @@ def test_publish_replaces_the_file_and_open_readers_keep_their_snapshot(tmp_path
     assert fresh.execute("SELECT v FROM t").fetchone()[0] == "second"
     fresh.close()
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_a_killed_publish_leaves_no_temp_copy_behind_the_next_one(tmp_path):
+    build, published = tmp_path / "w.build.duckdb", tmp_path / "w.duckdb"
+    _write(build, "first")
+    (tmp_path / ".w.duckdb.12345.tmp").write_bytes(b"half a copy")
+    publish(build, published)
+    assert not list(tmp_path.glob(".*.tmp"))
