@@ -195,14 +195,17 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from orchestration import refresh
+    from orchestration.analysis.progress import steps
 
     settings = load_settings(live=args.live or None)
     source = "the publishers' live sites" if settings.live else "the bundled sample releases"
     console.print(f"Refresh from {source}: releases -> raw -> dbt -> publish "
                   f"(dbt's log: {refresh.refresh_log(settings)})")
-    outcome = refresh.run_refresh(
-        settings, month_from=args.start, month_to=args.end, full_refresh=args.full_refresh
-    )
+    with steps("refresh", total=refresh.step_count()) as step:
+        outcome = refresh.run_refresh(
+            settings, month_from=args.start, month_to=args.end, full_refresh=args.full_refresh,
+            on_step=step,
+        )
     table = Table(title=f"Dagster run {outcome.run_id} ({outcome.instance} instance), "
                         f"months {outcome.months[0]} to {outcome.months[1]}")
     for col in ("step", "status", "seconds"):

@@ -11,11 +11,14 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import threading
 import time
+import uuid
 import warnings
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 from orchestration.config import Settings
 
@@ -75,9 +78,11 @@ def run_refresh(
     month_from: str | None = None,
     month_to: str | None = None,
     full_refresh: bool = False,
+    on_step: Callable[[str], None] | None = None,
 ) -> RefreshOutcome:
     """Run the job over months month_from..month_to (YYYY-MM; default every month so far);
-    `full_refresh` rebuilds the incremental marts from scratch."""
+    `full_refresh` rebuilds the incremental marts from scratch. `on_step(step)` is called as each of the
+    `step_count()` steps finishes, for a progress bar."""
     with warnings.catch_warnings():  # Dagster's beta/supersession notices are for developers, not ops
         warnings.simplefilter("ignore")
         from orchestration.defs import defs  # builds the dbt manifest first if it is missing or stale
@@ -94,7 +99,7 @@ def run_refresh(
     log = refresh_log(settings)
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w") as out, contextlib.redirect_stdout(out):  # dbt's own log lines, kept for reading
-        result = _execute(defs, instance, start, end, settings, full_refresh)
+        result = _execute_watched(defs, instance, start, end, settings, full_refresh, on_step)
     outcome = RefreshOutcome(
         run_id=result.run_id,
         success=result.success,
@@ -110,11 +115,42 @@ def run_refresh(
     return outcome
 
 
-def _execute(defs, instance, start: str, end: str, settings: Settings, full_refresh: bool):
+def step_count() -> int:
+    """Steps in a refresh run: one per op, since runs execute in process."""
+    from orchestration.defs import defs
+
+    return len(defs.resolve_job_def("refresh").graph.node_dict)
+
+
+def _execute_watched(defs, instance, start, end, settings, full_refresh, on_step):
+    """Run the job in a worker thread and report each finished step from the run's event log, so a
+    minute-long refresh shows where it is."""
+    from dagster import DagsterEventType
+
+    if on_step is None:
+        return _execute(defs, instance, start, end, settings, full_refresh)
+    run_id = str(uuid.uuid4())
+    outcome: dict = {}
+    worker = threading.Thread(
+        target=lambda: outcome.update(result=_execute(defs, instance, start, end, settings, full_refresh, run_id))
+    )
+    worker.start()
+    finished: list[str] = []
+    while worker.is_alive():
+        worker.join(0.5)
+        records = instance.all_logs(run_id, of_type={DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE})
+        for record in records[len(finished):]:
+            finished.append(record.step_key)
+            on_step(record.step_key)
+    return outcome["result"]
+
+
+def _execute(defs, instance, start: str, end: str, settings: Settings, full_refresh: bool, run_id=None):
     from orchestration.defs.partitions import RANGE_END_TAG, RANGE_START_TAG
 
     return defs.resolve_job_def("refresh").execute_in_process(
         instance=instance,
+        run_id=run_id,
         tags={RANGE_START_TAG: start, RANGE_END_TAG: end, "crowdout/trigger": "cli"},
         run_config={
             "resources": {"crowdout": {"config": {"live": settings.live}}},
