@@ -15,7 +15,8 @@ pytestmark = pytest.mark.slow
 
 MARTS = (
     "dim_district", "dim_month", "fct_prosecutions_district_month",
-    "fct_prosecutions_by_charge_district_month", "fct_cbp_encounters", "fct_encounter_revisions",
+    "fct_prosecutions_by_charge_district_month", "fct_prosecution_revisions", "fct_cbp_encounters",
+    "fct_encounter_revisions",
     "fct_border_enforcement_district_month", "fct_displacement_district_month",
 )
 

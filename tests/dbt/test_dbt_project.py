@@ -129,6 +129,14 @@ def test_districts_allocation_and_latest_release(built):
                      "AND geography = 'Rio Grande Valley, TX' AND is_latest_release") == [(16000, 16090, 90)]
 
 
+def test_a_restated_trac_page_shows_in_the_prosecution_revisions(built):
+    db, _ = built
+    rows = query(db, "SELECT release_sequence, prosecutions, previous_prosecutions, change_from_previous, "
+                     "is_latest_release FROM marts.fct_prosecution_revisions WHERE series = 'immigration' "
+                     "AND district_code = 'TXS' AND month = DATE '2018-06-01' ORDER BY release_sequence")
+    assert rows == [(1, 1, None, None, False), (2, 3800, 1, 3799, True)]
+
+
 def test_incremental_run_rebuilds_only_the_target_month(built):
     db, tmp = built
     before = query(db, "SELECT count(*) FROM marts.fct_displacement_district_month")[0][0]

@@ -14,25 +14,7 @@ with totals as (
     group by all
 ),
 
-ordered as (
-    select
-        totals.*,
-        releases.published_at,
-        releases.fetched_at,
-        row_number() over cell_releases as release_sequence,
-        lag(totals.release_id) over cell_releases as previous_release_id,
-        lag(totals.encounter_count) over cell_releases as previous_encounter_count,
-        row_number() over cell_releases = count(*) over (
-            partition by totals.source, totals.month, totals.component, totals.geography_type, totals.geography
-        ) as is_latest_release
-    from totals
-    inner join {{ ref('stg_meta__releases') }} as releases
-        on totals.release_id = releases.release_id
-    window cell_releases as (
-        partition by totals.source, totals.month, totals.component, totals.geography_type, totals.geography
-        order by coalesce(releases.published_at, releases.fetched_at) asc, releases.fetched_at asc, totals.release_id asc
-    )
-)
+ordered as {{ revisions('totals', ['source', 'month', 'component', 'geography_type', 'geography'], 'encounter_count') }}
 
 select
     cast(source as varchar) as source,
@@ -47,8 +29,8 @@ select
     cast(encounter_count as bigint) as encounter_count,
     cast(previous_release_id as varchar) as previous_release_id,
     cast(previous_encounter_count as bigint) as previous_encounter_count,
-    cast(encounter_count - previous_encounter_count as bigint) as change_from_previous,
-    cast({{ pct_change('encounter_count', 'previous_encounter_count') }} as double) as pct_change_from_previous,
+    cast(change_from_previous as bigint) as change_from_previous,
+    cast(pct_change_from_previous as double) as pct_change_from_previous,
     cast(is_latest_release as boolean) as is_latest_release,
     cast(is_modelled as boolean) as is_modelled
 from ordered
