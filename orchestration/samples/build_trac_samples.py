@@ -105,8 +105,8 @@ BORDER_SHARE_OF_IMMIGRATION = Fraction("0.93")
 # Share of each district's immigration and non-immigration prosecutions that CBP referred.
 CBP_SHARE_BORDER = (Fraction("0.93"), Fraction("0.20"))
 CBP_SHARE_REST = (Fraction("0.25"), Fraction("0.03"))
-IMMIGRATION_WEIGHTS = {"AZ": Fraction("0.17"), "CAS": Fraction("0.07"), "NM": Fraction("0.09"),
-                       "TXS": Fraction("0.50"), "TXW": Fraction("0.17")}
+IMMIGRATION_WEIGHTS = {"AZ": Fraction("0.20"), "CAS": Fraction("0.07"), "NM": Fraction("0.09"),
+                       "TXS": Fraction("0.50"), "TXW": Fraction("0.14")}
 NON_IMMIGRATION_WEIGHTS = {"AZ": Fraction("0.30"), "CAS": Fraction("0.15"), "NM": Fraction("0.09"),
                            "TXS": Fraction("0.27"), "TXW": Fraction("0.19")}
 # Magistrate-court share of immigration cases (petty illegal entry), which zero tolerance pushed up.
