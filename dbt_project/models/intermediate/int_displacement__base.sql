@@ -24,11 +24,7 @@ district_prosecutions as (
     select
         district_code as geography,
         month,
-        max(prosecutions) filter (where series = 'immigration') as immigration_prosecutions,
-        max(prosecutions) filter (where series = 'all') as total_prosecutions,
-        max(prosecutions) filter (where series = 'cbp_referred') as cbp_referred_prosecutions,
-        bool_or(is_modelled) filter (where series in ('immigration', 'all', 'cbp_referred')) as is_modelled,
-        list(release_id) filter (where series in ('immigration', 'all', 'cbp_referred')) as release_ids
+        {{ trac_series_columns() }}
     from {{ ref('int_trac__district_month') }}
     where district_code in (select district_code from sw_districts)
     group by all
@@ -128,11 +124,7 @@ us as (
     left join (
         select
             month,
-            max(prosecutions) filter (where series = 'immigration') as immigration_prosecutions,
-            max(prosecutions) filter (where series = 'all') as total_prosecutions,
-            max(prosecutions) filter (where series = 'cbp_referred') as cbp_referred_prosecutions,
-            bool_or(is_modelled) filter (where series in ('immigration', 'all', 'cbp_referred')) as is_modelled,
-            list(release_id) filter (where series in ('immigration', 'all', 'cbp_referred')) as release_ids
+            {{ trac_series_columns() }}
         from {{ ref('int_trac__national_month') }}
         group by month
     ) as n on n.month = trac_months.month

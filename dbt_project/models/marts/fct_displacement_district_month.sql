@@ -1,11 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='month',
-        on_schema_change='fail'
-    )
-}}
+{{ config(materialized='incremental') }}
 -- The displacement metrics of shared/reference/metrics.md, one row per geography x month. Every metric
 -- is computed on the full monthly series of its geography (windows are calendar ranges, so a missing
 -- month shortens a window instead of shifting it), and only then are the months a run can have changed

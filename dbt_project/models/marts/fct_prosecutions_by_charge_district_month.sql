@@ -1,11 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='month',
-        on_schema_change='fail'
-    )
-}}
+{{ config(materialized='incremental') }}
 -- Prosecutions by lead charge, as ranked on TRAC's pages (district pages, and national pages with
 -- geography_type = 'national' and no district_code).
 select

@@ -1,11 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='month',
-        on_schema_change='fail'
-    )
-}}
+{{ config(materialized='incremental') }}
 -- Federal prosecutions per judicial district, month and TRAC series.
 select
     cast(district_code as varchar) as district_code,
