@@ -77,7 +77,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_query(args: argparse.Namespace) -> int:
     from orchestration.analysis import query
 
-    table = query.run(load_settings().warehouse, args.sql)
+    warehouse = load_settings().warehouse
+    table = query.run(warehouse, args.sql)
+    warning = query.modelled_warning(warehouse, table)
+    if warning:
+        err_console.print(f"[yellow]{warning}[/]")  # stderr: csv/json on stdout stay clean
     if args.format == "table" and args.output is None:
         console.print(query.to_rich(table, args.limit))
     else:

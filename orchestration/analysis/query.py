@@ -46,6 +46,22 @@ def run(warehouse: Path, sql: str) -> pa.Table:
             ) from exc
 
 
+def modelled_warning(warehouse: Path, table: pa.Table) -> str | None:
+    """A result without any modelled flag column cannot show which of its figures are modelled; when the
+    warehouse holds modelled releases, the reader must be told, or a modelled number passes for real."""
+    if any(name.endswith("is_modelled") for name in table.column_names):
+        return None
+    with reading(warehouse) as con:
+        modelled, total = con.execute(
+            "SELECT count(*) FILTER (WHERE is_modelled), count(*) FROM meta.releases WHERE status = 'loaded'"
+        ).fetchone()
+    if not modelled:
+        return None
+    return (f"Note: {modelled:,} of the warehouse's {total:,} releases hold modelled figures (the bundled "
+            "sample). Add is_modelled (or prosecutions_is_modelled / bp_apprehensions_is_modelled) to the "
+            "SELECT to tell modelled rows from published ones.")
+
+
 def cell(value) -> str:
     """How a value reads in a terminal table: thousands separators, four decimals at most, NULL shown."""
     if value is None:

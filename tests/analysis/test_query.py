@@ -20,6 +20,15 @@ def test_table_is_readable(warehouse, capsys):
     assert "4 rows" in out and "2018-03-01" in out and "non_immigration_prosecutions" in out
 
 
+def test_a_result_without_a_modelled_flag_is_warned_about_on_stderr(warehouse, capsys):
+    assert cli.main(["query", SW_2018]) == 0
+    err = capsys.readouterr().err
+    assert "1 of the warehouse's 2 releases hold modelled figures" in err
+    flagged = SW_2018.replace("non_immigration_prosecutions FROM", "non_immigration_prosecutions, is_modelled FROM")
+    assert cli.main(["query", flagged]) == 0
+    assert "modelled figures" not in capsys.readouterr().err
+
+
 def test_csv_and_json_to_stdout(warehouse, capsys):
     assert cli.main(["query", SW_2018, "--format", "csv"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
