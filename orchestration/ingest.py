@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable
 from urllib.parse import unquote, urlparse
 
 import duckdb
@@ -47,17 +47,6 @@ class IngestResult:
     table_rows: dict[str, int] = field(default_factory=dict)
     months: list[date] = field(default_factory=list)
     error: str | None = None
-
-
-class IngestFailed(RuntimeError):
-    """Some releases failed; the others were loaded. Carries every result so callers can report all."""
-
-    def __init__(self, results: list[IngestResult]):
-        self.results = results
-        failed = [r for r in results if r.status == "failed"]
-        super().__init__(
-            f"{len(failed)} release(s) failed:\n" + "\n".join(f"  - {r.error}" for r in failed)
-        )
 
 
 def connect_build(settings: Settings) -> duckdb.DuckDBPyConnection:
@@ -172,15 +161,15 @@ def ingest_family(
 ) -> list[IngestResult]:
     """Load every release the publisher currently offers that is not loaded yet.
 
-    TRAC pages are never revised after publication, so a page URL already loaded is not fetched again
-    unless `refetch`; files that publishers restate (CBP, OHSS) are always asked for, conditionally.
+    A family that never restates (TRAC pages) is not asked again for a URL already loaded unless
+    `refetch`; files that publishers restate (CBP, OHSS) are always asked for, conditionally.
     """
     session = http.make_session(settings.releases["http"])
     own = con is None
     con = con or connect_build(settings)
     try:
         refs = discover(settings, session, family_name, months=months)
-        if family_name.startswith("trac") and not refetch:
+        if not get_family(family_name).restated and not refetch:
             done = registry.loaded_urls(con, family_name)
             refs = [r for r in refs if r.url not in done]
         results = []
@@ -205,8 +194,3 @@ def ref_for_location(
     key = params.get("key") or unquote(Path(urlparse(url).path).name) or url
     return ReleaseRef(family_name, url, key, params, is_modelled)
 
-
-def raise_for_failures(results: Iterable[IngestResult]) -> None:
-    results = list(results)
-    if any(r.status == "failed" for r in results):
-        raise IngestFailed(results)

@@ -54,6 +54,7 @@ class _CsvFormat:
         self.columns = columns
         self.raw_columns = (
             RawColumn("source_row", "INTEGER", "1 = first data line of the file"),
+            RawColumn("month", "DATE", "calendar month (first day) of Fiscal Year and Month (abbv)"),
             *(RawColumn(c, "BIGINT" if c == COUNT else "VARCHAR", _COLUMNS[c][1]) for c in columns),
         )
 
@@ -66,7 +67,11 @@ class _CsvFormat:
         table = table.set_column(
             table.schema.get_field_index(COUNT), COUNT, _integer_counts(table, ref)
         )
-        return ParsedRelease(tables={self.table: table}, months=_months(table, ref))
+        months = _calendar_months(table, ref)
+        labels = zip(table["fiscal_year"].to_pylist(), table["month_abbv"].to_pylist())
+        month_column = [months[pair] for pair in labels]
+        table = table.add_column(1, "month", pa.array(month_column, pa.date32()))
+        return ParsedRelease(tables={self.table: table}, months=sorted(set(months.values())))
 
     def _header_positions(self, path: Path, ref: ReleaseRef) -> dict[str, int]:
         """Where each raw column sits in this file, after checking the header names them all."""
@@ -124,20 +129,22 @@ def _integer_counts(table: pa.Table, ref: ReleaseRef) -> pa.Array:
         raise ParseError(ref, f"Encounter Count out of range: {exc}") from None
 
 
-def _months(table: pa.Table, ref: ReleaseRef) -> list[date]:
+def _calendar_months(table: pa.Table, ref: ReleaseRef) -> dict[tuple[str, str], date]:
+    """The calendar month of each (Fiscal Year, Month (abbv)) pair in the file; the first row with a
+    label that is no month or year is named in the error."""
     pairs = (
         table.group_by(["fiscal_year", "month_abbv"])
         .aggregate([("source_row", "min")])
         .sort_by("source_row_min")
     )
-    months = set()
+    months = {}
     columns = ("fiscal_year", "month_abbv", "source_row_min")
     for fy, month, row in zip(*(pairs[c].to_pylist() for c in columns)):
         try:
-            months.add(fiscal_month(fy or "", month or ""))
+            months[(fy, month)] = fiscal_month(fy or "", month or "")
         except ValueError as exc:
             raise ParseError(ref, f"row {row}: {exc}") from exc
-    return sorted(months)
+    return months
 
 
 AOR_FORMAT = _CsvFormat(

@@ -32,6 +32,7 @@ _HEADER = {
 }
 RAW_COLUMNS = (
     RawColumn("source_row", "INTEGER", "spreadsheet row number in the Monthly Sector sheet"),
+    RawColumn("month", "DATE", "calendar month (first day) of Fiscal Year and Month"),
     RawColumn("fiscal_year", "INTEGER", "federal fiscal year (October to September)"),
     RawColumn("month_label", "VARCHAR", "month as printed, fiscal order first: 06 March"),
     RawColumn("sector", "VARCHAR", "Border Patrol sector as printed: Rio Grande Valley, TX"),
@@ -59,10 +60,12 @@ def parse(path: Path, ref: ReleaseRef) -> ParsedRelease:
         if not sector:
             raise ParseError(ref, f"row {index}: empty Sector")
         try:
-            months.add(fiscal_month(fy, label))
+            month = fiscal_month(fy, label)
         except ValueError as exc:
             raise ParseError(ref, f"row {index}: {exc}") from exc
+        months.add(month)
         out["source_row"].append(index)
+        out["month"].append(month)
         out["fiscal_year"].append(fy)
         out["month_label"].append(label)
         out["sector"].append(sector)

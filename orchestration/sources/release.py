@@ -93,6 +93,14 @@ class Family:
     the loader's own columns (release_id first). `params_from_url`, where a family's parser needs
     more than the file (TRAC: series, month, district), reads them from a URL named by hand, given the
     family's section of releases.toml.
+
+    What sets families apart is declared here, once, and read by everything downstream (ingestion, the
+    release observations, the Dagster wiring), never re-derived from the family's name:
+    `addressed_by_month`: one release per month at a URL built from the month (TRAC bulletins), rather
+    than a rolling file that grows and is replaced under the same link (CBP, OHSS);
+    `restated`: a later release may carry other figures for months an earlier one covered, so a URL
+    already loaded is asked for again (conditionally). A family that never restates is fetched once
+    per URL.
     """
 
     name: str
@@ -100,3 +108,5 @@ class Family:
     discover: Callable[..., list[ReleaseRef]]
     parse: Callable[[Path, ReleaseRef], ParsedRelease]
     params_from_url: Callable[[str, Mapping], dict[str, str]] | None = None
+    addressed_by_month: bool = False
+    restated: bool = True

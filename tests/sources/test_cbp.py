@@ -43,7 +43,8 @@ def test_the_real_state_file_loads_every_row_with_its_line_number():
     assert parsed.months == months(date(2019, 10, 1), date(2023, 9, 1))
     assert table.column_names == [c.name for c in cbp.NATIONWIDE_STATE.raw_tables["cbp_nationwide_state"]]
     assert table.slice(0, 1).to_pylist()[0] == {
-        "source_row": 1, "fiscal_year": "2020", "month_grouping": "FYTD", "month_abbv": "APR",
+        "source_row": 1, "month": date(2020, 4, 1), "fiscal_year": "2020", "month_grouping": "FYTD",
+        "month_abbv": "APR",
         "land_border_region": "Northern Land Border", "state": "ID", "demographic": "Single Adults",
         "citizenship": "CANADA", "title_of_authority": "Title 8", "encounter_count": 2,
     }

@@ -42,7 +42,7 @@ def test_the_real_workbook_loads_every_sector_month(real):
     assert table.num_rows == 5_830
     assert table.column_names == [c.name for c in ohss.USBP.raw_tables["ohss_usbp_monthly_sector"]]
     assert table.slice(0, 1).to_pylist()[0] == {
-        "source_row": 2, "fiscal_year": 2000, "month_label": "01 October", "sector": "Big Bend, TX", "quantity": 770,
+        "source_row": 2, "month": date(1999, 10, 1), "fiscal_year": 2000, "month_label": "01 October", "sector": "Big Bend, TX", "quantity": 770,
     }
     assert table.slice(5_829).to_pylist()[0]["source_row"] == 5_831
     assert (real.months[0], real.months[-1], len(real.months)) == (date(1999, 10, 1), date(2024, 11, 1), 302)
@@ -71,8 +71,8 @@ def test_a_small_workbook_with_spaced_labels(tmp_path):
     ])
     parsed = ohss.parse(path, REF)
     assert parsed.tables["ohss_usbp_monthly_sector"].to_pylist() == [
-        {"source_row": 2, "fiscal_year": 2018, "month_label": "01 October", "sector": "Tucson, AZ", "quantity": 3_050},
-        {"source_row": 4, "fiscal_year": 2018, "month_label": "12 September", "sector": "Yuma, AZ", "quantity": 1_200},
+        {"source_row": 2, "month": date(2017, 10, 1), "fiscal_year": 2018, "month_label": "01 October", "sector": "Tucson, AZ", "quantity": 3_050},
+        {"source_row": 4, "month": date(2018, 9, 1), "fiscal_year": 2018, "month_label": "12 September", "sector": "Yuma, AZ", "quantity": 1_200},
     ]
     assert parsed.months == [date(2017, 10, 1), date(2018, 9, 1)]
 

@@ -13,7 +13,7 @@ with bp as (
     from {{ ref('int_cbp__encounters') }} as encounters
     inner join {{ ref('sector_district_crosswalk') }} as crosswalk
         on encounters.geography = crosswalk.sector
-    where encounters.source = 'ohss-usbp'
+    where encounters.geography_type = 'sector'
     group by all
 ),
 
@@ -28,7 +28,7 @@ ofo as (
     from {{ ref('int_cbp__encounters') }} as encounters
     inner join {{ ref('field_office_district_crosswalk') }} as crosswalk
         on lower(trim(encounters.geography)) = lower(crosswalk.field_office)
-    where encounters.source = 'cbp-nationwide-aor'
+    where encounters.geography_type = 'area_of_responsibility'
       and encounters.component = 'Office of Field Operations'
       and encounters.encounter_type = 'Inadmissibles'
     group by all

@@ -1,9 +1,11 @@
 -- Every CBP and OHSS encounter row of every loaded release, in one shape. `source` is the release
--- family (meta.releases.family) and is_modelled is the release's. Rows with identical dimensions in
+-- family (meta.releases.family) and is_modelled is the release's. geography_type names the unit each
+-- file counts by, which is what downstream models select on (sector: the OHSS Border Patrol series;
+-- area_of_responsibility: the AOR file's sectors and field offices), never a family's name. Rows with identical dimensions in
 -- one file are summed, so each release has one row per month and dimensions.
 with unioned as (
     select
-        release_id, fiscal_year, month, component, region,
+        release_id, month, component, region,
         'area_of_responsibility' as geography_type, area_of_responsibility as geography,
         demographic, citizenship, title_of_authority, encounter_type, encounter_count
     from {{ ref('stg_cbp__nationwide_aor') }}
@@ -11,7 +13,7 @@ with unioned as (
     union all
 
     select
-        release_id, fiscal_year, month, null as component, region,
+        release_id, month, null as component, region,
         'state' as geography_type, state as geography,
         demographic, citizenship, title_of_authority, null as encounter_type, encounter_count
     from {{ ref('stg_cbp__nationwide_state') }}
@@ -19,7 +21,7 @@ with unioned as (
     union all
 
     select
-        release_id, fiscal_year, month, component, 'Southwest Land Border' as region,
+        release_id, month, component, 'Southwest Land Border' as region,
         'southwest_land_border' as geography_type, 'Southwest Land Border' as geography,
         demographic, citizenship, title_of_authority, encounter_type, encounter_count
     from {{ ref('stg_cbp__sbo') }}
@@ -27,7 +29,7 @@ with unioned as (
     union all
 
     select
-        release_id, fiscal_year, month, 'U.S. Border Patrol' as component, null as region,
+        release_id, month, 'U.S. Border Patrol' as component, null as region,
         'sector' as geography_type, sector as geography,
         null as demographic, null as citizenship, null as title_of_authority, null as encounter_type,
         encounter_count
@@ -37,7 +39,8 @@ with unioned as (
 select
     unioned.release_id,
     releases.family as source,
-    unioned.fiscal_year,
+    -- the federal fiscal year a calendar month falls in: October-December count towards the next year
+    cast(year(unioned.month + interval 3 month) as integer) as fiscal_year,
     unioned.month,
     unioned.component,
     unioned.region,

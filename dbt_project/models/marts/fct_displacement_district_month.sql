@@ -1,8 +1,6 @@
-{{ config(materialized='incremental') }}
 -- The displacement metrics of shared/reference/metrics.md, one row per geography x month. Every metric
 -- is computed on the full monthly series of its geography (windows are calendar ranges, so a missing
--- month shortens a window instead of shifting it), and only then are the months a run can have changed
--- kept (macros/incremental.sql: from month_from on, or all of them when the baseline may have moved).
+-- month shortens a window instead of shifting it).
 {%- set baseline = month_var('baseline_month', '2018-03') %}
 {%- set window_months = var('counterfactual_months', 12) | int %}
 
@@ -99,7 +97,10 @@ metrics as (
                   / (m.immigration_prosecutions - b.b_immigration)
         end as displacement_ratio,
         c.expected_non_immigration,
-        c.expected_non_immigration - m.non_immigration_prosecutions as missing_non_immigration,
+        -- prosecutions missing against the counterfactual count from the baseline on: before it the
+        -- difference is the counterfactual window's own residual, not a loss
+        case when m.month >= {{ baseline }}
+             then c.expected_non_immigration - m.non_immigration_prosecutions end as missing_non_immigration,
         {{ safe_ratio('m.cbp_referred_prosecutions', 'm.bp_apprehensions') }} as prosecutions_per_apprehension,
         m.districts_covered,
         m.prosecutions_is_modelled,
@@ -173,5 +174,3 @@ select
     cast(c.release_ids as varchar[]) as release_ids
 from cumulative as c
 left join non_border as nb on nb.month = c.month
-where true
-    {{ displacement_months_filter('c.month', baseline) }}

@@ -1,4 +1,3 @@
-{{ config(materialized='incremental') }}
 -- Prosecutions by lead charge, as ranked on TRAC's pages (district pages, and national pages with
 -- geography_type = 'national' and no district_code).
 select
@@ -13,5 +12,3 @@ select
     cast(is_modelled as boolean) as is_modelled,
     cast(release_id as varchar) as release_id
 from {{ ref('int_trac__lead_charges') }}
-where true
-    {{ target_months_filter('month') }}

@@ -1,4 +1,3 @@
-{{ config(materialized='incremental') }}
 -- Federal prosecutions per judicial district, month and TRAC series.
 select
     cast(district_code as varchar) as district_code,
@@ -9,5 +8,3 @@ select
     cast(is_modelled as boolean) as is_modelled,
     cast(release_id as varchar) as release_id
 from {{ ref('int_trac__district_month') }}
-where true
-    {{ target_months_filter('month') }}

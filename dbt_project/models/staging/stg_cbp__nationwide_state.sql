@@ -1,8 +1,9 @@
 select
     cast(release_id as varchar)                         as release_id,
     cast(source_row as integer)                         as source_row,
-    {{ fiscal_year_number('fiscal_year') }}             as fiscal_year,
-    {{ fiscal_month('fiscal_year', 'month_abbv') }}     as month,
+    cast(month as date)                                 as month,
+    cast(fiscal_year as varchar)                        as fiscal_year_label,
+    cast(month_abbv as varchar)                         as month_label,
     cast(month_grouping as varchar)                     as month_grouping,
     cast(land_border_region as varchar)                 as region,
     cast(state as varchar)                              as state,
