@@ -11,10 +11,6 @@ from rich.console import Console
 
 from orchestration.analysis.reader import AnalysisError
 from orchestration.config import load_settings
-from orchestration.refresh import month_arg
-
-os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "true")
 
 # Piped into a file or a log, rich would assume 80 columns and truncate table cells: use a log's width.
 console = Console(width=None if sys.stdout.isatty() else 132)
@@ -196,6 +192,9 @@ def _print_summary(warehouse) -> None:
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
+    from contextlib import ExitStack
+    from datetime import datetime
+
     from rich.table import Table
 
     from orchestration import refresh
@@ -205,13 +204,20 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     source = "the publishers' live sites" if settings.live else "the bundled sample releases"
     console.print(f"Refresh from {source}: releases -> raw -> dbt -> publish "
                   f"(dbt's log: {refresh.refresh_log(settings)})")
-    with steps("refresh", total=refresh.step_count()) as step:
-        outcome = refresh.run_refresh(
-            settings, month_from=args.start, month_to=args.end, full_refresh=args.full_refresh,
-            on_step=step,
-        )
-    table = Table(title=f"Dagster run {outcome.run_id} ({outcome.instance} instance), "
-                        f"months {outcome.months[0]} to {outcome.months[1]}")
+    with ExitStack() as stack:
+        bar = {}
+
+        def on_start(total: int) -> None:
+            bar["step"] = stack.enter_context(steps("refresh", total=total))
+
+        outcome = refresh.run_refresh(settings, force=args.force, on_start=on_start,
+                                      on_step=lambda step: bar["step"](step))
+    if outcome.nothing_new:
+        since = datetime.fromisoformat(outcome.published_at).strftime("%Y-%m-%d %H:%M UTC")
+        console.print(f"nothing new since {since}; the warehouse is unchanged ({outcome.seconds:.1f}s)")
+        return 0
+    console.print("New: " + "; ".join(outcome.new))
+    table = Table(title=f"Dagster run {outcome.run_id} ({outcome.instance} instance)")
     for col in ("step", "status", "seconds"):
         table.add_column(col)
     for step in outcome.steps:
@@ -228,9 +234,6 @@ def cmd_refresh(args: argparse.Namespace) -> int:
             err_console.print(f"[red]error:[/] {error}")
         err_console.print(f"Refresh failed after {outcome.seconds:.0f}s; analysts still read the previous "
                           f"warehouse ({settings.warehouse}). `crowdout status` shows what is failing.")
-        if any("on_schema_change" in e or "schema change" in e.lower() for e in outcome.errors):
-            err_console.print("A mart's columns changed since it was built: run `crowdout refresh "
-                              "--full-refresh` once to rebuild the incremental marts.")
         return 1
     console.print(f"Refresh done in {outcome.seconds:.0f}s; published {settings.warehouse}")
     _print_summary(settings.warehouse)
@@ -287,12 +290,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--live", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_ingest)
 
-    p = sub.add_parser("refresh", help="the full Dagster job: new releases, raw loads, dbt build and tests, publish")
+    p = sub.add_parser("refresh", help="observe every release family; when one is new: raw loads, dbt build and tests, publish")
     p.add_argument("--live", action="store_true", help="read the publishers' real sites, not the bundled samples")
-    p.add_argument("--from", dest="start", type=month_arg, help="first month to (re)build, YYYY-MM (default: all)")
-    p.add_argument("--to", dest="end", type=month_arg, help="last month to (re)build, YYYY-MM (default: all)")
-    p.add_argument("--full-refresh", action="store_true",
-                   help="rebuild the incremental marts from scratch (once, after their columns change)")
+    p.add_argument("--force", action="store_true",
+                   help="run even when no release is new, e.g. after changing a dbt model")
     p.set_defaults(func=cmd_refresh)
 
     p = sub.add_parser("status", help="releases loaded, the last run, failing checks, freshness")

@@ -1,24 +1,26 @@
-"""dbt's manifest.json, rebuilt when it is missing or older than the dbt project's own files.
+"""The dbt project as Dagster sees it, and its manifest, prepared before the definitions load.
 
-Dagster reads the dbt graph from the manifest when the definitions are imported. `dagster dev` rebuilds it
-(DbtProject.prepare_if_dev), nothing else does: the CLI, the tests, `dagster-webserver` and
-`dagster asset materialize` all go through this one function so a fresh clone or an edited model never
-loads a stale graph.
+Alone in its module (outside `defs/`, whose import builds every definition) so that
+`dagster-dbt project prepare-and-package --file orchestration/dbt_manifest.py` can import it cheaply.
+Importing the definitions never runs dbt: `dagster dev` prepares the manifest here (`prepare_if_dev`),
+CI and packaging run `prepare-and-package`, and the `crowdout` commands that load the definitions call
+`ensure_prepared` first, so a fresh clone, or a checkout whose models changed since, still loads the
+graph its dbt files describe.
 """
 
 from __future__ import annotations
 
-import fcntl
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
+
+from dagster_dbt import DbtProject
 
 from orchestration.config import DBT_PROJECT_DIR
 
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+dbt_project.prepare_if_dev()
+
 _SOURCE_DIRS = ("models", "macros", "seeds", "tests", "snapshots", "analyses")
-_PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "selectors.yml")
+_PROJECT_FILES = ("dbt_project.yml", "profiles.yml")
 
 
 def _newest_source_mtime(project_dir: Path) -> float:
@@ -28,49 +30,12 @@ def _newest_source_mtime(project_dir: Path) -> float:
     return max((p.stat().st_mtime for p in files if p.exists()), default=0.0)
 
 
-def _is_current(manifest: Path, project_dir: Path, database: Path) -> bool:
-    stamp = manifest.with_name(".parsed_for")
-    return (
-        manifest.exists()
-        and manifest.stat().st_mtime >= _newest_source_mtime(project_dir)
-        and stamp.exists() and stamp.read_text() == str(database)
-    )
+def is_current(project_dir: Path, manifest: Path) -> bool:
+    return manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime(project_dir)
 
 
-def dbt_executable() -> str:
-    """The dbt installed beside this Python, so a venv that is not on PATH still finds its own dbt."""
-    beside = Path(sys.executable).with_name("dbt")
-    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
-
-
-def ensure_manifest(database: Path, project_dir: Path = DBT_PROJECT_DIR) -> Path:
-    """Run `dbt parse` unless target/manifest.json is newer than every project file and was parsed for
-    `database`, the build warehouse the runs will use.
-
-    dbt keys its partial-parse cache on the profile, which holds that path: parsing against the same path
-    lets each run's `dbt build` reuse the parse instead of redoing it (about 8 s per dbt invocation).
-    A lock file serialises concurrent callers (a test and the webserver it starts, say), and the second
-    one re-checks after waiting, so the project is parsed once.
-    """
-    target = project_dir / "target"
-    manifest = target / "manifest.json"
-    if _is_current(manifest, project_dir, database):
-        return manifest
-    target.mkdir(parents=True, exist_ok=True)
-    with open(target / ".parse.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if _is_current(manifest, project_dir, database):
-            return manifest
-        env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "CROWDOUT_DBT_DATABASE": str(database)}
-        proc = subprocess.run(
-            [dbt_executable(), "parse", "--quiet", "--project-dir", str(project_dir),
-             "--profiles-dir", str(project_dir)],
-            cwd=project_dir, env=env, capture_output=True, text=True,
-        )
-        if proc.returncode != 0:
-            raise RuntimeError(
-                f"dbt parse failed in {project_dir} (exit {proc.returncode}):\n"
-                + (proc.stdout + proc.stderr)[-4000:]
-            )
-        manifest.with_name(".parsed_for").write_text(str(database))
-    return manifest
+def ensure_prepared() -> Path:
+    """Run dagster-dbt's preparer (`dbt parse`) unless the manifest is newer than every project file."""
+    if not is_current(Path(dbt_project.project_dir), Path(dbt_project.manifest_path)):
+        dbt_project.preparer.prepare(dbt_project)
+    return Path(dbt_project.manifest_path)

@@ -1,9 +1,14 @@
-"""`crowdout refresh`: the Dagster `refresh` job, run in this process over every month in one run.
+"""`crowdout refresh`: observe every release family; if anything is new, run the whole graph once.
 
-The CLI runs the same job, assets and checks as the UI and the schedule, so a refresh from the command
-line shows in the Dagster instance (when DAGSTER_HOME is set; otherwise the run is recorded in an
-ephemeral instance and in `<data dir>/last_refresh.json`, which `crowdout status` reads). One run over
-the whole partition range: TRAC's pages, each dbt selection and the publish each happen once.
+A refresh first asks what changed (`orchestration.observe`, the same question the Dagster sources
+answer as data versions): a release not loaded yet, a restated one, or a release loaded by hand since
+the last publish. With nothing new it stops there, in about a second, and says so; the warehouse is left
+as it was. Otherwise it runs every asset of the code location in this process (one ingest step per
+family, one `dbt build`, the publish) as a Dagster run, recorded in the instance DAGSTER_HOME names
+(otherwise an ephemeral one) and in `<data dir>/last_refresh.json`, which `crowdout status` reads.
+
+Ctrl-C stops the run at once: Dagster forwards the interrupt to dbt (which runs in its own session, so
+the terminal's signal reaches crowdout alone) and the run is recorded as the last one, failed.
 """
 
 from __future__ import annotations
@@ -16,33 +21,41 @@ import time
 import uuid
 import warnings
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from orchestration.config import Settings
+import duckdb
 
-# Telemetry off, and pools of one: the build warehouse takes one writer at a time across runs.
+from orchestration.config import Settings
+from orchestration.warehouse.lock import writer_lock
+
+# Telemetry off. No concurrency pools: the writer lock (held by the kernel for a live process only) is
+# what serialises writers, so a killed run can hold nothing a later one waits for.
 DAGSTER_YAML = """\
 telemetry:
   enabled: false
-concurrency:
-  pools:
-    default_limit: 1
 """
+
+PID_TAG = "crowdout/pid"
 
 
 @dataclass
 class RefreshOutcome:
-    run_id: str
+    run_id: str | None
     success: bool
     started_at: str
     seconds: float
-    months: tuple[str, str]
     instance: str  # the DAGSTER_HOME path, or "ephemeral"
+    new: list[str] = field(default_factory=list)  # what made the run due; empty = nothing new
     steps: list[dict] = field(default_factory=list)  # step, status, seconds
     failed_checks: list[dict] = field(default_factory=list)  # asset, check, severity, description
     errors: list[str] = field(default_factory=list)
+    published_at: str | None = None  # when the warehouse analysts read was published
+
+    @property
+    def nothing_new(self) -> bool:
+        return self.run_id is None and self.success
 
 
 def last_refresh_file(settings: Settings) -> Path:
@@ -68,97 +81,181 @@ def dagster_instance():
     return DagsterInstance.get()
 
 
-def _month_key(month: str | None, default: str) -> str:
-    return f"{month}-01" if month else default
+def published_at(settings: Settings) -> datetime | None:
+    path = settings.warehouse
+    return datetime.fromtimestamp(path.stat().st_mtime, timezone.utc) if path.exists() else None
+
+
+def _loaded_release_ids(path: Path) -> set[str]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return {r for (r,) in con.execute("SELECT release_id FROM meta.releases WHERE status = 'loaded'").fetchall()}
+    finally:
+        con.close()
+
+
+def whats_new(settings: Settings) -> list[str]:
+    """Why a refresh must run, one line per reason; empty when every release offered is loaded and
+    every loaded release is published."""
+    from orchestration.observe import observe_family
+    from orchestration.sources.catalog import FAMILIES
+
+    if not settings.warehouse.exists():
+        return ["no published warehouse yet"]
+    if not settings.build_warehouse.exists():
+        return ["no build warehouse yet"]
+    reasons = []
+    with writer_lock(settings.build_warehouse):
+        con = duckdb.connect(str(settings.build_warehouse), read_only=True)
+        try:
+            observations = [observe_family(settings, name, con) for name in FAMILIES]
+        finally:
+            con.close()
+        build_ids = _loaded_release_ids(settings.build_warehouse)
+    for found in observations:
+        if found.unknown:
+            reasons.append(f"{found.family}: {len(found.unknown)} release(s) new or changed")
+        reasons += [f"{found.family}: could not look ({error})" for error in found.errors]
+    try:
+        unpublished = build_ids - _loaded_release_ids(settings.warehouse)
+    except duckdb.Error as exc:
+        return [*reasons, f"the published warehouse cannot be read ({exc})"]
+    if unpublished:
+        reasons.append(f"{len(unpublished)} loaded release(s) not yet published")
+    return reasons
 
 
 def run_refresh(
     settings: Settings,
     *,
-    month_from: str | None = None,
-    month_to: str | None = None,
-    full_refresh: bool = False,
+    force: bool = False,
     on_step: Callable[[str], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
 ) -> RefreshOutcome:
-    """Run the job over months month_from..month_to (YYYY-MM; default every month so far);
-    `full_refresh` rebuilds the incremental marts from scratch. `on_step(step)` is called as each of the
-    `step_count()` steps finishes, for a progress bar."""
-    with warnings.catch_warnings():  # Dagster's beta/supersession notices are for developers, not ops
-        warnings.simplefilter("ignore")
-        from orchestration.defs import defs  # builds the dbt manifest first if it is missing or stale
-        from orchestration.defs.partitions import MONTHLY
-
-    keys = MONTHLY.get_partition_keys()
-    start, end = _month_key(month_from, keys[0]), _month_key(month_to, keys[-1])
-    for key in (start, end):
-        if key not in keys:
-            raise ValueError(f"{key[:7]} is not a month crowdout covers ({keys[0][:7]} to {keys[-1][:7]})")
-    instance = dagster_instance()
+    """Refresh when something is new (or `force`). `on_start(steps)` is called once a run is due, with
+    the number of steps it has; `on_step(step)` as each step finishes, for a progress bar."""
     begun = time.monotonic()
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    new = whats_new(settings) if not force else ["--force"]
+    if not new:
+        when = published_at(settings)
+        return RefreshOutcome(
+            run_id=None, success=True, started_at=started_at, seconds=round(time.monotonic() - begun, 1),
+            instance=os.environ.get("DAGSTER_HOME") or "ephemeral",
+            published_at=when.isoformat(timespec="seconds") if when else None,
+        )
+
+    from orchestration.dbt_manifest import ensure_prepared
+
+    ensure_prepared()
+    with warnings.catch_warnings():  # Dagster's beta/supersession notices are for developers, not ops
+        warnings.simplefilter("ignore")
+        from orchestration.defs import defs
+
+    job = defs.resolve_implicit_global_asset_job_def()
+    keys = sorted(defs.resolve_asset_graph().materializable_asset_keys)
+    if on_start:
+        on_start(len(job.get_subset(asset_selection=set(keys)).graph.node_dict))
+    instance = dagster_instance()
+    fail_dead_runs(instance)
+    run_id = str(uuid.uuid4())
     log = refresh_log(settings)
     log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("w") as out, contextlib.redirect_stdout(out):  # dbt's own log lines, kept for reading
-        result = _execute_watched(defs, instance, start, end, settings, full_refresh, on_step)
+    interrupted = False
+    with log.open("w") as out, contextlib.redirect_stdout(out), _watch_steps(instance, run_id, on_step):
+        try:
+            job.execute_in_process(
+                instance=instance,
+                run_id=run_id,
+                asset_selection=keys,
+                tags={"crowdout/trigger": "cli", PID_TAG: str(os.getpid())},
+                run_config={
+                    "resources": {"warehouse": {"config": {"live": settings.live}}},
+                    "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},  # the CLI reports
+                },
+                raise_on_error=False,
+            )
+        except KeyboardInterrupt:
+            interrupted = True
+    record = instance.get_run_by_id(run_id)
+    events = [e.dagster_event for e in instance.all_logs(run_id) if e.dagster_event]
+    findings = run_findings(events)
+    if interrupted:
+        if record and not record.is_finished:
+            instance.report_run_failed(record, "interrupted (Ctrl-C)")
+        findings["errors"].append("interrupted (Ctrl-C)")
+    when = published_at(settings)
     outcome = RefreshOutcome(
-        run_id=result.run_id,
-        success=result.success,
+        run_id=run_id,
+        success=not interrupted and bool(record) and record.is_success,
         started_at=started_at,
         seconds=round(time.monotonic() - begun, 1),
-        months=(start[:7], end[:7]),
         instance=os.environ.get("DAGSTER_HOME") or "ephemeral",
-        **run_findings(result.all_events),
+        new=new,
+        published_at=when.isoformat(timespec="seconds") if when else None,
+        **findings,
     )
     path = last_refresh_file(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(asdict(outcome), indent=2))
+    if interrupted:
+        raise KeyboardInterrupt
     return outcome
 
 
-def step_count() -> int:
-    """Steps in a refresh run: one per op, since runs execute in process."""
-    from orchestration.defs import defs
-
-    return len(defs.resolve_job_def("refresh").graph.node_dict)
-
-
-def _execute_watched(defs, instance, start, end, settings, full_refresh, on_step):
-    """Run the job in a worker thread and report each finished step from the run's event log, so a
-    minute-long refresh shows where it is."""
+@contextlib.contextmanager
+def _watch_steps(instance, run_id: str, on_step: Callable[[str], None] | None):
+    """Report each finished step from the run's event log, from a thread beside the run (which keeps the
+    main thread, where Ctrl-C arrives and Dagster turns it into a clean stop)."""
+    if on_step is None:
+        yield
+        return
     from dagster import DagsterEventType
 
-    if on_step is None:
-        return _execute(defs, instance, start, end, settings, full_refresh)
-    run_id = str(uuid.uuid4())
-    outcome: dict = {}
-    worker = threading.Thread(
-        target=lambda: outcome.update(result=_execute(defs, instance, start, end, settings, full_refresh, run_id))
-    )
-    worker.start()
-    finished: list[str] = []
-    while worker.is_alive():
-        worker.join(0.5)
-        records = instance.all_logs(run_id, of_type={DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE})
-        for record in records[len(finished):]:
-            finished.append(record.step_key)
-            on_step(record.step_key)
-    return outcome["result"]
+    done = threading.Event()
+
+    def watch() -> None:
+        finished = 0
+        while True:
+            stop = done.wait(0.5)
+            records = instance.all_logs(run_id, of_type={DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE})
+            for record in records[finished:]:
+                on_step(record.step_key)
+            finished = max(finished, len(records))
+            if stop:
+                return
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        watcher.join()
 
 
-def _execute(defs, instance, start: str, end: str, settings: Settings, full_refresh: bool, run_id=None):
-    from orchestration.defs.partitions import RANGE_END_TAG, RANGE_START_TAG
+def fail_dead_runs(instance) -> list[str]:
+    """Mark failed every run a crowdout refresh started whose process is gone (killed): it holds
+    nothing, but the instance would show it as running forever."""
+    from dagster import DagsterRunStatus, RunsFilter
 
-    return defs.resolve_job_def("refresh").execute_in_process(
-        instance=instance,
-        run_id=run_id,
-        tags={RANGE_START_TAG: start, RANGE_END_TAG: end, "crowdout/trigger": "cli"},
-        run_config={
-            "resources": {"crowdout": {"config": {"live": settings.live}}},
-            "ops": {op: {"config": {"full_refresh": full_refresh}} for op in ("dbt_models", "dbt_monthly_facts")},
-            "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},  # the CLI reports
-        },
-        raise_on_error=False,
-    )
+    cleared = []
+    for run in instance.get_runs(RunsFilter(statuses=[DagsterRunStatus.STARTED, DagsterRunStatus.STARTING])):
+        pid = run.tags.get(PID_TAG)
+        if pid and not _alive(int(pid)):
+            instance.report_run_failed(run, f"its process {pid} is gone (killed); marked failed by a later refresh")
+            cleared.append(run.run_id)
+    return cleared
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
 
 
 def run_findings(events) -> dict:
@@ -179,9 +276,3 @@ def run_findings(events) -> dict:
                 "severity": data.severity.value, "description": data.description or "",
             })
     return {"steps": steps, "failed_checks": checks, "errors": errors}
-
-
-def month_arg(text: str) -> str:
-    """argparse type for YYYY-MM."""
-    date.fromisoformat(f"{text}-01")
-    return text

@@ -1,19 +1,36 @@
-"""Resources: crowdout's settings and the dbt CLI, both reading their paths from the environment at run time."""
+"""The warehouse as a Dagster resource: the one place a run takes the writer lock, connects to the build
+warehouse, runs dbt on it and publishes it.
 
+Paths come from the settings when a step runs (CROWDOUT_WAREHOUSE / CROWDOUT_LANDING), not when the code
+location loads, so tests and `crowdout refresh` point a run at their own files. dbt reaches the build
+warehouse through a profile written beside it, not through the environment: nothing here changes
+os.environ.
+"""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+import yaml
 from dagster import ConfigurableResource
 from dagster_dbt import DbtCliResource
 
-from orchestration.config import Settings, load_settings
-from orchestration.dbt_manifest import dbt_executable
-from orchestration.defs.project import dbt_project
+from orchestration import ingest, observe
+from orchestration.config import DBT_PROJECT_DIR, Settings, load_settings
+from orchestration.dbt_manifest import dbt_project
+from orchestration.warehouse.lock import writer_lock
+from orchestration.warehouse.publish import publish
 
 
-class CrowdoutResource(ConfigurableResource):
+class WarehouseResource(ConfigurableResource):
     """Where this run reads releases from and writes the warehouse.
 
-    Paths come from CROWDOUT_WAREHOUSE / CROWDOUT_LANDING when the run executes, not when the code
-    location loads, so tests and `crowdout refresh` point a run at their own files. `live` (run config,
-    e.g. `crowdout refresh --live`) reads the publishers' real sites; unset, CROWDOUT_SOURCES decides.
+    `live` (run config, e.g. `crowdout refresh --live`) reads the publishers' real sites; unset,
+    CROWDOUT_SOURCES decides.
     """
 
     live: bool | None = None
@@ -21,9 +38,73 @@ class CrowdoutResource(ConfigurableResource):
     def settings(self) -> Settings:
         return load_settings(live=self.live)
 
+    @contextmanager
+    def writing(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The build warehouse, read-write, its schema in place, under the writer lock."""
+        settings = self.settings()
+        with writer_lock(settings.build_warehouse):
+            con = ingest.connect_build(settings)
+            try:
+                yield con
+            finally:
+                con.close()
 
-RESOURCES = {
-    "crowdout": CrowdoutResource(),
-    # The dbt beside this Python: a venv used without activation (tests, cron) has no dbt on PATH.
-    "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
-}
+    @contextmanager
+    def locked(self) -> Iterator[Path]:
+        """The writer lock alone, for a writer that opens the file itself (dbt)."""
+        settings = self.settings()
+        with writer_lock(settings.build_warehouse):
+            yield settings.build_warehouse
+
+    @contextmanager
+    def reading(self) -> Iterator[duckdb.DuckDBPyConnection | None]:
+        """The build warehouse read-only under the writer lock, or None before anything was loaded."""
+        settings = self.settings()
+        with writer_lock(settings.build_warehouse):
+            if not settings.build_warehouse.exists():
+                yield None
+                return
+            con = duckdb.connect(str(settings.build_warehouse), read_only=True)
+            try:
+                yield con
+            finally:
+                con.close()
+
+    def observe(self, family: str) -> observe.Observation:
+        with self.reading() as con:
+            return observe.observe_family(self.settings(), family, con)
+
+    def publish(self) -> Path:
+        settings = self.settings()
+        with writer_lock(settings.build_warehouse):
+            return publish(settings.build_warehouse, settings.warehouse)
+
+    def dbt(self) -> DbtCliResource:
+        """The dbt CLI on this warehouse's build file, through `crowdout-dbt` (dies with its parent)."""
+        return DbtCliResource(
+            project_dir=dbt_project,
+            profiles_dir=str(self._profiles_dir()),
+            dbt_executable=str(Path(sys.executable).with_name("crowdout-dbt")),
+        )
+
+    def dbt_target_path(self) -> Path:
+        """dbt's target folder for this warehouse, kept between runs so dbt reuses its partial parse."""
+        return self.settings().data_dir / "dbt-target"
+
+    def _profiles_dir(self) -> Path:
+        """dbt_project/profiles.yml with this warehouse's build file as the path; rewritten only when it
+        differs, since dbt re-parses the whole project when its profile changes."""
+        settings = self.settings()
+        profile = yaml.safe_load((DBT_PROJECT_DIR / "profiles.yml").read_text())
+        for output in profile["crowdout"]["outputs"].values():
+            output["path"] = str(settings.build_warehouse)
+        folder = settings.data_dir / "dbt-profile"
+        target = folder / "profiles.yml"
+        text = yaml.safe_dump(profile, sort_keys=True)
+        if not target.exists() or target.read_text() != text:
+            folder.mkdir(parents=True, exist_ok=True)
+            target.write_text(text)
+        return folder
+
+
+RESOURCES = {"warehouse": WarehouseResource()}

@@ -1,0 +1,66 @@
+"""When things run: declarative automation conditions, the sensor that evaluates them, and the alert
+on a failed run.
+
+Release families are observed every six hours; an observation with a new data version (a new or
+changed release) makes the family's ingest step eligible, and everything downstream follows eagerly:
+one `dbt build`, then the publish. The monthly cron is the fallback for a publisher whose changes an
+observation cannot see. A publish never follows a failed build.
+"""
+
+from datetime import datetime, timezone
+
+from dagster import (
+    AssetSelection,
+    AutomationCondition,
+    AutomationConditionSensorDefinition,
+    DefaultSensorStatus,
+    FreshnessPolicy,
+    RunFailureSensorContext,
+    run_failure_sensor,
+)
+
+from orchestration import alerts, freshness
+from orchestration.config import load_settings
+
+OBSERVE_CRON = "0 */6 * * *"
+# The 20th: TRAC bulletins appear six to eight weeks after their month, CBP updates mid-month.
+MONTHLY_CRON = "0 6 20 * *"
+
+OBSERVE = AutomationCondition.cron_tick_passed(OBSERVE_CRON) & ~AutomationCondition.in_progress()
+INGEST = (
+    AutomationCondition.eager()
+    | (AutomationCondition.cron_tick_passed(MONTHLY_CRON) & ~AutomationCondition.in_progress())
+).with_label("new release, or the monthly fallback")
+BUILD = AutomationCondition.eager()
+PUBLISH = (
+    AutomationCondition.eager() & ~AutomationCondition.any_deps_match(AutomationCondition.execution_failed())
+).with_label("eager, never after a failed build")
+
+# Releases, marts and the published file: refreshed monthly, so stale after about a month.
+MONTHLY_FRESHNESS = FreshnessPolicy.time_window(fail_window=freshness.FAIL_AFTER, warn_window=freshness.WARN_AFTER)
+
+automation_sensor = AutomationConditionSensorDefinition(
+    "crowdout_automation",
+    target=AssetSelection.all(),
+    default_status=DefaultSensorStatus.RUNNING,
+    description="Observes the release families and runs what a new release makes due.",
+)
+
+
+@run_failure_sensor(name="run_failure_alerts", default_status=DefaultSensorStatus.RUNNING)
+def run_failure_alerts(context: RunFailureSensorContext):
+    """Record every failed run and post it to CROWDOUT_ALERT_WEBHOOK when one is set."""
+    run = context.dagster_run
+    failure = {
+        "run_id": run.run_id,
+        "job": run.job_name,
+        "failed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "message": context.failure_event.message,
+        "failed_steps": [e.step_key for e in context.get_step_failure_events()],
+        "tags": dict(run.tags),
+    }
+    settings = load_settings()
+    alerts.record_failure(settings, failure)
+    problem = alerts.post_webhook(settings, failure)
+    if problem:
+        context.log.warning(problem)

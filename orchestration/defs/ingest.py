@@ -1,0 +1,127 @@
+"""Per release family: an observable source (the releases as published, versioned by their bytes) and
+one ingest step that loads them into the family's raw tables.
+
+The source's data version changes exactly when a release appears or changes (`orchestration.observe`),
+which is what makes the ingest step due (defs/automation.py). The step runs the plain pipeline
+(`ingest.ingest_family`) once and the family's checks on the same connection; the graph shows each raw
+table downstream of its releases, the lineage an engineer follows back from a metric to a file.
+"""
+
+
+import duckdb
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    DataVersion,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    ObserveResult,
+    TableColumn,
+    TableSchema,
+    multi_asset,
+    observable_source_asset,
+)
+
+from orchestration import ingest
+from orchestration.defs import checks
+from orchestration.defs.automation import INGEST, MONTHLY_FRESHNESS, OBSERVE
+from orchestration.defs.metadata import relation_metadata, results_table
+from orchestration.defs.resources import WarehouseResource
+from orchestration.sources.catalog import FAMILIES
+from orchestration.sources.release import Family, ReleaseError
+
+
+def family_slug(family: str) -> str:
+    return family.replace("-", "_")
+
+
+def release_key(family: str) -> AssetKey:
+    return AssetKey(["release", family_slug(family)])
+
+
+def _table_schema(family: Family, table: str) -> TableSchema:
+    columns = [TableColumn("release_id", "VARCHAR", description="release the row came from")]
+    columns += [TableColumn(c.name, c.type, description=c.description) for c in family.raw_tables[table]]
+    return TableSchema(columns=columns)
+
+
+def build_release_source(family: Family):
+    kind = "one page per month" if family.addressed_by_month else "a rolling file"
+    restated = "restated by later releases" if family.restated else "never restated"
+
+    @observable_source_asset(
+        key=release_key(family.name),
+        group_name="releases",
+        description=f"{family.name} releases as the publisher offers them ({kind}, {restated}); "
+        "data version: the digest of every release's ETag, Last-Modified or sha256.",
+        automation_condition=OBSERVE,
+    )
+    def _observe(warehouse: WarehouseResource) -> ObserveResult:
+        found = warehouse.observe(family.name)
+        return ObserveResult(
+            data_version=DataVersion(found.data_version),
+            metadata={
+                "releases_offered": len(found.versions),
+                "releases_not_loaded": MetadataValue.text("\n".join(found.unknown) or "none"),
+                "errors": MetadataValue.text("\n".join(found.errors) or "none"),
+            },
+        )
+
+    return _observe
+
+
+def build_family_ingest(family: Family):
+    specs = [
+        AssetSpec(
+            checks.raw_key(table), deps=[release_key(family.name)], group_name="raw", kinds={"duckdb"},
+            description=f"raw.{table}: rows of the {family.name} releases, one release_id per file.",
+            metadata={"dagster/column_schema": _table_schema(family, table)},
+            automation_condition=INGEST, freshness_policy=MONTHLY_FRESHNESS,
+        )
+        for table in family.raw_tables
+    ]
+
+    @multi_asset(name=f"ingest_{family_slug(family.name)}", specs=specs, check_specs=checks.check_specs(family))
+    def _ingest(context: AssetExecutionContext, warehouse: WarehouseResource):
+        """Load what the publisher offers that is not loaded yet. A release that fails (download or
+        parse) fails the step, keeping the others loaded and its landed file; HTTP retries are the
+        session's alone, so the step itself is never retried."""
+        settings = warehouse.settings()
+        with warehouse.writing() as con:
+            try:
+                results = ingest.ingest_family(
+                    settings, family.name, con=con,
+                    on_result=lambda r: context.log.debug(f"{r.ref.key}: {r.status}"),
+                )
+            except ReleaseError as exc:  # the discovery page itself could not be read
+                raise Failure(description=str(exc)) from exc
+            failed = [r for r in results if r.status == "failed"]
+            if failed:
+                message = "\n".join(f"- {r.error}" for r in failed)
+                raise Failure(
+                    description=f"{len(failed)} {family.name} release(s) failed to load; landed files are "
+                    f"kept, the other releases are loaded:\n{message}",
+                    metadata={"failed": MetadataValue.md(message)},
+                )
+            for table in family.raw_tables:
+                yield MaterializeResult(asset_key=checks.raw_key(table),
+                                        metadata=_table_metadata(con, table, results))
+            yield from checks.check_results(con, family)
+
+    return _ingest
+
+
+def _table_metadata(con: duckdb.DuckDBPyConnection, table: str, results: list[ingest.IngestResult]) -> dict:
+    loaded = [r for r in results if r.status == "loaded"]
+    return {
+        **relation_metadata(con, f"raw.{table}"),
+        "rows_loaded_this_run": sum(r.table_rows.get(table, 0) for r in results),
+        "release_ids": MetadataValue.text(", ".join(r.release_id for r in loaded) or "none new"),
+        "releases": results_table(results),
+    }
+
+
+RELEASE_SOURCES = [build_release_source(f) for f in FAMILIES.values()]
+FAMILY_INGESTS = [build_family_ingest(f) for f in FAMILIES.values()]
