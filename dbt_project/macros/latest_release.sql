@@ -1,8 +1,12 @@
 {#-
-  The rows of the latest release for each key: releases are ordered by when they were published
-  (meta.releases.published_at, the publisher's Last-Modified) or, where the publisher gave no date (a
-  file:// sample, a file loaded by hand), when they were fetched; newest first, then fetched_at, then
-  release_id (so ties resolve the same way every run). `relation` is a ref or a CTE name with a release_id column; `partition_by` lists the key columns.
+  The rows of the latest release for each key. Releases are ordered newest first by
+  1. the last month they cover (meta.releases.months_covered): of two editions of a rolling file, the one
+     that reaches a later month is the later one, whatever order they were fetched in, so an older file a
+     page still links never displaces a newer one loaded by hand;
+  2. when they were published (published_at, the publisher's Last-Modified) or, where the publisher gave
+     no date (a file:// sample, a file loaded by hand), when they were fetched;
+  3. fetched_at, then release_id, so ties resolve the same way every run.
+  `relation` is a ref or a CTE name with a release_id column; `partition_by` lists the key columns.
   Every row of the winning release for a key is kept, so a key's figure is never mixed across releases.
 -#}
 {% macro latest_release(relation, partition_by) -%}
@@ -13,13 +17,14 @@
                 keyed.*,
                 dense_rank() over (
                     partition by {{ partition_by | join(', ') }}
-                    order by coalesce(release_order.published_at, release_order.fetched_at) desc,
+                    order by release_order.last_month_covered desc nulls last,
+                             coalesce(release_order.published_at, release_order.fetched_at) desc,
                              release_order.fetched_at desc,
                              keyed.release_id desc
                 ) as release_rank
             from {{ relation }} as keyed
             inner join (
-                select release_id, published_at, fetched_at
+                select release_id, published_at, fetched_at, list_max(months_covered) as last_month_covered
                 from {{ ref('stg_meta__releases') }}
                 where status = 'loaded'
             ) as release_order

@@ -2,8 +2,8 @@
   Every loaded release's figure per cell, in release order, beside the previous release's figure for
   the same cell: how a month's number changed as publishers restated it. `relation` has a release_id
   column, the `keys` columns naming a cell, and `value`. Releases are ordered as latest_release orders
-  them (publication date, or fetch time where the publisher gave none), so the last row per cell is the
-  release the facts show. Adds published_at, fetched_at, release_sequence, previous_release_id,
+  them (last month covered, then publication date, or fetch time where the publisher gave none), so the
+  last row per cell is the release the facts show. Adds published_at, fetched_at, release_sequence, previous_release_id,
   previous_<value>, change_from_previous, pct_change_from_previous and is_latest_release.
 -#}
 {% macro revisions(relation, keys, value) -%}
@@ -25,7 +25,8 @@
         where releases.status = 'loaded'
         window cell_releases as (
             partition by {% for k in keys %}cells.{{ k }}{{ ', ' if not loop.last }}{% endfor %}
-            order by coalesce(releases.published_at, releases.fetched_at) asc, releases.fetched_at asc,
+            order by list_max(releases.months_covered) asc nulls first,
+                     coalesce(releases.published_at, releases.fetched_at) asc, releases.fetched_at asc,
                      cells.release_id asc
         )
     )
