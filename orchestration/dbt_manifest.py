@@ -10,9 +10,10 @@ graph its dbt files describe.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
-from dagster_dbt import DbtProject
+from dagster_dbt import DbtCliResource, DbtProject
 
 from orchestration.config import DBT_PROJECT_DIR
 
@@ -35,7 +36,11 @@ def is_current(project_dir: Path, manifest: Path) -> bool:
 
 
 def ensure_prepared() -> Path:
-    """Run dagster-dbt's preparer (`dbt parse`) unless the manifest is newer than every project file."""
-    if not is_current(Path(dbt_project.project_dir), Path(dbt_project.manifest_path)):
-        dbt_project.preparer.prepare(dbt_project)
-    return Path(dbt_project.manifest_path)
+    """`dbt parse` into the project's target folder, as dagster-dbt's preparer does, unless the manifest
+    is newer than every project file; with the dbt installed beside this Python, so a venv used without
+    activation (cron, tests) still finds it."""
+    manifest = Path(dbt_project.manifest_path)
+    if not is_current(Path(dbt_project.project_dir), manifest):
+        dbt = DbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).with_name("dbt")))
+        dbt.cli(["parse", "--quiet"], target_path=Path(dbt_project.target_path)).wait()
+    return manifest

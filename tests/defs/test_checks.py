@@ -1,15 +1,14 @@
-"""Ingestion checks and retry rules, on small hand-made registries."""
+"""Ingestion checks on small hand-made registries, and their wiring as Dagster check specs."""
 
 from datetime import date
 
-import dagster as dg
 import duckdb
 import pytest
 
 from orchestration import quality
-from orchestration.defs.assets_raw import DOWNLOAD_RETRY, DownloadFailed, _raise_for_failures
-from orchestration.ingest import IngestResult
-from orchestration.sources.release import RawColumn, ReleaseRef
+from orchestration.defs import checks
+from orchestration.sources.catalog import FAMILIES
+from orchestration.sources.release import RawColumn
 
 
 @pytest.fixture
@@ -53,11 +52,9 @@ def test_schema_unchanged_against_the_connector_declaration(con):
     assert not drifted.passed and drifted.blocking
 
 
-def test_download_failures_retry_with_backoff_and_parse_failures_do_not():
-    ref = ReleaseRef("cbp-sbo", "https://example.org/sbo.csv", "sbo.csv")
-    with pytest.raises(dg.Failure) as parse:
-        _raise_for_failures([IngestResult(ref, "failed", landing_path="/landing/sbo.csv", error="no header")])
-    assert parse.value.allow_retries is False
-    with pytest.raises(DownloadFailed):
-        _raise_for_failures([IngestResult(ref, "failed", error="HTTP 503")])
-    assert DOWNLOAD_RETRY.max_retries == 3 and DOWNLOAD_RETRY.backoff == dg.Backoff.EXPONENTIAL
+def test_every_family_gets_its_checks_on_its_own_raw_tables_all_blocking():
+    for family in FAMILIES.values():
+        specs = checks.check_specs(family)
+        assert {s.asset_key.path[1] for s in specs} == set(family.raw_tables)
+        assert sum(s.name == checks.MONTHS_COVERED for s in specs) == 1
+        assert all(s.blocking for s in specs)
