@@ -112,23 +112,28 @@ def months_covered(con: duckdb.DuckDBPyConnection, family: str) -> Outcome:
     that ends earlier than the edition it replaces fails, since dbt would then lose those months.
     """
     releases = con.execute(
-        f"""SELECT release_id, {_SERIES}, months_covered FROM meta.releases
-            WHERE family = ? AND status = 'loaded' AND months_covered IS NOT NULL ORDER BY loaded_at""",
+        f"""SELECT release_id, {_SERIES}, months_covered, published_at FROM meta.releases
+            WHERE family = ? AND status = 'loaded' AND months_covered IS NOT NULL
+            ORDER BY coalesce(published_at, fetched_at), loaded_at""",
         [family],
     ).fetchall()
-    months = sorted({m for _, _, covered in releases for m in covered})
+    months = sorted({m for _, _, covered, _ in releases for m in covered})
     if not months:
         return Outcome(True, f"{family}: no months loaded yet", metadata={"months": 0})
     meta = {"first_month": f"{months[0]:%Y-%m}", "last_month": f"{months[-1]:%Y-%m}", "months": len(months)}
-    latest: dict[str, tuple[str, list[date]]] = {}
-    for release_id, series, covered in releases:
+    latest: dict[str, tuple[str, list[date], object]] = {}
+    for release_id, series, covered, published in releases:
         previous = latest.get(series)
         if previous and set(previous[1]) & set(covered) and max(covered) < max(previous[1]):
+            # Only a publication date says a shorter file is the newer one; without it, the file is an
+            # older edition (a page may still link it after a newer one was loaded), never a restatement.
+            if published is None or previous[2] is None:
+                continue
             return Outcome(
                 False, f"{family}: {release_id} restates {previous[0]} but ends at {max(covered):%Y-%m}, "
                 f"before {max(previous[1]):%Y-%m}", blocking=True, metadata=meta,
             )
-        latest[series] = (release_id, covered)
+        latest[series] = (release_id, covered, published)
     present = set(months)
     gaps = [m for m in _month_span(months[0], months[-1]) if m not in present]
     if gaps:

@@ -1,8 +1,11 @@
 """`crowdout refresh` on the bundled sample, as a user runs it: every mart built, the 2018 figures
-reproduced in the published file, and a second refresh that changes nothing."""
+reproduced in the published file; a second refresh finds nothing new and leaves the warehouse alone; a
+release loaded by hand is published by the next refresh, even an edition newer than the one the
+publisher's page still links."""
 
 from __future__ import annotations
 
+import csv
 import os
 import subprocess
 import sys
@@ -10,6 +13,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
+
+from orchestration.config import SAMPLE_RELEASES_DIR
 
 pytestmark = pytest.mark.slow
 
@@ -19,11 +24,19 @@ MARTS = (
     "fct_encounter_revisions",
     "fct_border_enforcement_district_month", "fct_displacement_district_month",
 )
+SAMPLE_SBO = SAMPLE_RELEASES_DIR / "www.cbp.gov/sites/default/files/assets/documents/2023-Nov/sbo-encounters-fy20-fy23.csv"
 
 
-def _refresh(env):
+def _crowdout(env, *args):
     crowdout = Path(sys.executable).with_name("crowdout")
-    return subprocess.run([str(crowdout), "refresh"], env=env, capture_output=True, text=True, timeout=900)
+    return subprocess.run([str(crowdout), *args], env=env, capture_output=True, text=True, timeout=900)
+
+
+def _env(tmp_path):
+    env = {**os.environ, "CROWDOUT_WAREHOUSE": str(tmp_path / "crowdout.duckdb"),
+           "CROWDOUT_LANDING": str(tmp_path / "landing"), "CROWDOUT_SOURCES": "sample"}
+    env.pop("DAGSTER_HOME", None)
+    return env
 
 
 def _snapshot(warehouse: Path):
@@ -46,12 +59,9 @@ def _snapshot(warehouse: Path):
     return counts, sw, digest, releases
 
 
-def test_a_full_sample_refresh_reproduces_2018_and_a_second_one_changes_nothing(tmp_path):
-    env = {**os.environ, "CROWDOUT_WAREHOUSE": str(tmp_path / "crowdout.duckdb"),
-           "CROWDOUT_LANDING": str(tmp_path / "landing"), "CROWDOUT_SOURCES": "sample"}
-    env.pop("DAGSTER_HOME", None)
-
-    first = _refresh(env)
+def test_a_full_sample_refresh_reproduces_2018_and_a_second_one_finds_nothing_new(tmp_path):
+    env = _env(tmp_path)
+    first = _crowdout(env, "refresh")
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
     assert "1,093" in first.stdout and "703" in first.stdout
     counts, sw, digest, releases = _snapshot(tmp_path / "crowdout.duckdb")
@@ -63,7 +73,48 @@ def test_a_full_sample_refresh_reproduces_2018_and_a_second_one_changes_nothing(
     assert non_imm_chg == pytest.approx(-0.357, abs=0.001) and cbp_chg == pytest.approx(0.741, abs=0.001)
     assert mar_bp > jun_bp
     assert releases == 652  # 648 TRAC pages, 3 CBP files, 1 OHSS workbook
+    published = (tmp_path / "crowdout.duckdb").stat().st_mtime_ns
 
-    second = _refresh(env)
+    second = _crowdout(env, "refresh")
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
+    assert "nothing new since" in second.stdout and "the warehouse is unchanged" in second.stdout
+    assert "Dagster run" not in second.stdout
+    assert (tmp_path / "crowdout.duckdb").stat().st_mtime_ns == published
     assert _snapshot(tmp_path / "crowdout.duckdb") == (counts, sw, digest, releases)
+
+
+def _newer_sbo_edition(path: Path) -> Path:
+    """A later edition of the sample's SBO file (made for this test, not a CBP release): the sample's
+    FY2020-FY2023 rows, their counts doubled, then FY2024-FY2025 (to August 2025) repeating FY2023's rows."""
+    with SAMPLE_SBO.open(newline="") as fh:
+        header, *rows = list(csv.reader(fh))
+    fy23 = [r for r in rows if r[0] == "2023"]
+    months = ("OCT", "NOV", "DEC", "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP")
+    later = [[fy, *r[1:]] for fy in ("2024", "2025") for r in fy23
+             if not (fy == "2025" and r[2] == "SEP") and r[2] in months]
+    doubled = [[*r[:-1], str(2 * int(r[-1]))] for r in rows]
+    with path.open("w", newline="") as fh:
+        csv.writer(fh, lineterminator="\r\n").writerows([header, *doubled, *later])
+    return path
+
+
+def test_a_newer_edition_loaded_by_hand_is_published_and_the_older_linked_file_does_not_block(tmp_path):
+    env = _env(tmp_path)
+    newer = _newer_sbo_edition(tmp_path / "sbo-encounters-fy23-fy26-aug.csv")
+    loaded = _crowdout(env, "ingest", "cbp-sbo", str(newer))
+    assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+    refreshed = _crowdout(env, "refresh")  # loads the older file the sample page links, after the newer one
+    assert refreshed.returncode == 0, refreshed.stdout[-3000:] + refreshed.stderr[-3000:]
+    con = duckdb.connect(str(tmp_path / "crowdout.duckdb"), read_only=True)
+    try:
+        april_2021 = con.execute(
+            """SELECT sum(encounter_count) FROM marts.fct_cbp_encounters
+               WHERE source = 'cbp-sbo' AND month = DATE '2021-04-01'""").fetchone()[0]
+        last = con.execute("SELECT max(month) FROM marts.fct_cbp_encounters WHERE source = 'cbp-sbo'").fetchone()[0]
+    finally:
+        con.close()
+    with SAMPLE_SBO.open(newline="") as fh:
+        older_april = sum(int(r["Encounter Count"]) for r in csv.DictReader(fh)
+                          if r["Fiscal Year"] == "2021" and r["Month (abbv)"] == "APR")
+    assert april_2021 == 2 * older_april  # the newer edition's figure, not the older file's
+    assert f"{last:%Y-%m}" == "2025-08"

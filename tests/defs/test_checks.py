@@ -16,15 +16,16 @@ def con():
     con = duckdb.connect()
     con.execute("CREATE SCHEMA meta; CREATE SCHEMA raw")
     con.execute("""CREATE TABLE meta.releases (release_id VARCHAR, family VARCHAR, release_key VARCHAR,
-                   status VARCHAR, months_covered DATE[], loaded_at TIMESTAMP)""")
+                   status VARCHAR, months_covered DATE[], loaded_at TIMESTAMP, fetched_at TIMESTAMP,
+                   published_at TIMESTAMP)""")
     con.execute("CREATE TABLE raw.t (release_id VARCHAR, n BIGINT)")
     yield con
     con.close()
 
 
-def _release(con, rid, key, months, loaded_at, rows):
-    con.execute("INSERT INTO meta.releases VALUES (?, 'fam', ?, 'loaded', ?, ?)",
-                [rid, key, [date.fromisoformat(m + "-01") for m in months], loaded_at])
+def _release(con, rid, key, months, loaded_at, rows, published_at=None):
+    con.execute("INSERT INTO meta.releases VALUES (?, 'fam', ?, 'loaded', ?, ?, ?, ?)",
+                [rid, key, [date.fromisoformat(m + "-01") for m in months], loaded_at, loaded_at, published_at])
     con.execute("INSERT INTO raw.t SELECT ?, range FROM range(?)", [rid, rows])
 
 
@@ -38,12 +39,20 @@ def test_row_count_compares_each_series_with_its_previous_edition(con):
 
 
 def test_months_gap_warns_and_a_restatement_that_drops_months_blocks(con):
-    _release(con, "a", "s.csv", ["2023-01", "2023-02", "2023-04"], "2024-01-01", 1)
+    _release(con, "a", "s.csv", ["2023-01", "2023-02", "2023-04"], "2024-01-01", 1, published_at="2024-01-01")
     gap = quality.months_covered(con, "fam")
     assert not gap.passed and not gap.blocking and gap.metadata["gaps"] == "2023-03"
-    _release(con, "b", "s.csv", ["2023-01", "2023-02"], "2024-02-01", 1)
+    _release(con, "b", "s.csv", ["2023-01", "2023-02"], "2024-02-01", 1, published_at="2024-02-01")
     shrunk = quality.months_covered(con, "fam")
     assert not shrunk.passed and shrunk.blocking and "ends at 2023-02" in shrunk.description
+
+
+def test_an_older_edition_fetched_after_a_newer_one_is_not_a_restatement(con):
+    """A newer edition loaded by hand, then the older file the publisher's page still links: neither has a
+    publication date, so nothing says the shorter file is the newer one."""
+    _release(con, "newer", "s-fy23-fy26-aug.csv", ["2023-01", "2023-02", "2023-03"], "2024-01-01", 1)
+    _release(con, "older", "s-fy20-fy23.csv", ["2023-01", "2023-02"], "2024-02-01", 1)
+    assert quality.months_covered(con, "fam").passed
 
 
 def test_schema_unchanged_against_the_connector_declaration(con):
