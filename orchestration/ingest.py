@@ -154,10 +154,12 @@ def ingest_family(
     settings: Settings,
     family_name: str,
     *,
+    months: list[date] | None = None,
     on_result: Callable[[IngestResult], None] | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
 ) -> list[IngestResult]:
-    """Load every release the publisher currently offers that is not loaded yet.
+    """Load every release the publisher currently offers that is not loaded yet (of `months` only, for a
+    month-addressed family, when given).
 
     A family that never restates (TRAC pages) is not asked again for a URL already loaded; files that
     publishers restate (CBP, OHSS) are always asked for, conditionally.
@@ -166,7 +168,7 @@ def ingest_family(
     own = con is None
     con = con or connect_build(settings)
     try:
-        refs = discover(settings, session, family_name)
+        refs = discover(settings, session, family_name, months=months)
         if not get_family(family_name).restated:
             done = registry.loaded_urls(con, family_name)
             refs = [r for r in refs if r.url not in done]

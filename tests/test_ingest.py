@@ -70,8 +70,7 @@ def test_a_publisher_error_is_a_failed_result_and_loads_nothing(settings, server
 
 
 def test_the_ingest_command_reports_the_real_state_file(settings, capsys):
-    real = Path(__file__).resolve().parents[2] / "shared/data/cbp/nationwide-encounters-fy20-fy23-state.csv"
-    assert cli.main(["ingest", "cbp-nationwide-state", str(real)]) == 0
+    assert cli.main(["ingest", "cbp-nationwide-state", str(SAMPLE_STATE_CSV)]) == 0  # the real CBP file
     out = capsys.readouterr().out
     assert "42,532 rows" in out and "loaded" in out
 

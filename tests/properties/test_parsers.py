@@ -27,10 +27,10 @@ from orchestration.sources import cbp, ohss, trac
 from orchestration.sources.release import ParsedRelease, ParseError, ReleaseError, ReleaseRef
 
 TESTS = Path(__file__).resolve().parents[1]
-SHARED_CBP = TESTS.parents[1] / "shared" / "data" / "cbp"
+# The real CBP state file and DHS OHSS workbook ship in the sample (orchestration/samples/PROVENANCE.md).
 CBP_FILES = SAMPLE_RELEASES_DIR / "www.cbp.gov/sites/default/files/assets/documents/2023-Nov"
 TRAC_PAGES = SAMPLE_RELEASES_DIR / "trac.syr.edu/tracreports/bulletins"
-OHSS_REAL = SHARED_CBP / "KHSM Encounters (USBP) fy25m11.xlsx"
+OHSS_REAL = SAMPLE_RELEASES_DIR / "ohss.dhs.gov/sites/default/files/2024-12/KHSM Encounters (USBP) fy25m11.xlsx"
 
 EXAMPLES = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -57,7 +57,7 @@ def _cbp_ref(family) -> ReleaseRef:
 PARSERS = {
     family.name: (family.parse, _cbp_ref(family), seeds)
     for family, seeds in [
-        (cbp.NATIONWIDE_STATE, [_head(SHARED_CBP / "nationwide-encounters-fy20-fy23-state.csv"),
+        (cbp.NATIONWIDE_STATE, [_head(CBP_FILES / "nationwide-encounters-fy20-fy23-state.csv"),
                                 (TESTS / "fixtures/cbp/state.csv").read_bytes()]),
         (cbp.NATIONWIDE_AOR, [_head(CBP_FILES / "nationwide-encounters-fy20-fy23-aor.csv"),
                               (TESTS / "fixtures/cbp/aor.csv").read_bytes()]),

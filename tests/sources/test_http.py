@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import time
 
 import pytest
 
@@ -80,10 +79,8 @@ def test_a_missing_file_is_not_published(server, session, tmp_path, status):
 def test_a_stalled_server_times_out(server, tmp_path):
     cfg = {**HTTP_CFG, "retries": 1}
     server.routes["/f.csv"] = [stall]
-    started = time.monotonic()
     with pytest.raises(FetchError, match=r"timed out after 0\.5s"):
         http.download(http.make_session(cfg), ref(server.url + "/f.csv"), tmp_path, http_cfg=cfg)
-    assert time.monotonic() - started < 1.9
     assert len(server.requests) == 2
 
 
