@@ -136,8 +136,8 @@ def build(path: str | Path) -> Path:
                 for sector, qty in sectors(m).items():
                     if restate and m == date(2018, 3, 1) and sector == "Rio Grande Valley, TX":
                         qty = 16000
-                    con.execute("INSERT INTO raw.ohss_usbp_monthly_sector VALUES (?, ?, ?, ?, ?, ?)",
-                                [rid, row, fy, label, sector, qty])
+                    con.execute("INSERT INTO raw.ohss_usbp_monthly_sector VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                [rid, row, m, fy, label, sector, qty])
                     row += 1
 
         # CBP AOR (modelled in the sample): OFO inadmissibles for March 2018, and a Border Patrol row
@@ -152,16 +152,16 @@ def build(path: str | Path) -> Path:
                     ("U.S. Border Patrol", "Rio Grande Valley Sector", "Apprehensions", 99999)]
         for i, (component, aor_name, etype, count) in enumerate(aor_rows, start=1):
             con.execute(
-                "INSERT INTO raw.cbp_nationwide_aor VALUES (?, ?, '2018', 'FYTD', 'MAR', ?, "
+                "INSERT INTO raw.cbp_nationwide_aor VALUES (?, ?, DATE '2018-03-01', '2018', 'FYTD', 'MAR', ?, "
                 "'Southwest Land Border', ?, ?, 'Single Adults', 'MEXICO', 'Title 8', ?, ?)",
                 [aor, i, component, aor_name, aor_name.split(" ")[0], etype, count],
             )
         state = rel.add("cbp-nationwide-state", "nationwide-encounters-fy18-fy18-state.csv",
                         published=date(2018, 4, 20), modelled=False)
-        con.execute("INSERT INTO raw.cbp_nationwide_state VALUES (?, 1, '2018', 'FYTD', 'MAR', "
+        con.execute("INSERT INTO raw.cbp_nationwide_state VALUES (?, 1, DATE '2018-03-01', '2018', 'FYTD', 'MAR', "
                     "'Southwest Land Border', 'TX', 'Single Adults', 'MEXICO', 'Title 8', 25000)", [state])
         sbo = rel.add("cbp-sbo", "sbo-encounters-fy18-fy18.csv", published=date(2018, 4, 20), modelled=True)
-        con.execute("INSERT INTO raw.cbp_sbo VALUES (?, 1, '2018 (FYTD)', 'FYTD', 'MAR', 'U.S. Border Patrol', "
+        con.execute("INSERT INTO raw.cbp_sbo VALUES (?, 1, DATE '2018-03-01', '2018 (FYTD)', 'FYTD', 'MAR', 'U.S. Border Patrol', "
                     "'Single Adults', 'MEXICO', 'Title 8', 'Apprehensions', 37390)", [sbo])
     finally:
         con.close()

@@ -1,5 +1,9 @@
 """The dbt project builds on a tiny raw warehouse: contracts, generic and unit tests, the reproduction
-test, a few hand-computed mart values, and an incremental run that rebuilds one month only.
+test, a few hand-computed mart values, and a whole rebuild after a restated baseline month.
+
+One module fixture builds the warehouse once; tests only read it. A test that changes data works on its
+own copy, with its own dbt profile pointing at it (no environment variables), so the tests do not
+depend on their order.
 
 The raw fixture (raw_fixture.py) splits TRAC's and CBP's published 2018 figures across the five border
 districts, so the values asserted here are the published ones.
@@ -8,11 +12,12 @@ districts, so the values asserted here are the published ones.
 from __future__ import annotations
 
 import importlib.util
-import os
+import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 # Loaded by path: a package named tests.dbt would shadow the dbt package itself.
 _spec = importlib.util.spec_from_file_location("crowdout_dbt_raw_fixture", Path(__file__).with_name("raw_fixture.py"))
@@ -24,28 +29,24 @@ pytestmark = pytest.mark.slow
 PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 
 
-@pytest.fixture(scope="module")
-def warehouse(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("dbt")
-    db = raw_fixture.build(tmp / "crowdout.build.duckdb")
-    saved = {k: os.environ.get(k) for k in ("CROWDOUT_DBT_DATABASE", "DBT_SEND_ANONYMOUS_USAGE_STATS")}
-    os.environ["CROWDOUT_DBT_DATABASE"] = str(db)
-    os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
-    yield db, tmp
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
+def _profile(folder: Path, db: Path) -> Path:
+    """dbt_project/profiles.yml with `db` as the warehouse path, in `folder`."""
+    profile = yaml.safe_load((PROJECT_DIR / "profiles.yml").read_text())
+    for output in profile["crowdout"]["outputs"].values():
+        output["path"] = str(db)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "profiles.yml").write_text(yaml.safe_dump(profile))
+    return folder
 
 
 def dbt(tmp: Path, *args: str, check: bool = True):
+    """dbt in process on the warehouse whose profile is in `tmp`/profile."""
     from dbt.cli.main import dbtRunner
 
     result = dbtRunner().invoke([
         *args,
         "--project-dir", str(PROJECT_DIR),
-        "--profiles-dir", str(PROJECT_DIR),
+        "--profiles-dir", str(tmp / "profile"),
         "--target-path", str(tmp / "target"),
         "--log-path", str(tmp / "logs"),
     ])
@@ -62,11 +63,23 @@ def query(db: Path, sql: str, params=None):
 
 
 @pytest.fixture(scope="module")
-def built(warehouse):
-    db, tmp = warehouse
-    dbt(tmp, "parse")
+def built(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("dbt")
+    db = raw_fixture.build(tmp / "crowdout.build.duckdb")
+    _profile(tmp / "profile", db)
     dbt(tmp, "build")
+    query(db, "CHECKPOINT")  # the file alone holds everything, for the copies below
     return db, tmp
+
+
+@pytest.fixture
+def own_copy(built, tmp_path):
+    """The built warehouse copied for a test that changes it."""
+    db, _ = built
+    copy = tmp_path / db.name
+    shutil.copyfile(db, copy)
+    _profile(tmp_path / "profile", copy)
+    return copy, tmp_path
 
 
 def sw_border(db: Path, month: str, columns: str):
@@ -137,28 +150,8 @@ def test_a_restated_trac_page_shows_in_the_prosecution_revisions(built):
     assert rows == [(1, 1, None, None, False), (2, 3800, 1, 3799, True)]
 
 
-def test_incremental_run_rebuilds_only_the_target_month(built):
-    db, tmp = built
-    before = query(db, "SELECT count(*) FROM marts.fct_displacement_district_month")[0][0]
-    may_before = sw_border(db, "2018-05-01", "non_immigration_prosecutions")[0]
-    # a restated May page arrives; only June is rebuilt, so May keeps its old figure while June's
-    # six-month average (computed on the full upstream series) already sees the new May
-    con = duckdb.connect(str(db))
-    try:
-        con.execute("UPDATE raw.trac_table1 SET number_latest_month = number_latest_month + 600 "
-                    "WHERE series = 'overall' AND district_code = 'AZ' AND month = DATE '2018-05-01'")
-    finally:
-        con.close()
-    ma6_before = sw_border(db, "2018-06-01", "ma6_non_immigration")[0]
-    dbt(tmp, "run", "--select", "fct_displacement_district_month",
-        "--vars", '{"month_from": "2018-06", "month_to": "2018-06"}')
-    assert query(db, "SELECT count(*) FROM marts.fct_displacement_district_month")[0][0] == before
-    assert sw_border(db, "2018-05-01", "non_immigration_prosecutions")[0] == may_before
-    assert sw_border(db, "2018-06-01", "ma6_non_immigration")[0] == pytest.approx(ma6_before + 100)
-
-
-def test_the_reproduction_test_fails_when_a_published_figure_is_off(built):
-    db, tmp = built
+def test_the_reproduction_test_fails_when_a_published_figure_is_off(own_copy):
+    db, tmp = own_copy
     query(db, "UPDATE marts.fct_displacement_district_month SET non_immigration_prosecutions = 1094 "
               "WHERE geography = 'SW_BORDER' AND month = DATE '2018-03-01'")
     result = dbt(tmp, "test", "--select", "tag:reproduction", check=False)
@@ -166,13 +159,22 @@ def test_the_reproduction_test_fails_when_a_published_figure_is_off(built):
     assert [r.failures for r in result.result] == [1]
 
 
-def test_a_restated_baseline_month_reaches_every_later_month(built):
-    """A run for March 2018 alone must rewrite June too: June's change is measured against March."""
-    db, tmp = built
+def test_a_restated_baseline_month_reaches_every_later_month(own_copy):
+    """After a restated March 2018 page, the next build rewrites June too: June's change is measured
+    against March."""
+    db, tmp = own_copy
     query(db, "UPDATE raw.trac_table1 SET number_latest_month = number_latest_month + 200 "
               "WHERE series = 'overall' AND district_code = 'AZ' AND month = DATE '2018-03-01'")
-    dbt(tmp, "run", "--select", "fct_displacement_district_month",
-        "--vars", '{"month_from": "2018-03", "month_to": "2018-03"}')
+    dbt(tmp, "run", "--select", "+fct_displacement_district_month")
     (march,) = sw_border(db, "2018-03-01", "non_immigration_prosecutions")
+    assert march == 1093 + 200
     june, june_change = sw_border(db, "2018-06-01", "non_immigration_prosecutions, pct_change_vs_baseline_non_immigration")
     assert june_change == pytest.approx(june / march - 1)
+
+
+def test_missing_prosecutions_count_from_the_baseline(built):
+    db, _ = built
+    before = query(db, "SELECT count(*) FROM marts.fct_displacement_district_month "
+                       "WHERE month < baseline_month AND missing_non_immigration IS NOT NULL")
+    assert before == [(0,)]
+    assert sw_border(db, "2018-03-01", "missing_non_immigration") == (0.0,)
