@@ -12,8 +12,8 @@ the real formats (real header, quoting, CRLF line endings, the link layout of CB
 - `make_site` (the scale stress test): one file of each kind with k times the sample's rows (the four
   sample fiscal years repeated backwards), as if a single release carried k times the data.
 
-TRAC and OHSS stay as bundled in both: TRAC's months are the sample's (October 2016 to September 2019; from October
-2016) and the OHSS workbook already reaches back to FY2000.
+TRAC and OHSS stay as bundled in both: TRAC's months are the sample's (October 2016 to September 2019)
+and the OHSS workbook already reaches back to FY2000.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ import requests
 
 from orchestration.config import Settings
 
+
 def failure_log(settings: Settings) -> Path:
     return settings.data_dir / "run_failures.jsonl"
 

@@ -96,7 +96,9 @@ def fmt(value, kind: str) -> str:
 
 
 def missing_total(view: MetricsView) -> float | None:
-    values = [r["missing_non_immigration"] for r in view.rows if r.get("missing_non_immigration") is not None]
+    """The missing prosecutions over the view's months from the baseline on: before it there are none."""
+    values = [r["missing_non_immigration"] for r in view.rows
+              if r.get("missing_non_immigration") is not None and r["month"] >= r["baseline_month"]]
     return sum(values) if values else None
 
 
@@ -133,7 +135,7 @@ def summary(view: MetricsView) -> list[str]:
 def to_rich(view: MetricsView, wide: bool = False) -> Table:
     columns = [c for c in CORE + (WIDE if wide else []) if c[0] in view.data.column_names]
     table = Table(title=f"Displacement metrics: {view.geography}", title_justify="left")
-    for col, header, kind in columns:
+    for _column, header, kind in columns:
         table.add_column(header, justify="left" if kind == "month" else "right")
     for r in view.rows:
         cells = [fmt(r[col], kind) for col, _, kind in columns]

@@ -12,10 +12,10 @@ import duckdb
 from dagster import AssetDep, AssetExecutionContext, AssetKey, AssetSpec, Output
 from dagster_dbt import DagsterDbtTranslator, DbtProject, dbt_assets
 
+from orchestration.dbt_manifest import dbt_project
 from orchestration.defs.automation import BUILD, MONTHLY_FRESHNESS
 from orchestration.defs.checks import raw_key
 from orchestration.defs.metadata import relation_metadata
-from orchestration.dbt_manifest import dbt_project
 from orchestration.defs.resources import WarehouseResource
 from orchestration.sources.catalog import FAMILIES
 

@@ -34,7 +34,7 @@ def locate_columns(
         found[normalise(label)] = i
     positions, missing = {}, []
     for column, labels in wanted.items():
-        hit = next((found[normalise(l)] for l in labels if normalise(l) in found), None)
+        hit = next((found[normalise(label)] for label in labels if normalise(label) in found), None)
         if hit is None:
             missing.append(labels[0])
         else:

@@ -21,7 +21,6 @@ import duckdb
 from orchestration.sources.catalog import FAMILIES
 from orchestration.warehouse.schema import ensure_schema
 
-
 DISTRICTS = ["AZ", "CAS", "NM", "TXS", "TXW"]
 # district -> (immigration, non-immigration, cbp_referred) for March and June 2018
 MARCH = {"AZ": (2000, 300, 1900), "CAS": (1000, 250, 1000), "NM": (500, 150, 450),
@@ -95,7 +94,7 @@ def build(path: str | Path) -> Path:
             national = [sum(f[i] for f in figures.values()) for i in range(3)]
             national = (national[0] + NON_BORDER[0], national[1] + NON_BORDER[1], national[2] + NON_BORDER[2])
             for series, idx in trac_series.items():
-                def value(f):
+                def value(f, idx=idx):
                     return f[0] + f[1] if idx is None else f[idx]
                 for geo, fig in [*figures.items(), ("US", national)]:
                     gtype = "national" if geo == "US" else "district"
