@@ -180,6 +180,12 @@ def run_refresh(
     record = instance.get_run_by_id(run_id)
     events = [e.dagster_event for e in instance.all_logs(run_id) if e.dagster_event]
     findings = run_findings(events)
+    # Dagster turns a Ctrl-C during a step into that step's failure, by this error class
+    interrupted = interrupted or any(
+        e.event_type_value == "STEP_FAILURE" and e.event_specific_data.error
+        and e.event_specific_data.error.cls_name == "DagsterExecutionInterruptedError"
+        for e in events
+    )
     if interrupted:
         if record and not record.is_finished:
             instance.report_run_failed(record, "interrupted (Ctrl-C)")

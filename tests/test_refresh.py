@@ -1,14 +1,18 @@
 """`crowdout refresh` on the bundled sample, as a user runs it: every mart built, the 2018 figures
 reproduced in the published file; a second refresh finds nothing new and leaves the warehouse alone; a
 release loaded by hand is published by the next refresh, even an edition newer than the one the
-publisher's page still links."""
+publisher's page still links; Ctrl-C stops a refresh cleanly, and a killed one leaves neither a dbt
+process nor anything that blocks the next refresh."""
 
 from __future__ import annotations
 
 import csv
+import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -118,3 +122,89 @@ def test_a_newer_edition_loaded_by_hand_is_published_and_the_older_linked_file_d
                           if r["Fiscal Year"] == "2021" and r["Month (abbv)"] == "APR")
     assert april_2021 == 2 * older_april  # the newer edition's figure, not the older file's
     assert f"{last:%Y-%m}" == "2025-08"
+
+
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is `pid`, from /proc."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _wait_for_dbt_build(proc: subprocess.Popen, timeout: float = 600) -> int:
+    """The pid of the `dbt build` the refresh started, once it runs."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()
+        for child in _children(proc.pid):
+            try:
+                cmdline = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if b"build" in cmdline and any(part.endswith(b"dbt") for part in cmdline):
+                return child
+        time.sleep(0.2)
+    raise AssertionError("dbt build never started")
+
+
+def _wait_gone(pid: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not _alive(pid):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _start_refresh(env) -> subprocess.Popen:
+    crowdout = Path(sys.executable).with_name("crowdout")
+    return subprocess.Popen([str(crowdout), "refresh"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+
+
+def test_ctrl_c_during_dbt_stops_cleanly_and_status_shows_that_run(tmp_path):
+    env = {**_env(tmp_path), "DAGSTER_HOME": str(tmp_path / "dagster_home")}
+    proc = _start_refresh(env)
+    dbt = _wait_for_dbt_build(proc)
+    assert os.getsid(dbt) != os.getsid(proc.pid)  # dbt has a session of its own: a terminal's Ctrl-C reaches crowdout
+    os.kill(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, out[-2000:] + err[-2000:]
+    assert "interrupted" in err and "terminate called" not in err + out
+    assert _wait_gone(dbt, 30)
+    record = json.loads((tmp_path / "last_refresh.json").read_text())
+    assert not record["success"] and "interrupted (Ctrl-C)" in record["errors"]
+    status = _crowdout(env, "status")
+    assert f"Last run: {record['run_id']} FAILURE" in " ".join(status.stdout.split())
+
+
+def test_a_killed_refresh_leaves_no_dbt_behind_and_blocks_no_later_refresh(tmp_path):
+    import dagster as dg
+
+    home = tmp_path / "dagster_home"
+    env = {**_env(tmp_path), "DAGSTER_HOME": str(home)}
+    proc = _start_refresh(env)
+    dbt = _wait_for_dbt_build(proc)
+    proc.kill()  # SIGKILL: crowdout gets no chance to clean up
+    proc.communicate()
+    assert _wait_gone(dbt, 30), "dbt outlived the refresh that started it"
+
+    again = _crowdout(env, "refresh")
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    with dg.DagsterInstance.from_ref(dg.InstanceRef.from_dir(str(home))) as instance:
+        statuses = sorted(run.status.value for run in instance.get_runs())
+    assert statuses == ["FAILURE", "SUCCESS"]  # the killed run is marked failed, not left STARTED
