@@ -192,7 +192,7 @@ def test_ctrl_c_during_dbt_stops_cleanly_and_status_shows_that_run(tmp_path):
     assert f"Last run: {record['run_id']} FAILURE" in " ".join(status.stdout.split())
 
 
-def test_a_killed_refresh_leaves_no_dbt_behind_and_blocks_no_later_refresh(tmp_path):
+def test_a_killed_refresh_leaves_no_dbt_behind_and_blocks_no_later_refresh(tmp_path, monkeypatch):
     import dagster as dg
 
     home = tmp_path / "dagster_home"
@@ -205,6 +205,7 @@ def test_a_killed_refresh_leaves_no_dbt_behind_and_blocks_no_later_refresh(tmp_p
 
     again = _crowdout(env, "refresh")
     assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
-    with dg.DagsterInstance.from_ref(dg.InstanceRef.from_dir(str(home))) as instance:
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    with dg.DagsterInstance.get() as instance:
         statuses = sorted(run.status.value for run in instance.get_runs())
     assert statuses == ["FAILURE", "SUCCESS"]  # the killed run is marked failed, not left STARTED
