@@ -10,6 +10,7 @@ graph its dbt files describe.
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -35,12 +36,18 @@ def is_current(project_dir: Path, manifest: Path) -> bool:
     return manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime(project_dir)
 
 
+def dbt_executable() -> str:
+    """The dbt installed beside this Python, so a venv used without activation (cron, tests) finds its own."""
+    beside = Path(sys.executable).with_name("dbt")
+    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
+
+
 def ensure_prepared() -> Path:
     """`dbt parse` into the project's target folder, as dagster-dbt's preparer does, unless the manifest
     is newer than every project file; with the dbt installed beside this Python, so a venv used without
     activation (cron, tests) still finds it."""
     manifest = Path(dbt_project.manifest_path)
     if not is_current(Path(dbt_project.project_dir), manifest):
-        dbt = DbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).with_name("dbt")))
+        dbt = DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())
         dbt.cli(["parse", "--quiet"], target_path=Path(dbt_project.target_path)).wait()
     return manifest
