@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import email.utils
 import re
+import stat
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -140,12 +141,28 @@ def ingest_release(
         problem = f"unexpected {type(exc).__name__} while parsing: {exc}"
         rid = raw.record_failed_release(con, family, ref, file, problem)
         return IngestResult(ref, "failed", release_id=rid, error=str(ParseError(ref, problem)), **common)
-    rid = raw.load_release(con, family, ref, file, parsed)
+    try:
+        rid = raw.load_release(con, family, ref, file, parsed)
+    except (duckdb.Error, OSError) as exc:  # the warehouse could not take it (disk full, I/O error)
+        return _failed_write(con, family, ref, file, exc, common)
     return IngestResult(
         ref, "loaded", release_id=rid, rows=parsed.row_count,
         table_rows={t: tbl.num_rows for t, tbl in parsed.tables.items()}, months=parsed.months,
         **common,
     )
+
+
+def _failed_write(con, family, ref, file, exc: BaseException, common: dict) -> IngestResult:
+    """A parsed release the build warehouse could not store: the raw tables are as they were (the
+    transaction rolled back); register the failure with the write error itself, so `crowdout status`
+    shows it. On a full disk that registration may fail too; then the error says so."""
+    problem = " ".join([f"could not write to the build warehouse: {exc}", *getattr(exc, "__notes__", [])])
+    rid = registry.release_id(family.name, file.sha256)
+    try:
+        raw.record_failed_release(con, family, ref, file, problem)
+    except duckdb.Error as record_error:
+        problem += f"; the failure could not be recorded in meta.releases either ({record_error})"
+    return IngestResult(ref, "failed", release_id=rid, error=str(ReleaseError(ref, problem)), **common)
 
 
 def discover(
@@ -201,9 +218,29 @@ def ref_for_location(
     """A release named by hand: a local path, a file:// URL or an http(s):// URL."""
     family = get_family(family_name)
     url = location if re.match(r"^(https?|file)://", location) else Path(location).resolve().as_uri()
+    if url.startswith("file://"):
+        _require_regular_file(location, Path(unquote(urlparse(url).path)))
     params = family.params_from_url(url, settings.family(family_name)) if family.params_from_url else {}
     key = params.get("key") or unquote(Path(urlparse(url).path).name) or url
     return ReleaseRef(family_name, url, key, params, is_modelled)
+
+
+def _require_regular_file(location: str, path: Path) -> None:
+    """Refuse a FIFO, device or socket before anything opens it: reading one blocks or never ends,
+    and the caller would be holding the writer lock meanwhile. A missing file is left to the fetch,
+    which reports it as not published."""
+    if path.is_dir():  # a page's folder URL is served as its index.html, as a web server would
+        path = path / "index.html"
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(mode):
+        kinds = {stat.S_ISFIFO: "a FIFO (named pipe)", stat.S_ISCHR: "a character device",
+                 stat.S_ISBLK: "a block device", stat.S_ISSOCK: "a socket"}
+        kind = next((name for test, name in kinds.items() if test(mode)), "not a regular file")
+        raise ReleaseError(location, f"is {kind}; crowdout ingests regular files only. Copy the release "
+                                     "to a file and ingest that.")
 
 
 def raise_for_failures(results: Iterable[IngestResult]) -> None:
