@@ -77,8 +77,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_query(args: argparse.Namespace) -> int:
     from orchestration.analysis import query
 
-    warehouse = load_settings().warehouse
-    table = query.run(warehouse, args.sql)
+    settings = load_settings()
+    warehouse = settings.warehouse
+    if args.output is not None:
+        query.check_output(settings, args.output)
+    timeout = settings.releases["query"]["timeout_seconds"] if args.timeout is None else args.timeout
+    table = query.run(warehouse, args.sql, timeout_s=timeout)
     warning = query.modelled_warning(warehouse, table)
     if warning:
         err_console.print(f"[yellow]{warning}[/]")  # stderr: csv/json on stdout stay clean
@@ -303,6 +307,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("table", "csv", "json", "parquet"), default="table")
     p.add_argument("--output", type=Path, help="write to this file instead of the terminal")
     p.add_argument("--limit", type=int, default=100, help="rows shown in table format (0 = all)")
+    p.add_argument("--timeout", type=float,
+                   help="stop the query after this many seconds (default: [query] timeout_seconds, releases.toml; 0 = none)")
     p.set_defaults(func=cmd_query)
 
     p = sub.add_parser("export", help="every mart to Parquet and CSV, with a data dictionary")
