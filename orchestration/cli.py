@@ -211,7 +211,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
                   f"(dbt's log: {refresh.refresh_log(settings)})")
     with steps("refresh", total=refresh.step_count()) as step:
         outcome = refresh.run_refresh(
-            settings, month_from=args.start, month_to=args.end, full_refresh=args.full_refresh,
+            settings, month_from=args.start, month_to=args.end, full_refresh=args.full_refresh, allow_shrink=args.allow_shrink,
             on_step=step,
         )
     table = Table(title=f"Dagster run {outcome.run_id} ({outcome.instance} instance), "
@@ -297,6 +297,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="end", type=month_arg, help="last month to (re)build, YYYY-MM (default: all)")
     p.add_argument("--full-refresh", action="store_true",
                    help="rebuild the incremental marts from scratch (once, after their columns change)")
+    p.add_argument("--allow-shrink", action="store_true",
+                   help="publish even if analysts would lose months, rows or releases they have now")
     p.set_defaults(func=cmd_refresh)
 
     p = sub.add_parser("status", help="releases loaded, the last run, failing checks, freshness")

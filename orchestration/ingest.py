@@ -32,6 +32,7 @@ from orchestration.sources.release import (
     ReleaseRef,
 )
 from orchestration.warehouse import raw, registry
+from orchestration.warehouse.publish import seed_build
 from orchestration.warehouse.schema import ensure_schema
 
 
@@ -62,6 +63,9 @@ class IngestFailed(RuntimeError):
 
 
 def connect_build(settings: Settings) -> duckdb.DuckDBPyConnection:
+    """The build warehouse, started from the published one if the build file is missing (a fresh
+    machine, a lost disk): a refresh then adds to what analysts have rather than rebuilding less."""
+    seed_build(settings.build_warehouse, settings.warehouse)
     settings.build_warehouse.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(settings.build_warehouse))
     ensure_schema(con, FAMILIES.values())

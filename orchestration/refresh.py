@@ -78,10 +78,12 @@ def run_refresh(
     month_from: str | None = None,
     month_to: str | None = None,
     full_refresh: bool = False,
+    allow_shrink: bool = False,
     on_step: Callable[[str], None] | None = None,
 ) -> RefreshOutcome:
     """Run the job over months month_from..month_to (YYYY-MM; default every month so far);
-    `full_refresh` rebuilds the incremental marts from scratch. `on_step(step)` is called as each of the
+    `full_refresh` rebuilds the incremental marts from scratch; `allow_shrink` publishes a build that
+    holds less than the published warehouse. `on_step(step)` is called as each of the
     `step_count()` steps finishes, for a progress bar."""
     with warnings.catch_warnings():  # Dagster's beta/supersession notices are for developers, not ops
         warnings.simplefilter("ignore")
@@ -99,7 +101,7 @@ def run_refresh(
     log = refresh_log(settings)
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w") as out, contextlib.redirect_stdout(out):  # dbt's own log lines, kept for reading
-        result = _execute_watched(defs, instance, start, end, settings, full_refresh, on_step)
+        result = _execute_watched(defs, instance, start, end, settings, full_refresh, on_step, allow_shrink)
     outcome = RefreshOutcome(
         run_id=result.run_id,
         success=result.success,
@@ -122,17 +124,17 @@ def step_count() -> int:
     return len(defs.resolve_job_def("refresh").graph.node_dict)
 
 
-def _execute_watched(defs, instance, start, end, settings, full_refresh, on_step):
+def _execute_watched(defs, instance, start, end, settings, full_refresh, on_step, allow_shrink=False):
     """Run the job in a worker thread and report each finished step from the run's event log, so a
     minute-long refresh shows where it is."""
     from dagster import DagsterEventType
 
     if on_step is None:
-        return _execute(defs, instance, start, end, settings, full_refresh)
+        return _execute(defs, instance, start, end, settings, full_refresh, allow_shrink=allow_shrink)
     run_id = str(uuid.uuid4())
     outcome: dict = {}
     worker = threading.Thread(
-        target=lambda: outcome.update(result=_execute(defs, instance, start, end, settings, full_refresh, run_id))
+        target=lambda: outcome.update(result=_execute(defs, instance, start, end, settings, full_refresh, run_id, allow_shrink))
     )
     worker.start()
     finished: list[str] = []
@@ -145,7 +147,8 @@ def _execute_watched(defs, instance, start, end, settings, full_refresh, on_step
     return outcome["result"]
 
 
-def _execute(defs, instance, start: str, end: str, settings: Settings, full_refresh: bool, run_id=None):
+def _execute(defs, instance, start: str, end: str, settings: Settings, full_refresh: bool, run_id=None,
+             allow_shrink: bool = False):
     from orchestration.defs.partitions import RANGE_END_TAG, RANGE_START_TAG
 
     return defs.resolve_job_def("refresh").execute_in_process(
@@ -153,7 +156,7 @@ def _execute(defs, instance, start: str, end: str, settings: Settings, full_refr
         run_id=run_id,
         tags={RANGE_START_TAG: start, RANGE_END_TAG: end, "crowdout/trigger": "cli"},
         run_config={
-            "resources": {"crowdout": {"config": {"live": settings.live}}},
+            "resources": {"crowdout": {"config": {"live": settings.live, "allow_shrink": allow_shrink}}},
             "ops": {op: {"config": {"full_refresh": full_refresh}} for op in ("dbt_models", "dbt_monthly_facts")},
             "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},  # the CLI reports
         },

@@ -41,7 +41,7 @@ def published_warehouse(crowdout: CrowdoutResource) -> MaterializeResult:
     """The DuckDB file analysts, `crowdout query` and `crowdout status` read (CROWDOUT_WAREHOUSE)."""
     settings = crowdout.settings()
     with writer_lock(settings.build_warehouse):
-        path = publish(settings.build_warehouse, settings.warehouse)
+        path = publish(settings.build_warehouse, settings.warehouse, allow_shrink=crowdout.allow_shrink)
     con = duckdb.connect(str(path), read_only=True)
     try:
         releases = preview(

@@ -17,6 +17,8 @@ class CrowdoutResource(ConfigurableResource):
     """
 
     live: bool | None = None
+    # `crowdout refresh --allow-shrink`: publish even if analysts would lose months, rows or releases.
+    allow_shrink: bool = False
 
     def settings(self) -> Settings:
         return load_settings(live=self.live)
