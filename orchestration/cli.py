@@ -95,6 +95,32 @@ def cmd_query(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_release(args: argparse.Namespace) -> int:
+    from orchestration import ingest
+    from orchestration.warehouse import registry
+    from orchestration.warehouse.lock import writer_lock
+
+    settings = load_settings()
+    with writer_lock(settings.build_warehouse):
+        con = ingest.connect_build(settings)
+        try:
+            if args.action == "withdraw":
+                landed = registry.withdraw(con, args.release_id, args.reason)
+            else:
+                landed = registry.restore(con, args.release_id)
+        except registry.UnknownRelease as exc:
+            err_console.print(f"[red]error:[/] {exc}")
+            return 1
+        finally:
+            con.close()
+    done = "withdrawn" if args.action == "withdraw" else "restored"
+    console.print(f"{args.release_id} {done}; it stays in meta.releases and its landed file stays at {landed}.")
+    console.print(f"The next `crowdout refresh` rebuilds every mart {'without' if done == 'withdrawn' else 'with'} "
+                  "it. If analysts would lose months or rows they have now, that publish is refused until "
+                  "run with --allow-shrink.", soft_wrap=True)
+    return 0
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from rich.table import Table
 
@@ -260,6 +286,11 @@ def cmd_status(args: argparse.Namespace) -> int:
     console.print(table)
     for release_id, error in st.failed_releases:
         console.print(f"[red]failed release[/] {release_id}: {error}")
+    for reason in st.blocked:
+        console.print(f"[red]publish blocked[/] {reason}", soft_wrap=True)
+    for release_id, reason in st.withdrawn:
+        console.print(f"[yellow]withdrawn release[/] {release_id}: {reason} "
+                      f"(`crowdout release restore {release_id}` to use it again)")
     run = st.last_run
     if run is None:
         console.print("Last run: none recorded (run `crowdout refresh`, or set DAGSTER_HOME to see UI runs).")
@@ -312,6 +343,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float,
                    help="stop the query after this many seconds (default: [query] timeout_seconds, releases.toml; 0 = none)")
     p.set_defaults(func=cmd_query)
+
+    p = sub.add_parser("release", help="withdraw a bad release from every mart (kept on record), or restore it")
+    actions = p.add_subparsers(dest="action", required=True)
+    w = actions.add_parser("withdraw", help="take a loaded release out of the marts from the next refresh on")
+    w.add_argument("release_id", help="as shown by `crowdout status` / `crowdout ingest`, e.g. cbp-sbo:0123abcd4567ef89")
+    w.add_argument("--reason", required=True, help="why, kept in meta.releases beside the release")
+    r = actions.add_parser("restore", help="use a withdrawn release again from the next refresh on")
+    r.add_argument("release_id")
+    p.set_defaults(func=cmd_release)
 
     p = sub.add_parser("export", help="every mart to Parquet and CSV, with a data dictionary")
     p.add_argument("dir", type=Path, help="folder to write (created if missing; files are replaced)")

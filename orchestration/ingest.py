@@ -38,7 +38,8 @@ from orchestration.warehouse.schema import ensure_schema
 
 @dataclass
 class IngestResult:
-    """What happened to one release; `status` is loaded | unchanged | not_modified | not_published | failed."""
+    """What happened to one release; `status` is loaded | unchanged | withdrawn (the same bytes were
+    withdrawn by an operator) | not_modified | not_published | failed."""
 
     ref: ReleaseRef
     status: str
@@ -136,6 +137,11 @@ def ingest_release(
         if ref.is_modelled:  # a modelled flag learnt later (a sample page's link) is never lost
             registry.mark_modelled(con, existing)
         return IngestResult(ref, "unchanged", release_id=existing, **common)
+    withdrawn = registry.withdrawn_release(con, ref.family, landed.sha256)
+    if withdrawn:  # an operator took these bytes out; fetching them again must not bring them back
+        rid, reason = withdrawn
+        return IngestResult(ref, "withdrawn", release_id=rid, error=f"withdrawn earlier ({reason}); "
+                            f"`crowdout release restore {rid}` uses it again", **common)
     try:
         parsed = family.parse(landed.path, ref)
     except ReleaseError as exc:

@@ -92,7 +92,9 @@ class Family:
     reads one landed file. `raw_tables` declares the raw tables it fills, in column order, without
     the loader's own columns (release_id first). `params_from_url`, where a family's parser needs
     more than the file (TRAC: series, month, district), reads them from a URL named by hand, given the
-    family's section of releases.toml.
+    family's section of releases.toml. `restated_by_key`: a release is one page of a keyed set (TRAC:
+    series/month/district) and is restated only by the same key fetched again; otherwise each file is
+    the family's whole table and any later file covering the same months restates it, whatever its name.
     """
 
     name: str
@@ -100,3 +102,4 @@ class Family:
     discover: Callable[..., list[ReleaseRef]]
     parse: Callable[[Path, ReleaseRef], ParsedRelease]
     params_from_url: Callable[[str, Mapping], dict[str, str]] | None = None
+    restated_by_key: bool = False

@@ -407,5 +407,6 @@ def _is_modelled(cell) -> bool:
 
 
 BULLETIN = Family(
-    name=FAMILY, raw_tables=RAW_TABLES, discover=discover, parse=parse, params_from_url=params_from_url
+    name=FAMILY, raw_tables=RAW_TABLES, discover=discover, parse=parse, params_from_url=params_from_url,
+    restated_by_key=True,
 )
