@@ -270,6 +270,8 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     from rich.table import Table
 
+    from rich.markup import escape
+
     from orchestration import status as status_mod
 
     st = status_mod.gather(load_settings())
@@ -287,9 +289,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     for release_id, error in st.failed_releases:
         console.print(f"[red]failed release[/] {release_id}: {error}")
     for reason in st.blocked:
-        console.print(f"[red]publish blocked[/] {reason}", soft_wrap=True)
+        console.print(f"[red]publish blocked[/] {escape(reason)}", soft_wrap=True)
     for release_id, reason in st.withdrawn:
-        console.print(f"[yellow]withdrawn release[/] {release_id}: {reason} "
+        console.print(f"[yellow]withdrawn release[/] {release_id}: {escape(reason)} "
                       f"(`crowdout release restore {release_id}` to use it again)")
     run = st.last_run
     if run is None:
@@ -341,7 +343,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", type=Path, help="write to this file instead of the terminal")
     p.add_argument("--limit", type=int, default=100, help="rows shown in table format (0 = all)")
     p.add_argument("--timeout", type=float,
-                   help="stop the query after this many seconds (default: [query] timeout_seconds, releases.toml; 0 = none)")
+                   help="stop the query after this many seconds (default: query.timeout_seconds in releases.toml; 0 = none)")
     p.set_defaults(func=cmd_query)
 
     p = sub.add_parser("release", help="withdraw a bad release from every mart (kept on record), or restore it")

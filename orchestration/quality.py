@@ -63,8 +63,8 @@ class Restatement:
 
 def how_to_get_out(release_id: str, setting: str) -> str:
     return (f"If {release_id} is a bad file: `crowdout release withdraw {release_id} --reason TEXT`, then "
-            f"`crowdout refresh` (the release it restates is used again). If it is right, lower [checks] "
-            f"{setting} in releases.toml.")
+            f"`crowdout refresh` (the release it restates is used again). If it is right, lower "
+            f"checks.{setting} in releases.toml.")
 
 
 def _last_publish(con: duckdb.DuckDBPyConnection) -> datetime | None:

@@ -45,7 +45,7 @@ def run(warehouse: Path, sql: str, timeout_s: float | None = None) -> pa.Table:
             return rel.to_arrow_table() if rel is not None else pa.table({})
         except duckdb.InterruptException as exc:
             raise AnalysisError(
-                f"query stopped after {timeout_s:g}s (--timeout; the default is [query] timeout_seconds in "
+                f"query stopped after {timeout_s:g}s (--timeout; the default is query.timeout_seconds in "
                 "releases.toml). Narrow it with WHERE/LIMIT, or give a longer --timeout."
             ) from exc
         except duckdb.PermissionException as exc:

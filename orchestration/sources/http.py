@@ -309,7 +309,7 @@ def _get(
         left = deadline - time.monotonic()
         if left <= 0:
             raise FetchError(label, f"not tried: the {float(cfg['deadline_seconds']):g}s deadline for this "
-                             "run's downloads ([http] deadline_seconds) has passed")
+                             "run's downloads (http.deadline_seconds in releases.toml) has passed")
         timeout = min(timeout, left)
     try:
         response = session.get(url, headers=headers, stream=True, timeout=timeout)
@@ -318,7 +318,7 @@ def _get(
         if _is_unreachable(exc) and host:
             unreachable[host] = problem
         elif deadline is not None and time.monotonic() >= deadline:
-            problem += f"; gave up at the {float(cfg['deadline_seconds']):g}s deadline ([http] deadline_seconds)"
+            problem += f"; gave up at the {float(cfg['deadline_seconds']):g}s deadline (http.deadline_seconds)"
         raise FetchError(label, problem) from exc
     status = response.status_code
     if status < 400:

@@ -67,6 +67,7 @@ def test_a_truncated_release_loaded_by_hand_blocks_the_publish_and_status_says_h
     status = _status(capsys)
     assert f"publish blocked raw.cbp_nationwide_state: release {rid}" in status
     assert f"crowdout release withdraw {rid} --reason TEXT" in status
+    assert "lower checks.min_row_ratio in releases.toml" in status
 
 
 def test_a_withdrawn_release_stops_blocking_stays_on_record_and_is_not_loaded_again(published, tmp_path, capsys):

@@ -237,6 +237,6 @@ def test_the_overall_deadline_stops_retries_and_later_requests(server, tmp_path)
     assert len(server.requests) < 21  # the deadline, not the 20 retries, ended it
     asked = len(server.requests)
     server.routes["/g.csv"] = [reply(200, CSV)]
-    with pytest.raises(FetchError, match=r"not tried: the 1\.2s deadline .*\[http\] deadline_seconds"):
+    with pytest.raises(FetchError, match=r"not tried: the 1\.2s deadline .*http\.deadline_seconds in releases\.toml"):
         http.download(session, ref(server.url + "/g.csv"), tmp_path, http_cfg=cfg)
     assert len(server.requests) == asked
