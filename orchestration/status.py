@@ -17,6 +17,7 @@ import duckdb
 from orchestration import alerts, freshness, quality
 from orchestration.config import Settings
 from orchestration.refresh import last_refresh_file, run_findings
+from orchestration.warehouse import publish
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,21 @@ def _blocked(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [o.description for o in quality.blocking_outcomes(con)]
 
 
+def _shrink(settings: Settings) -> list[str]:
+    """Why the last publish was refused, if it was: the build's marts (from the last dbt run) hold less
+    than the published ones. After a successful refresh the two are the same file's copies."""
+    if not (settings.build_warehouse.exists() and settings.warehouse.exists()):
+        return []
+    try:
+        lost = publish.losses(publish.inventory(settings.warehouse), publish.inventory(settings.build_warehouse))
+    except duckdb.IOException:  # a writer is busy on the build file
+        return []
+    if not lost:
+        return []
+    return [f"the build would lose what analysts read now: {'; '.join(lost)}. If that is intended (a withdrawn "
+            "or corrected release), run `crowdout refresh --allow-shrink`."]
+
+
 def gather(settings: Settings) -> Status:
     now = datetime.now(timezone.utc)
     path = settings.warehouse
@@ -142,7 +158,7 @@ def gather(settings: Settings) -> Status:
             con.close()
     status.failed_releases = _from_build(settings, _failed_releases, [])
     status.withdrawn = _from_build(settings, _withdrawn, [])
-    status.blocked = _from_build(settings, _blocked, [])
+    status.blocked = _from_build(settings, _blocked, []) + _shrink(settings)
     status.last_run = _last_run(settings)
     status.last_failure = alerts.last_failure(settings)
     return status

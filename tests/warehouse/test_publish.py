@@ -1,9 +1,14 @@
 """Publishing swaps the analysts' file atomically; an open reader keeps its snapshot."""
 
+from datetime import datetime, timezone
+
 import duckdb
 import pytest
 
+from orchestration.sources.catalog import FAMILIES
+from orchestration.warehouse import registry
 from orchestration.warehouse.publish import PublishRefused, inventory, publish
+from orchestration.warehouse.schema import ensure_schema
 
 
 def _write(path, value):
@@ -38,15 +43,23 @@ def test_a_killed_publish_leaves_no_temp_copy_behind_the_next_one(tmp_path):
 
 
 def _warehouse(path, months, families):
-    """A warehouse with one month-grained mart (one row per month) and a registry of releases."""
+    """A warehouse with one month-grained mart (one row per month) and a registry of releases, in the
+    real registry schema."""
     con = duckdb.connect(str(path))
     con.execute("CREATE SCHEMA IF NOT EXISTS marts; CREATE SCHEMA IF NOT EXISTS meta")
     con.execute("""CREATE OR REPLACE TABLE marts.fct_displacement_district_month AS
                    SELECT CAST(m AS DATE) AS month, 1 AS n FROM unnest(?::VARCHAR[]) t(m)""",
                 [[f"{m}-01" for m in months]])
-    con.execute("CREATE OR REPLACE TABLE meta.releases (release_id VARCHAR, family VARCHAR, status VARCHAR)")
+    ensure_schema(con, FAMILIES.values())
+    con.execute("DELETE FROM meta.releases")
     for family, n in families.items():
-        con.execute("INSERT INTO meta.releases SELECT ? || range, ?, 'loaded' FROM range(?)", [family, family, n])
+        for i in range(n):
+            registry.upsert_release(
+                con, release_id=f"{family}:{i}", family=family, release_key=f"k{i}", url=f"file:///k{i}",
+                fetched_at=datetime(2024, 1, 1, tzinfo=timezone.utc), published_at=None, sha256=f"{i}",
+                bytes_=1, etag=None, last_modified=None, content_type=None, landing_path=f"/landing/k{i}",
+                is_modelled=False, status="loaded", error=None, row_count=1, months_covered=None,
+            )
     con.close()
 
 
