@@ -73,8 +73,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_query(args: argparse.Namespace) -> int:
     from orchestration.analysis import query
 
-    warehouse = load_settings().warehouse
-    table = query.run(warehouse, args.sql)
+    settings = load_settings()
+    warehouse = settings.warehouse
+    if args.output is not None:
+        query.check_output(settings, args.output)
+    timeout = settings.releases["query"]["timeout_seconds"] if args.timeout is None else args.timeout
+    table = query.run(warehouse, args.sql, timeout_s=timeout)
     warning = query.modelled_warning(warehouse, table)
     if warning:
         err_console.print(f"[yellow]{warning}[/]")  # stderr: csv/json on stdout stay clean
@@ -84,6 +88,32 @@ def cmd_query(args: argparse.Namespace) -> int:
         query.write(table, "csv" if args.format == "table" else args.format, args.output)
         if args.output is not None:
             err_console.print(f"{table.num_rows:,} rows written to {args.output}")
+    return 0
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    from orchestration import ingest
+    from orchestration.warehouse import registry
+    from orchestration.warehouse.lock import writer_lock
+
+    settings = load_settings()
+    with writer_lock(settings.build_warehouse):
+        con = ingest.connect_build(settings)
+        try:
+            if args.action == "withdraw":
+                landed = registry.withdraw(con, args.release_id, args.reason)
+            else:
+                landed = registry.restore(con, args.release_id)
+        except registry.UnknownRelease as exc:
+            err_console.print(f"[red]error:[/] {exc}")
+            return 1
+        finally:
+            con.close()
+    done = "withdrawn" if args.action == "withdraw" else "restored"
+    console.print(f"{args.release_id} {done}; it stays in meta.releases and its landed file stays at {landed}.")
+    console.print(f"The next `crowdout refresh` rebuilds every mart {'without' if done == 'withdrawn' else 'with'} "
+                  "it. If analysts would lose months or rows they have now, that publish is refused until "
+                  "run with --allow-shrink.", soft_wrap=True)
     return 0
 
 
@@ -210,7 +240,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         def on_start(total: int) -> None:
             bar["step"] = stack.enter_context(steps("refresh", total=total))
 
-        outcome = refresh.run_refresh(settings, force=args.force, on_start=on_start,
+        outcome = refresh.run_refresh(settings, force=args.force, allow_shrink=args.allow_shrink, on_start=on_start,
                                       on_step=lambda step: bar["step"](step))
     if outcome.nothing_new:
         since = datetime.fromisoformat(outcome.published_at).strftime("%Y-%m-%d %H:%M UTC")
@@ -243,6 +273,8 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     from rich.table import Table
 
+    from rich.markup import escape
+
     from orchestration import status as status_mod
 
     st = status_mod.gather(load_settings())
@@ -259,6 +291,11 @@ def cmd_status(args: argparse.Namespace) -> int:
     console.print(table)
     for release_id, error in st.failed_releases:
         console.print(f"[red]failed release[/] {release_id}: {error}")
+    for reason in st.blocked:
+        console.print(f"[red]publish blocked[/] {escape(reason)}", soft_wrap=True)
+    for release_id, reason in st.withdrawn:
+        console.print(f"[yellow]withdrawn release[/] {release_id}: {escape(reason)} "
+                      f"(`crowdout release restore {release_id}` to use it again)")
     run = st.last_run
     if run is None:
         console.print("Last run: none recorded (run `crowdout refresh`, or set DAGSTER_HOME to see UI runs).")
@@ -294,6 +331,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--live", action="store_true", help="read the publishers' real sites, not the bundled samples")
     p.add_argument("--force", action="store_true",
                    help="run even when no release is new, e.g. after changing a dbt model")
+    p.add_argument("--allow-shrink", action="store_true",
+                   help="publish even if analysts would lose months, rows or releases they have now")
     p.set_defaults(func=cmd_refresh)
 
     p = sub.add_parser("status", help="releases loaded, the last run, failing checks, freshness")
@@ -304,7 +343,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("table", "csv", "json", "parquet"), default="table")
     p.add_argument("--output", type=Path, help="write to this file instead of the terminal")
     p.add_argument("--limit", type=int, default=100, help="rows shown in table format (0 = all)")
+    p.add_argument("--timeout", type=float,
+                   help="stop the query after this many seconds (default: query.timeout_seconds in releases.toml; 0 = none)")
     p.set_defaults(func=cmd_query)
+
+    p = sub.add_parser("release", help="withdraw a bad release from every mart (kept on record), or restore it")
+    actions = p.add_subparsers(dest="action", required=True)
+    w = actions.add_parser("withdraw", help="take a loaded release out of the marts from the next refresh on")
+    w.add_argument("release_id", help="as shown by `crowdout status` / `crowdout ingest`, e.g. cbp-sbo:0123abcd4567ef89")
+    w.add_argument("--reason", required=True, help="why, kept in meta.releases beside the release")
+    r = actions.add_parser("restore", help="use a withdrawn release again from the next refresh on")
+    r.add_argument("release_id")
+    p.set_defaults(func=cmd_release)
 
     p = sub.add_parser("export", help="every mart to Parquet and CSV, with a data dictionary")
     p.add_argument("dir", type=Path, help="folder to write (created if missing; files are replaced)")

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration import alerts, freshness
+from orchestration import alerts, freshness, quality
 from orchestration.config import Settings
 from orchestration.refresh import last_refresh_file, run_findings
+from orchestration.warehouse import publish
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,8 @@ class Status:
     freshness: str
     families: list[FamilyStatus] = field(default_factory=list)
     failed_releases: list[tuple[str, str]] = field(default_factory=list)  # release_id, error
+    blocked: list[str] = field(default_factory=list)  # why the next publish would be refused, and the way out
+    withdrawn: list[tuple[str, str]] = field(default_factory=list)  # release_id, reason
     last_run: dict | None = None
     last_failure: dict | None = None
 
@@ -92,12 +95,10 @@ def _iso(timestamp: float | None) -> str | None:
     return datetime.fromtimestamp(timestamp, timezone.utc).isoformat(timespec="seconds") if timestamp else None
 
 
-def _failed_releases(settings: Settings) -> list[tuple[str, str]]:
-    """The newest failed releases, from the build file: a failure stops the publish, so the published
-    file never holds it. A writer busy on the build file holds DuckDB's lock; then the published file's
-    (older) list is the best there is."""
-    query = """SELECT release_id, error FROM meta.releases WHERE status = 'failed'
-               ORDER BY fetched_at DESC LIMIT 5"""
+def _from_build(settings: Settings, read, default):
+    """`read(con)` on the build file: failures and blocked releases stop the publish, so the published
+    file never holds them. A writer busy on the build file holds DuckDB's lock; then the published
+    file's (older) answer is the best there is."""
     for path in (settings.build_warehouse, settings.warehouse):
         if not path.exists():
             continue
@@ -106,12 +107,41 @@ def _failed_releases(settings: Settings) -> list[tuple[str, str]]:
         except duckdb.IOException:
             continue
         try:
-            return con.execute(query).fetchall()
+            return read(con)
         except duckdb.CatalogException:
-            return []
+            return default
         finally:
             con.close()
-    return []
+    return default
+
+
+def _failed_releases(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    return con.execute("""SELECT release_id, error FROM meta.releases WHERE status = 'failed'
+                          ORDER BY fetched_at DESC LIMIT 5""").fetchall()
+
+
+def _withdrawn(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    return con.execute("""SELECT release_id, error FROM meta.releases WHERE status = 'withdrawn'
+                          ORDER BY release_id""").fetchall()
+
+
+def _blocked(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [o.description for o in quality.blocking_outcomes(con)]
+
+
+def _shrink(settings: Settings) -> list[str]:
+    """Why the last publish was refused, if it was: the build's marts (from the last dbt run) hold less
+    than the published ones. After a successful refresh the two are the same file's copies."""
+    if not (settings.build_warehouse.exists() and settings.warehouse.exists()):
+        return []
+    try:
+        lost = publish.losses(publish.inventory(settings.warehouse), publish.inventory(settings.build_warehouse))
+    except duckdb.IOException:  # a writer is busy on the build file
+        return []
+    if not lost:
+        return []
+    return [f"the build would lose what analysts read now: {'; '.join(lost)}. If that is intended (a withdrawn "
+            "or corrected release), run `crowdout refresh --allow-shrink`."]
 
 
 def gather(settings: Settings) -> Status:
@@ -126,7 +156,9 @@ def gather(settings: Settings) -> Status:
             status.families = _families(con, now)
         finally:
             con.close()
-    status.failed_releases = _failed_releases(settings)
+    status.failed_releases = _from_build(settings, _failed_releases, [])
+    status.withdrawn = _from_build(settings, _withdrawn, [])
+    status.blocked = _from_build(settings, _blocked, []) + _shrink(settings)
     status.last_run = _last_run(settings)
     status.last_failure = alerts.last_failure(settings)
     return status

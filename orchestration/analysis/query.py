@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
+import os
 import sys
+import threading
 from pathlib import Path
 
 import duckdb
@@ -19,6 +21,7 @@ import pyarrow.parquet as pq
 from rich.table import Table
 
 from orchestration.analysis.reader import AnalysisError, mart_tables, reading
+from orchestration.config import DBT_PROJECT_DIR, PACKAGE_DIR, RELEASES_TOML, Settings
 
 FORMATS = ("table", "csv", "json", "parquet")
 
@@ -29,11 +32,22 @@ READ_ONLY_HELP = (
 )
 
 
-def run(warehouse: Path, sql: str) -> pa.Table:
+def run(warehouse: Path, sql: str, timeout_s: float | None = None) -> pa.Table:
+    """The query's result; after `timeout_s` seconds DuckDB is interrupted, so a runaway query (a
+    cross join, `range(1e14)`) ends with a message instead of running on."""
     with reading(warehouse) as con:
+        timer = threading.Timer(timeout_s, con.interrupt) if timeout_s else None
+        if timer:
+            timer.daemon = True
+            timer.start()
         try:
             rel = con.sql(sql)
             return rel.to_arrow_table() if rel is not None else pa.table({})
+        except duckdb.InterruptException as exc:
+            raise AnalysisError(
+                f"query stopped after {timeout_s:g}s (--timeout; the default is query.timeout_seconds in "
+                "releases.toml). Narrow it with WHERE/LIMIT, or give a longer --timeout."
+            ) from exc
         except duckdb.PermissionException as exc:
             raise AnalysisError(f"{exc}\n{READ_ONLY_HELP} SQL cannot read or write other files here.") from exc
         except duckdb.Error as exc:
@@ -44,6 +58,32 @@ def run(warehouse: Path, sql: str) -> pa.Table:
                 f"DuckDB: {exc}\nTables you can query: {tables}, meta.releases.\n"
                 "Columns of one table: crowdout query \"DESCRIBE marts.fct_displacement_district_month\""
             ) from exc
+        finally:
+            if timer:
+                timer.cancel()
+
+
+def protected_paths(settings: Settings) -> list[Path]:
+    """Files and folders a query result must never be written over or into: the published and build
+    warehouses, the landed releases, and the project itself (code, dbt project, configuration)."""
+    return [settings.warehouse, settings.build_warehouse, settings.landing,
+            PACKAGE_DIR, DBT_PROJECT_DIR, RELEASES_TOML]
+
+
+def check_output(settings: Settings, output: Path) -> None:
+    """Refuse an --output that resolves (through symlinks, `..` or a hard link) to a file crowdout owns,
+    or to a warehouse's WAL, lock or publish temp file beside it: `--output $CROWDOUT_WAREHOUSE` once
+    replaced the warehouse with a CSV."""
+    target = output.expanduser().resolve()
+    for owned in map(Path.resolve, protected_paths(settings)):
+        sibling = owned.suffix == ".duckdb" and target.parent == owned.parent and owned.name in target.name
+        inside = target == owned or owned in target.parents
+        same_file = target.exists() and owned.exists() and os.path.samefile(target, owned)
+        if sibling or inside or same_file:
+            raise AnalysisError(
+                f"--output {output} would write over {owned}, which crowdout owns (warehouse, build, "
+                "landing or project files). Write the result somewhere else, e.g. --output result.csv."
+            )
 
 
 def modelled_warning(warehouse: Path, table: pa.Table) -> str | None:

@@ -100,7 +100,9 @@ class Family:
     than a rolling file that grows and is replaced under the same link (CBP, OHSS);
     `restated`: a later release may carry other figures for months an earlier one covered, so a URL
     already loaded is asked for again (conditionally). A family that never restates is fetched once
-    per URL.
+    per URL. A family addressed by month is restated only by its own key (series, month) fetched
+    again; a rolling file is the family's whole table, so any later file covering the same months
+    restates it, whatever its name (orchestration/quality.py).
     """
 
     name: str
