@@ -271,9 +271,8 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from rich.table import Table
-
     from rich.markup import escape
+    from rich.table import Table
 
     from orchestration import status as status_mod
 

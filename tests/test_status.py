@@ -21,9 +21,8 @@ def test_a_failed_release_shows_although_it_was_never_published(settings, tmp_pa
 
 def test_status_says_why_the_last_publish_was_refused_and_how_to_go_on(settings, capsys):
     """Issue 11, case 3: a build holding less than the published warehouse is refused; status says so."""
-    from tests.warehouse.test_publish import MONTHS_2018_2019, _warehouse
-
     from orchestration.warehouse.publish import PublishRefused, publish
+    from tests.warehouse.test_publish import MONTHS_2018_2019, _warehouse
 
     _warehouse(settings.build_warehouse, MONTHS_2018_2019, {"trac-bulletin": 2})
     publish(settings.build_warehouse, settings.warehouse)

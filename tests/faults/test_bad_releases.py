@@ -110,9 +110,8 @@ def test_withdrawing_an_unknown_or_failed_release_says_what_exists(published, ca
 @pytest.mark.slow
 def test_a_withdrawn_release_drops_out_of_every_mart_at_the_next_build(tmp_path, monkeypatch):
     """dbt reads only loaded releases: after a withdrawal the release it restated is used again."""
-    from tests.dbt.test_dbt_project import dbt, query, raw_fixture
-
     from orchestration.warehouse import registry
+    from tests.dbt.test_dbt_project import dbt, query, raw_fixture
 
     db = raw_fixture.build(tmp_path / "crowdout.build.duckdb")
     monkeypatch.setenv("CROWDOUT_DBT_DATABASE", str(db))
