@@ -155,7 +155,8 @@ def parse_readme(text: str, label: str) -> Readme:
     unaccounted for is refused: slicing by it would silently misread every record.
     """
     lines = text.splitlines()
-    if not lines or not lines[0].strip():
+    title = next((line.strip() for line in lines if line.strip()), None)
+    if title is None:
         raise ValueError(f"{label}: the README is empty")
     listing: dict[str, int] = {}
     layouts: dict[str, Layout] = {}
@@ -193,7 +194,7 @@ def parse_readme(text: str, label: str) -> Readme:
             columns[name] = Column(name, bool(m.group(2)), (m.group(3) or "").upper(), begin, end)
     close()
     return Readme(
-        title=lines[0].strip(), listing=listing, layouts=layouts,
+        title=title, listing=listing, layouts=layouts,
         is_modelled=any(line.strip().upper().startswith(MODELLED_MARKER) for line in lines[:10]),
     )
 
@@ -478,11 +479,13 @@ def discover(cfg: Mapping, base: str, session: requests.Session, *, months=None,
     refs = []
     for url, text, modelled in links:
         m = re.search(r"([A-Za-z]+)\s+(\d{4})", text)
-        month = _MONTHS.get(m.group(1).lower()) if m else None
-        if month is None:
+        if fiscal := re.search(r"(?i)\bFY\s*(\d{4})", text):  # a fiscal-year dump: as of 30 September
+            month, key = f"{fiscal.group(1)}-09", f"{fiscal.group(1)}-09-fy"
+        elif m and m.group(1).lower() in _MONTHS:
+            month = key = f"{m.group(2)}-{_MONTHS[m.group(1).lower()]:02d}"
+        else:
             raise ParseError(label, f"release link {text!r} names no month")
-        key = f"{m.group(2)}-{month:02d}"
-        refs.append(ReleaseRef(FAMILY, url, key, {"month": key, "link_text": text, "base": base}, modelled))
+        refs.append(ReleaseRef(FAMILY, url, key, {"month": month, "link_text": text, "base": base}, modelled))
     refs.sort(key=lambda r: r.key)
     return refs[-int(cfg.get("fetch_latest", 1)):]
 

@@ -38,7 +38,7 @@ months as (
 ),
 
 series(series) as (
-    values ('immigration'), ('non_immigration'), ('overall'), ('jcbp')
+    values ('immigration'), ('non_immigration'), ('all'), ('cbp_referred')
 ),
 
 by_series as (
@@ -48,10 +48,10 @@ by_series as (
     select district_code, month, 'non_immigration', defendants_filed, defendants_filed_district_court
     from filed where program_category <> '055'
     union all
-    select district_code, month, 'overall', defendants_filed, defendants_filed_district_court
+    select district_code, month, 'all', defendants_filed, defendants_filed_district_court
     from filed
     union all
-    select district_code, month, 'jcbp', defendants_filed, defendants_filed_district_court
+    select district_code, month, 'cbp_referred', defendants_filed, defendants_filed_district_court
     from filed where lead_agency = 'HSCB'
 ),
 
