@@ -1,16 +1,13 @@
 """EOUSA National Caseload Data: README layouts, streaming loads, the ways releases break, discovery and
-resumable downloads.
-
-Small disks are written here in EOUSA's format (README.TXT with a file listing and `NAME NULL? TYPE
-(begin:end)` layouts, fixed-width latin-1 records ending in LF), from column lists given per test, so a
-test can move columns between "releases" the way EOUSA's layouts drift.
+resumable downloads. Small disks are written in EOUSA's format by tests/support/eousa_release.py, from
+column lists given per test, so a test can move columns between "releases" the way layouts drift.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import zipfile
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -21,56 +18,10 @@ from orchestration.config import SAMPLE_RELEASES_DIR
 from orchestration.samples import build_eousa_sample
 from orchestration.sources import eousa_ncd, http
 from orchestration.sources.release import FetchError, ParseError, ReleaseRef
+from tests.support.eousa_release import CASE, COURT, PART, PROG, layout_text, record, write_disk
 from tests.support.publisher import reply
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "eousa"
-
-# (name, type, width): the needed columns plus a filler, in the 2018 order.
-CASE = [("DISTRICT", "VARCHAR2(3)", 3), ("ID", "VARCHAR2(10)", 10), ("CLASS", "VARCHAR2(1)", 1),
-        ("NAME", "VARCHAR2(50)", 50), ("RECVD_DATE", "DATE", 11), ("LEAD_CHARGE", "VARCHAR2(25)", 25),
-        ("STATUS", "VARCHAR2(1)", 1)]
-PROG = [("DISTRICT", "VARCHAR2(10)", 10), ("CASEID", "VARCHAR2(10)", 10), ("PROG_CAT", "VARCHAR2(3)", 3),
-        ("ID", "NUMBER(10)", 10)]
-COURT = [("DISTRICT", "VARCHAR2(10)", 10), ("CASEID", "VARCHAR2(10)", 10), ("ID", "NUMBER(10)", 10),
-         ("COURT", "VARCHAR2(2)", 2), ("FILING_DATE", "DATE", 11)]
-PART = [("DISTRICT", "VARCHAR2(10)", 10), ("CASEID", "VARCHAR2(10)", 10), ("ID", "NUMBER(10)", 10),
-        ("TYPE", "VARCHAR2(1)", 1), ("ROLE", "VARCHAR2(2)", 2), ("DEFEND_NUM", "NUMBER(11)", 11),
-        ("AGENCY", "VARCHAR2(4)", 4)]
-LAYOUTS = {"GS_CASE": CASE, "GS_CASE_PROG_CAT": PROG, "GS_COURT_HIST": COURT, "GS_PARTICIPANT": PART}
-
-
-def layout_text(table: str, columns) -> str:
-    lines, pos = [f"{table} - {sum(w for _, _, w in columns)} Characters", "", "",
-                  "Name               Null?      Type           Position"], 1
-    for name, typ, width in columns:
-        lines.append(f"{name:<18} {'':<10} {typ:<14} ({pos}:{pos + width - 1})")
-        pos += width
-    return "\n".join(lines)
-
-
-def record(columns, values: dict) -> bytes:
-    out = b""
-    for name, _, width in columns:
-        raw = values.get(name, "").encode("latin-1")
-        assert len(raw) <= width
-        out += raw + b" " * (width - len(raw))
-    return out + b"\n"
-
-
-def write_disk(path: Path, tables: dict[str, tuple[str, list, list[dict]]], *, readme_tables=None, title=None) -> Path:
-    """tables: file name -> (LIONS table, columns, rows); readme_tables: which layouts the README gives."""
-    bodies = {name: b"".join(record(cols, row) for row in rows) for name, (_, cols, rows) in tables.items()}
-    layouts = {table: cols for table, cols, _ in tables.values()}
-    given = layouts if readme_tables is None else {t: layouts[t] for t in readme_tables}
-    listing = "\n".join(f"10/11/2018 10:46 AM {len(b):>24,} {n}" for n, b in bodies.items())
-    readme = (f"{title or 'README.TXT FILES ' + path.name}\n\n\nFile Listing:\n\n\n{listing}\n\n\nTable Layouts:\n\n\n"
-              + "\n\n\n".join(layout_text(t, c) for t, c in given.items()) + "\n")
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("README.TXT", readme.encode("latin-1"))
-        for name, body in bodies.items():
-            zf.writestr(name, body)
-    return path
-
 
 CASES = [
     {"DISTRICT": "AZ", "ID": "2018R00001", "CLASS": "R", "NAME": "USA V. ONE", "RECVD_DATE": "01-JUN-2018",
@@ -178,7 +129,7 @@ def test_a_release_loads_only_the_needed_columns_with_redactions_bad_dates_and_c
     assert result.table_rows["eousa_ncd_case"] == 3
     assert result.table_rows["eousa_ncd_participant"] == 3
     assert rows(settings, "SELECT district, id, class, recvd_date, lead_charge, status FROM raw.eousa_ncd_case ORDER BY id") == [
-        ("AZ", "2018R00001", "R", __import__("datetime").date(2018, 6, 1), "08 :01326(a)", "A"),
+        ("AZ", "2018R00001", "R", date(2018, 6, 1), "08 :01326(a)", "A"),
         ("AZ", "2018R00002", "R", None, None, "C"),  # CR inside NAME shifted nothing
         ("TXS", "2018R00003", "V", None, None, "C"),
     ]
