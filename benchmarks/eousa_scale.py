@@ -154,13 +154,16 @@ def main() -> None:
     parser.add_argument("--participants", type=int, default=6_000_000)
     parser.add_argument("--work", type=Path, default=Path("/work/tmp-eousa-bench"))
     parser.add_argument("--keep", action="store_true", help="keep the generated release and warehouse")
+    parser.add_argument("--reuse", action="store_true", help="load the release a --keep run left in --work")
     args = parser.parse_args()
     work = args.work
-    if work.exists():
-        raise SystemExit(f"{work} exists; remove it or pass another --work")
+    if work.exists() and not args.reuse:
+        raise SystemExit(f"{work} exists; remove it, pass another --work, or --reuse its release")
+    for old in ("crowdout.duckdb", "crowdout.build.duckdb", "landing"):  # a reused release loads afresh
+        shutil.rmtree(work / old, ignore_errors=True) if (work / old).is_dir() else (work / old).unlink(missing_ok=True)
     try:
         started = time.perf_counter()
-        counts = generate(work / "release", args.scale, args.participants)
+        counts = "as generated before" if args.reuse else generate(work / "release", args.scale, args.participants)
         gen_seconds = time.perf_counter() - started
         zips = sum(p.stat().st_size for p in (work / "release").iterdir())
         env = {**os.environ, "CROWDOUT_WAREHOUSE": str(work / "crowdout.duckdb"),

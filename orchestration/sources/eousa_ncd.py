@@ -41,6 +41,8 @@ FAMILY = "eousa-ncd"
 MANIFEST_FORMAT = "crowdout eousa-ncd release manifest 1"
 MODELLED_MARKER = "DATA BASIS: MODELLED"
 _CHUNK = 1 << 20
+# DuckDB's memory while streaming a release (see load_into); benchmarks/README.md has the peak it gives.
+LOAD_MEMORY_LIMIT = "1GB"
 
 # What the counts need, by LIONS table: the raw table it fills and the README columns loaded.
 NEEDED: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -344,6 +346,13 @@ def load_into(con: duckdb.DuckDBPyConnection, path: Path, ref: ReleaseRef, relea
     work = Path(tempfile.mkdtemp(prefix=".eousa-load-", dir=path.parents[2]))
     rows: dict[str, int] = {}
     tallies: dict[tuple[str, str, str], list] = {}
+    saved = dict(con.execute(
+        "SELECT name, value FROM duckdb_settings() WHERE name IN ('memory_limit', 'preserve_insertion_order')"
+    ).fetchall())
+    # Bounded memory whatever the machine (DuckDB's default is 80% of RAM; beyond the limit it spills
+    # to its temp directory), and no buffering to keep file order, which raw tables do not promise.
+    con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
+    con.execute("SET preserve_insertion_order = false")
     try:
         for file in files:
             text = _extract(file, work, ref)
@@ -359,6 +368,8 @@ def load_into(con: duckdb.DuckDBPyConnection, path: Path, ref: ReleaseRef, relea
             )
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        for name, value in saved.items():
+            con.execute(f"SET {name} = '{value}'")
     for (table, column, issue), (cells, example) in sorted(tallies.items()):
         con.execute("INSERT INTO raw.eousa_ncd_quality VALUES (?, ?, ?, ?, ?, ?)",
                     [release_id, table, column, issue, cells, example])

@@ -345,3 +345,21 @@ def test_the_sample_site_disk_links_point_at_the_bundled_zips():
     assert page.count('data-basis="modelled"') == 5
     for n in range(1, 6):
         assert (SAMPLE_RELEASES_DIR / "www.justice.gov/usao/page/file/ncd-sample-sepfy2019" / f"DISK{n:02d}.ZIP").exists()
+
+
+def test_the_loader_connection_gets_its_memory_settings_back(settings, tmp_path):
+    con = ingest.connect_build(settings)
+    query = "SELECT name, value FROM duckdb_settings() WHERE name IN ('memory_limit', 'preserve_insertion_order') ORDER BY 1"
+    try:
+        before = con.execute(query).fetchall()
+        ref = ingest.ref_for_location(settings, "eousa-ncd", str(release_dir(tmp_path)))
+        assert ingest.ingest_release(settings, con, http.make_session(settings.releases["http"]), ref).status == "loaded"
+        after = con.execute(query).fetchall()
+    finally:
+        con.close()
+    (_, limit_before), order_before = before
+    (_, limit_after), order_after = after
+    assert order_after == order_before
+    # restored to the precision DuckDB displays it with (18.8 GiB may come back as 18.7 GiB)
+    assert abs(float(limit_after.split()[0]) - float(limit_before.split()[0])) < 0.11
+    assert limit_after.split()[1] == limit_before.split()[1] and limit_after != eousa_ncd.LOAD_MEMORY_LIMIT
