@@ -545,8 +545,10 @@ def fetch(
 ) -> http.Download:
     """Download (resumably) and land every disk of a release; hand back its manifest as the release file.
 
-    A disk landed by an earlier run of the same release and still complete is not fetched again. After
-    landing, zips no manifest among the newest `keep_dumps` needs are deleted (see module docstring).
+    A dump is a month-end snapshot, so a disk landed by an earlier run of the same release (its
+    `_partial/<key>/<disk>.landed.json` marker, kept) and still in the landing folder is not fetched
+    again: a refresh that finds the same dump costs one page, not 20 GB. After landing, zips that no
+    manifest among the newest `keep_dumps` needs are deleted (see module docstring).
     """
     base_url = ref.params.get("base") or f"{urlsplit(ref.url).scheme}://{urlsplit(ref.url).netloc}"
     sources = _disk_sources(session, ref, family_cfg, base_url)
@@ -580,7 +582,6 @@ def fetch(
     with os.fdopen(fd, "wb") as fh:
         fh.write(body)
     prune(dest_dir, keep=int(family_cfg["keep_dumps"]), current={e["sha256"] for e in entries})
-    shutil.rmtree(partial, ignore_errors=True)
     return http.Download(
         url=ref.url, status="downloaded", path=Path(tmp), sha256=hashlib.sha256(body).hexdigest(),
         bytes=len(body), etag=None, last_modified=None, content_type="application/json", http_status=200,
