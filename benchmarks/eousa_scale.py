@@ -24,22 +24,12 @@ import time
 import zipfile
 from pathlib import Path
 
-from orchestration.samples.build_eousa_sample import DISTRICTS, LAYOUTS_TXT
-from orchestration.sources.eousa_ncd import Layout, parse_readme
+from orchestration.samples.build_eousa_sample import DISTRICTS, layouts as sample_layouts
+from orchestration.sources.eousa_ncd import Layout
 
 REAL_COUNTS = {"GS_CASE": 6_041_744, "GS_CASE_PROG_CAT": 3_718_502, "GS_COURT_HIST": 8_262_351}
 MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 CHUNK = 20_000
-
-
-def _layouts() -> tuple[dict[str, Layout], dict[str, str]]:
-    text = LAYOUTS_TXT.read_text(encoding="ascii")
-    blocks = [b.strip("\n") for b in text.split("\n\n\n") if b.strip()]
-    layouts, texts = {}, {}
-    for block in blocks:
-        (table, layout), = parse_readme(block, LAYOUTS_TXT.name).layouts.items()
-        layouts[table], texts[table] = layout, block
-    return layouts, texts
 
 
 def _template(layout: Layout, fill: dict[str, str]) -> tuple[bytearray, dict[str, tuple[int, int]]]:
@@ -92,7 +82,8 @@ def _disk(path: Path, members: dict[str, tuple[Layout, int, object]], texts: dic
 
 
 def generate(folder: Path, scale: float, participants: int) -> dict[str, int]:
-    layouts, texts = _layouts()
+    both = sample_layouts()
+    layouts, texts = {t: lay for t, (_, lay) in both.items()}, {t: text for t, (text, _) in both.items()}
     n = {t: int(c * scale) for t, c in REAL_COUNTS.items()}
     n["GS_PARTICIPANT"] = participants
     cases = n["GS_CASE"]

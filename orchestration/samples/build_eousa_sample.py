@@ -77,7 +77,7 @@ class _Rng:
         return self.below(100) < percent
 
 
-def _layouts() -> dict[str, tuple[str, Layout]]:
+def layouts() -> dict[str, tuple[str, Layout]]:
     """Each table's layout and its README text block, from EOUSA's own README text."""
     text = LAYOUTS_TXT.read_text(encoding="ascii")
     blocks = [b.strip("\n") for b in text.split("\n\n\n") if b.strip()]
@@ -226,9 +226,8 @@ def _code_tables() -> dict[str, bytes]:
 
 
 def build() -> list[Path]:
-    layouts = _layouts()
-    tables = build_tables(layouts)
-    block = {t: layouts[t][0] for t in layouts}
+    tables = build_tables(layouts())
+    block = {t: text for t, (text, _) in layouts().items()}
     disks = {
         "DISK01.ZIP": ({k: tables[k] for k in ("gs_case.txt", "gs_case_prog_cat.txt")},
                        [block["GS_CASE"], block["GS_CASE_PROG_CAT"]], ""),

@@ -64,30 +64,21 @@ case_facts as (
     left join lead_agency as la using (release_id, district_code, case_id)
 ),
 
-first_filed as (
-    select release_id, district_code, cast(date_trunc('month', first_filing_date) as date) as month,
-        program_category, lead_agency, sum(defendants) as defendants_filed
-    from case_facts
-    where first_filing_date is not null
-    group by all
-),
-
-district_court_filed as (
-    select release_id, district_code, cast(date_trunc('month', first_district_court_filing_date) as date) as month,
-        program_category, lead_agency, sum(defendants) as defendants_filed_district_court
-    from case_facts
-    where first_district_court_filing_date is not null
-    group by all
+-- each case once per dating, then counted by the month its dating gives
+dated as (
+    select *, 'first_filing' as dating, first_filing_date as filed_date from case_facts
+    union all
+    select *, 'district_court', first_district_court_filing_date from case_facts
 )
 
 select
-    cast(release_id as varchar)                                     as release_id,
-    cast(district_code as varchar)                                  as district_code,
-    cast(month as date)                                             as month,
-    cast(program_category as varchar)                               as program_category,
-    cast(lead_agency as varchar)                                    as lead_agency,
-    cast(coalesce(ff.defendants_filed, 0) as bigint)                as defendants_filed,
-    cast(coalesce(dc.defendants_filed_district_court, 0) as bigint) as defendants_filed_district_court
-from first_filed as ff
-full outer join district_court_filed as dc
-    using (release_id, district_code, month, program_category, lead_agency)
+    cast(release_id as varchar)                                             as release_id,
+    cast(district_code as varchar)                                          as district_code,
+    cast(date_trunc('month', filed_date) as date)                           as month,
+    cast(program_category as varchar)                                       as program_category,
+    cast(lead_agency as varchar)                                            as lead_agency,
+    cast(coalesce(sum(defendants) filter (where dating = 'first_filing'), 0) as bigint)   as defendants_filed,
+    cast(coalesce(sum(defendants) filter (where dating = 'district_court'), 0) as bigint) as defendants_filed_district_court
+from dated
+where filed_date is not null
+group by all
