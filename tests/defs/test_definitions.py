@@ -23,7 +23,7 @@ def _parents(key: str) -> set[str]:
 def test_definitions_load_with_jobs_schedules_and_sensors():
     dg.Definitions.validate_loadable(defs)
     assert defs.resolve_job_def("refresh")
-    assert {s.name for s in defs.sensors} == {"trac_releases", "cbp_releases", "ohss_releases", "run_failure_alerts"}
+    assert {s.name for s in defs.sensors} == {"trac_releases", "cbp_releases", "ohss_releases", "eousa_releases", "run_failure_alerts"}
     assert [s.name for s in defs.schedules] == ["monthly_refresh"]
 
 
