@@ -230,6 +230,7 @@ class TableFile:
     disk: Disk
     member: str
     layout: Layout
+    listed_bytes: int | None  # the size the README's file listing gives, if it lists the file
 
 
 def _manifest_disks(path: Path, ref: ReleaseRef) -> list[Disk]:
@@ -295,7 +296,7 @@ def plan(path: Path, ref: ReleaseRef) -> tuple[list[Disk], list[Readme], list[Ta
                 if layout is None:
                     raise ParseError(ref, f"{disk.name}: holds {member} but its README has no {table} layout")
                 _check_layout(layout, disk, ref)
-                files.append(TableFile(disk, member, layout))
+                files.append(TableFile(disk, member, layout, readme.listing.get(Path(member).name)))
     missing = sorted(set(NEEDED) - {f.layout.table for f in files})
     if missing:
         raise ParseError(ref, f"no disk holds {', '.join(missing)} (disks: {', '.join(d.name for d in disks)})")
@@ -392,6 +393,11 @@ def _extract(file: TableFile, work: Path, ref: ReleaseRef) -> Path:
         raise ParseError(
             ref, f"{file.disk.name}: {file.member} cannot be read ({exc}); the disk is truncated or damaged"
         ) from None
+    if file.listed_bytes is not None and size != file.listed_bytes:
+        raise ParseError(
+            ref, f"{file.disk.name}: {file.member} is {size:,} bytes but its README lists {file.listed_bytes:,}; "
+            "the file is truncated or was changed after the README was written",
+        )
     return out
 
 

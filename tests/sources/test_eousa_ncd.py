@@ -194,6 +194,18 @@ def test_a_truncated_disk_fails_naming_the_disk_and_loads_nothing(settings, tmp_
     assert Path(result.landing_path).exists()  # the manifest and the disks stay for inspection
 
 
+def test_a_table_file_shorter_than_the_readme_lists_fails(settings, tmp_path):
+    folder = release_dir(tmp_path)
+    with zipfile.ZipFile(folder / "DISK02.ZIP") as zf:
+        readme, body = zf.read("README.TXT"), zf.read("gs_court_hist.txt")
+    with zipfile.ZipFile(folder / "DISK02.ZIP", "w") as zf:
+        zf.writestr("README.TXT", readme)
+        zf.writestr("gs_court_hist.txt", body[: len(body) // 2])  # whole records gone, the rest intact
+    result = load(settings, folder)
+    assert result.status == "failed"
+    assert f"DISK02.ZIP: gs_court_hist.txt is {len(body) // 2:,} bytes but its README lists {len(body):,}" in result.error
+
+
 def test_a_readme_missing_a_needed_table_fails_naming_release_disk_and_table(settings, tmp_path):
     folder = release_dir(tmp_path)
     write_disk(folder / "DISK02.ZIP", {"gs_court_hist.txt": ("GS_COURT_HIST", COURT, [])}, readme_tables=[])
