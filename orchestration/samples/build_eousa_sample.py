@@ -54,6 +54,7 @@ DISTRICTS = (
 IMMIGRATION_WEIGHT = {"AZ": 9, "CAS": 6, "NM": 5, "TXS": 10, "TXW": 9}
 OTHER_WEIGHT = {"CAC": 3, "FLS": 3, "NYS": 3, "NYE": 3, "ILN": 2, "TXS": 3, "TXW": 2, "AZ": 2, "PR": 2}
 OTHER_PROG_CATS = ("040", "045", "053", "031", "011")
+IMMIGRATION_AGENCIES = ("HSCB",) * 16 + ("HSCE",) * 3 + ("HSCI",)  # 80/15/5%
 OTHER_AGENCIES = ("JUFB", "JUDE", "JUAF", "JUFB", "JUDE", "JUFB", "JUDE", "JUAF", "JUFB", "JUDE",
                   "JUFB", "JUDE", "JUAF", "JUFB", "JUDE", "JUFB", "JUDE", "JUAF", "JUFB", "HSCB")
 DUMP_DATE = date(2019, 9, 30)
@@ -106,7 +107,9 @@ def _record(layout: Layout, values: dict[str, str]) -> bytes:
 
 def build_tables(layouts) -> dict[str, bytes]:
     """The table files, by file name."""
-    case_l, pc_l, ch_l, part_l = (layouts[t][1] for t in ("GS_CASE", "GS_CASE_PROG_CAT", "GS_COURT_HIST", "GS_PARTICIPANT"))
+    case_l, pc_l, ch_l, part_l = (
+        layouts[t][1] for t in ("GS_CASE", "GS_CASE_PROG_CAT", "GS_COURT_HIST", "GS_PARTICIPANT")
+    )
     rng = _Rng(20190930)
     case, prog, court = bytearray(), bytearray(), bytearray()
     participants = {d: bytearray() for d in DISTRICTS}
@@ -143,10 +146,13 @@ def build_tables(layouts) -> dict[str, bytes]:
                     continue
                 first = recvd + timedelta(days=rng.below(5))
                 draw = rng.below(100)
-                if imm:
-                    courts = [("MG", first)] if draw < 60 else ([("MG", first), ("DC", first + timedelta(days=10 + rng.below(36)))] if draw < 90 else [("DC", first)])
+                mg_only, mg_then_dc = (60, 90) if imm else (0, 25)  # percent thresholds, see the docstring
+                if draw < mg_only:
+                    courts = [("MG", first)]
+                elif draw < mg_then_dc:
+                    courts = [("MG", first), ("DC", first + timedelta(days=10 + rng.below(36)))]
                 else:
-                    courts = [("MG", first), ("DC", first + timedelta(days=10 + rng.below(36)))] if draw < 25 else [("DC", first)]
+                    courts = [("DC", first)]
                 for court_code, filed in courts:
                     if filed > DUMP_DATE:  # not yet filed when the database was dumped
                         continue
@@ -154,7 +160,7 @@ def build_tables(layouts) -> dict[str, bytes]:
                     filed_text = "*" if (district == "TXW" and seq == 5 and court_code == courts[0][0]) else _dmy(filed)
                     court += _record(ch_l, {"DISTRICT": district, "CASEID": cid, "ID": str(row_id), "COURT": court_code,
                                             "US_ROLE": "P", "FILING_DATE": filed_text})
-                agency = (("HSCB",) * 16 + ("HSCE",) * 3 + ("HSCI",))[rng.below(20)] if imm else OTHER_AGENCIES[rng.below(20)]
+                agency = (IMMIGRATION_AGENCIES if imm else OTHER_AGENCIES)[rng.below(20)]
                 sealed = rng.chance(2)
                 row_id += 1
                 participants[district] += _record(part_l, {
