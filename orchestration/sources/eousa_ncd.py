@@ -507,8 +507,8 @@ def discover(cfg: Mapping, base: str, session: requests.Session, *, months=None,
     return refs[-int(cfg.get("fetch_latest", 1)):]
 
 
-def _disk_sources(session, ref: ReleaseRef, cfg: Mapping, base_url: str) -> list[tuple[str, str, bool]]:
-    """(name, url or local path, modelled) of each disk: links on a release page, or the zips and
+def _disk_sources(session, ref: ReleaseRef, cfg: Mapping, base_url: str) -> list[tuple[str, str]]:
+    """(name, url or local path) of each disk: links on a release page, or the zips and
     unpacked disk folders in a local directory (`crowdout ingest eousa-ncd DIR`)."""
     parts = urlsplit(ref.url)
     local = Path(unquote(parts.path)) if parts.scheme == "file" else None
@@ -518,12 +518,12 @@ def _disk_sources(session, ref: ReleaseRef, cfg: Mapping, base_url: str) -> list
                          or (p.is_dir() and any(q.name.upper() == "README.TXT" for q in p.iterdir())))
         if not entries:
             raise ParseError(ref, f"{local} holds no disk zips and no unpacked disk folders")
-        return [(p.name if p.is_file() else p.name + ".zip", str(p), ref.is_modelled) for p in entries]
+        return [(p.name if p.is_file() else p.name + ".zip", str(p)) for p in entries]
     html = http.get_page(session, ref.url, ref)
     links = _anchors(html, ref.url, base_url, cfg["disk_link_text"])
     if not links:
         raise ParseError(ref, f"the release page has no link whose text matches {cfg['disk_link_text']!r}")
-    return [(_disk_name(url, text), url, modelled) for url, text, modelled in links]
+    return [(_disk_name(url, text), url) for url, text, _ in links]
 
 
 def _disk_name(url: str, text: str) -> str:
@@ -562,7 +562,7 @@ def fetch(
     partial.mkdir(parents=True, exist_ok=True)
     cfg = {**http_cfg, "max_bytes": int(family_cfg["max_disk_bytes"])}
     entries = []
-    for name, source, _ in sources:
+    for name, source in sources:
         marker = partial / f"{name}.landed.json"
         if marker.exists():
             done = json.loads(marker.read_text(encoding="utf-8"))
