@@ -90,11 +90,15 @@ def ingest_release(
     etag, last_modified = registry.http_validators(con, ref.url)
     attempt = dict(family=ref.family, release_key=ref.key, url=ref.url)
     try:
-        dl = http.download(
-            session, ref, settings.landing / ref.family, http_cfg=http_cfg, etag=etag,
-            last_modified=last_modified,
-            expected_content_types=settings.family(ref.family).get("content_types"),
-        )
+        if family.fetch is not None:  # a release of many files (EOUSA's disks) lands its parts itself
+            dl = family.fetch(session, ref, settings.landing / ref.family, http_cfg=http_cfg,
+                              family_cfg=settings.family(ref.family))
+        else:
+            dl = http.download(
+                session, ref, settings.landing / ref.family, http_cfg=http_cfg, etag=etag,
+                last_modified=last_modified,
+                expected_content_types=settings.family(ref.family).get("content_types"),
+            )
     except NotPublished as exc:
         registry.record_attempt(con, **attempt, outcome="not_published", error=exc.problem)
         return IngestResult(ref, "not_published", error=str(exc))
@@ -142,11 +146,14 @@ def ingest_release(
         return IngestResult(ref, "failed", release_id=rid, error=str(ParseError(ref, problem)), **common)
     try:
         rid = raw.load_release(con, family, ref, file, parsed)
+    except ReleaseError as exc:  # a streaming family (load_into) meets some format errors only now
+        rid = raw.record_failed_release(con, family, ref, file, exc.problem)
+        return IngestResult(ref, "failed", release_id=rid, error=str(exc), **common)
     except (duckdb.Error, OSError) as exc:  # the warehouse could not take it (disk full, I/O error)
         return _failed_write(con, family, ref, file, exc, common)
     return IngestResult(
         ref, "loaded", release_id=rid, rows=parsed.row_count,
-        table_rows={t: tbl.num_rows for t, tbl in parsed.tables.items()}, months=parsed.months,
+        table_rows=parsed.table_rows, months=parsed.months,
         **common,
     )
 

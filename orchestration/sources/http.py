@@ -214,6 +214,58 @@ def download(
     return Download(status="downloaded", path=tmp, sha256=digest.hexdigest(), bytes=size, **result)
 
 
+def download_resumable(
+    session: requests.Session,
+    url: str,
+    part: Path,
+    label: ReleaseRef | str,
+    *,
+    http_cfg: Mapping | None = None,
+    expected_content_types: Collection[str] | None = None,
+) -> int:
+    """Download `url` into `part`, continuing from the bytes already there (HTTP Range); returns its size.
+
+    For multi-gigabyte files that a cut connection must not send back to byte zero. The total comes
+    from the Content-Range of a 206 answer or the Content-Length of a 200 (a server that ignores the
+    Range is read from the start again); a body that ends short of it raises FetchError and leaves
+    `part` in place, so the next call resumes. A 416 with `bytes */<size>` equal to what is held means
+    the file was already complete.
+    """
+    cfg = _http_cfg(session, http_cfg)
+    have = part.stat().st_size if part.exists() else 0
+    headers = {"Range": f"bytes={have}-"} if have else {}
+    try:
+        response = _get(session, url, label, cfg, headers)
+    except FetchError as exc:
+        done = re.search(r"HTTP 416", exc.problem)
+        if done and have:
+            return have  # nothing after what we hold; the caller's size checks still apply
+        raise
+    with response:
+        _check_content_type(response.headers.get("Content-Type"), expected_content_types, label)
+        if response.status_code == 206:
+            match = re.match(r"bytes (\d+)-\d+/(\d+)", response.headers.get("Content-Range", ""))
+            if not match or int(match.group(1)) != have:
+                raise FetchError(label, f"unusable Content-Range {response.headers.get('Content-Range')!r}")
+            total, mode = int(match.group(2)), "ab"
+        else:
+            declared = response.headers.get("Content-Length")
+            total, have, mode = (int(declared) if declared and declared.isdigit() else None), 0, "wb"
+        part.parent.mkdir(parents=True, exist_ok=True)
+        size = have
+        with open(part, mode) as fh:
+            try:
+                for chunk in _body(response, label, cfg):
+                    fh.write(chunk)
+                    size += len(chunk)
+            finally:
+                fh.flush()
+                os.fsync(fh.fileno())
+    if total is not None and size != total:
+        raise FetchError(label, f"got {size} of {total} bytes; kept in {part}, the next run resumes")
+    return size
+
+
 def get_page(
     session: requests.Session, url: str, ref_label: ReleaseRef | str, http_cfg: Mapping | None = None
 ) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
 import pyarrow.compute as pc
@@ -61,6 +62,8 @@ def load_release(
                 [rid],
             )
             con.unregister("_release_batch")
+        if family.load_into is not None:  # too big for memory: the family streams its rows in itself
+            parsed.streamed_rows.update(family.load_into(con, Path(file.landing_path), ref, rid))
         _register(con, family, ref, file, rid, "loaded", None, parsed.row_count, parsed.months, parsed)
         con.execute("COMMIT")
     except BaseException as exc:
