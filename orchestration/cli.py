@@ -16,9 +16,9 @@ from orchestration.refresh import month_arg
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "true")
 
-# Piped into a file or a log, rich would assume 80 columns and truncate table cells: use a log's width.
-console = Console(width=None if sys.stdout.isatty() else 132)
-err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 132)
+# The terminal's width, or COLUMNS, or 80 when piped (rich's own rule): tables are laid out to fit it.
+console = Console()
+err_console = Console(stderr=True)
 
 
 def _print_results(results) -> None:
@@ -75,15 +75,15 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    from orchestration.analysis import query
+    from orchestration.analysis import publisher_url, query
 
     warehouse = load_settings().warehouse
-    table = query.run(warehouse, args.sql)
+    table = publisher_url.with_publisher_urls(query.run(warehouse, args.sql))
     warning = query.modelled_warning(warehouse, table)
     if warning:
         err_console.print(f"[yellow]{warning}[/]")  # stderr: csv/json on stdout stay clean
     if args.format == "table" and args.output is None:
-        console.print(query.to_rich(table, args.limit))
+        console.print(query.to_rich(table, args.limit, console.width))
     else:
         query.write(table, "csv" if args.format == "table" else args.format, args.output)
         if args.output is not None:
@@ -117,7 +117,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     view = metrics_table.load(load_settings().warehouse, args.geography,
                               metrics_table.parse_month(args.start), metrics_table.parse_month(args.end))
     if args.format == "table":
-        console.print(metrics_table.to_rich(view, wide=args.wide))
+        console.print(metrics_table.to_rich(view, console.width, wide=args.wide))
         for line in metrics_table.summary(view):
             console.print(line)
     else:
@@ -160,16 +160,14 @@ def _fmt(value, column: str) -> str:
 
 
 def _print_summary(warehouse) -> None:
-    from rich.table import Table
-
     from orchestration import summary
-    from orchestration.analysis import reconcile
+    from orchestration.analysis import layout, reconcile
 
     s = summary.read_summary(warehouse)
     march, june = s.months
-    table = Table(title=f"{summary.GEOGRAPHY}, {march:%B} vs {june:%B %Y} (published warehouse)")
+    table = layout.table(f"{summary.GEOGRAPHY}, {march:%B} vs {june:%B %Y} (published warehouse)")
     for col in ("figure", f"{march:%b %Y}", f"{june:%b %Y}", "change", "basis", "seed article"):
-        table.add_column(col, justify="left" if col in ("figure", "basis") else "right")
+        table.add_column(col, justify="left" if col in ("figure", "basis") else "right", no_wrap=True)
     notes = []
     for column, label in summary.FIGURES:
         before, after = s.figures[column][march], s.figures[column][june]
@@ -187,7 +185,7 @@ def _print_summary(warehouse) -> None:
         table.add_row(label, _fmt(before, column), _fmt(after, column), delta,
                       summary.basis_label(s.modelled[column]), published,
                       style="italic yellow" if s.modelled[column] else None)
-    console.print(table)
+    console.print(layout.fit(table, console.width, "figure"))
     for i, note in enumerate(notes, start=1):
         console.print(f"{'†' * i} {note}")
     console.print(summary.basis_sentence(s))

@@ -22,6 +22,7 @@ SURGE = {date(2018, 4, 1): 0.4, date(2018, 5, 1): 0.8, date(2018, 6, 1): 1.0, da
 BASELINE = date(2018, 3, 1)
 MODELLED_FROM = {"NM": date(2018, 7, 1), "TXW": date(2018, 7, 1)}
 RELEASE = "trac-bulletin:0123456789abcdef"
+SAMPLE_URL = "file:///checkout/orchestration/samples/releases/"  # where a checkout's sample releases live
 OHSS_RELEASE = "ohss-usbp:fedcba9876543210"
 
 
@@ -169,7 +170,8 @@ def build(path: Path) -> Path:
     dim_month = pd.DataFrame({"month": months()})
     releases = pd.DataFrame({
         "release_id": [RELEASE, OHSS_RELEASE], "family": ["trac-bulletin", "ohss-usbp"],
-        "release_key": ["immigration/monthlyjun18", "fy25m11"], "url": ["file:///sample/trac", "file:///ohss"],
+        "release_key": ["immigration/monthlyjun18", "fy25m11"], "url": [SAMPLE_URL + "trac.syr.edu/tracreports/bulletins/immigration/monthlyjun18/fil/arizona/",
+                SAMPLE_URL + "ohss.dhs.gov/khsm/khsm-encounters-usbp-fy25m11.xlsx"],
         "is_modelled": [True, False], "status": ["loaded", "loaded"],
     })
     con = duckdb.connect(str(path))
