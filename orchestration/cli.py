@@ -165,8 +165,9 @@ def _print_summary(warehouse) -> None:
 
     s = summary.read_summary(warehouse)
     march, june = s.months
-    table = layout.table(f"{summary.GEOGRAPHY}, {march:%B} vs {june:%B %Y} (published warehouse)")
-    for col in ("figure", f"{march:%b %Y}", f"{june:%b %Y}", "change", "basis", "seed article"):
+    table = layout.table(f"{summary.GEOGRAPHY} prosecutions and apprehensions, {march:%B} vs {june:%B %Y} "
+                         "(published warehouse)")
+    for col in ("figure", f"{march:%b %Y}", f"{june:%b %Y}", "change", "basis", "article"):
         table.add_column(col, justify="left" if col in ("figure", "basis") else "right", no_wrap=True)
     notes = []
     for column, label in summary.FIGURES:
@@ -188,6 +189,7 @@ def _print_summary(warehouse) -> None:
     console.print(layout.fit(table, console.width, "figure"))
     for i, note in enumerate(notes, start=1):
         console.print(f"{'†' * i} {note}")
+    console.print("article: the seed article's published figures (TRAC, CBP).", style="dim")
     console.print(summary.basis_sentence(s))
     console.print(f"{s.releases_loaded:,} releases loaded from {s.families} families "
                   f"({s.modelled_releases:,} modelled).")
@@ -235,25 +237,58 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     return 0
 
 
+def _month(value) -> str:
+    return f"{value:%Y-%m}" if value else "–"
+
+
 def cmd_status(args: argparse.Namespace) -> int:
-    from rich.table import Table
-
     from orchestration import status as status_mod
+    from orchestration.analysis import layout
 
-    st = status_mod.gather(load_settings())
+    settings = load_settings()
+    st = status_mod.gather(settings)
     published = st.published_at.strftime("%Y-%m-%d %H:%M UTC") if st.published_at else "never"
-    console.print(f"Published warehouse: {st.warehouse} (published {published}, freshness {st.freshness})")
-    table = Table(title="Releases loaded")
-    for col in ("family", "loaded", "failed", "months", "last loaded", "modelled", "freshness"):
-        table.add_column(col)
+    console.print(f"[bold]Published file[/] (what analysts read): {st.warehouse}", soft_wrap=True)
+    console.print(f"  published {published}; refresh freshness {st.freshness}")
+    table = layout.table("Releases in the published file, and how far their data reaches")
+    for col in ("family", "files", "data months", "due", "recency", "loaded"):
+        table.add_column(col, no_wrap=True)
     for f in st.families:
-        months = f"{f.first_month}..{f.last_month}" if f.first_month else ""
-        last = f.last_loaded_at.strftime("%Y-%m-%d") if f.last_loaded_at else ""
-        table.add_row(f.family, str(f.loaded), f"[red]{f.failed}[/]" if f.failed else "0", months, last,
-                      "yes" if f.modelled else "no", f.freshness)
-    console.print(table)
-    for release_id, error in st.failed_releases:
-        console.print(f"[red]failed release[/] {release_id}: {error}")
+        r = f.recency
+        colour = {"FAIL": "red", "WARN": "yellow"}.get(r.state, "green")
+        table.add_row(f.family + (" ‡" if f.modelled else ""), f"{f.loaded:,}",
+                      f"{_month(f.first_month)}..{_month(f.last_month)}", _month(r.expected),
+                      f"[{colour}]{r.state}[/]" + (f" -{r.months_behind}mo" if r.months_behind else ""),
+                      f.freshness)
+    console.print(layout.fit(table, console.width, "family"))
+    console.print("  due: the last month the data should reach, given the publisher's lag (releases.toml "
+                  "publication_lag_days); recency: against it, with months behind; loaded: the family's "
+                  "last load against the monthly schedule; ‡ holds modelled figures.", style="dim")
+    if not settings.live and any(f.recency.state == "FAIL" for f in st.families):
+        console.print("  The bundled sample ends where its files end, so its recency fails: with --live, the "
+                      "same check says when a publisher is late.", style="dim")
+
+    console.print(f"[bold]Build file[/] (the writer's copy, published by the next successful refresh): "
+                  f"{st.build_warehouse}", soft_wrap=True)
+    if st.build_busy:
+        console.print("  a refresh is writing it now: pending releases and failures are shown when it is done.")
+    elif not st.pending:
+        console.print("  no releases waiting to be published")
+    else:
+        pending = layout.table(f"{len(st.pending):,} releases loaded, not yet published")
+        for col in ("family", "release", "months", "rows", "loaded"):
+            pending.add_column(col, no_wrap=True)
+        for p in st.pending:
+            pending.add_row(p.family, p.release_key, f"{_month(p.first_month)}..{_month(p.last_month)}",
+                            "–" if p.rows is None else f"{p.rows:,}",
+                            p.loaded_at.strftime("%Y-%m-%d %H:%M") if p.loaded_at else "–")
+        console.print(layout.fit(pending, console.width, "release"))
+    since = f"since the last publish ({published})" if st.published_at else "(nothing published yet)"
+    if not st.build_busy:
+        console.print(f"  {len(st.failed_since_publish)} failed releases {since}")
+    for failed in st.failed_since_publish:
+        console.print(f"  [red]failed release[/] {failed.release_id}: {failed.error}", soft_wrap=True)
+
     run = st.last_run
     if run is None:
         console.print("Last run: none recorded (run `crowdout refresh`, or set DAGSTER_HOME to see UI runs).")
@@ -267,7 +302,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         for error in run["errors"]:
             console.print(f"  [red]step failed[/] {error.splitlines()[0]}")
     if st.last_failure:
-        console.print(f"Last recorded run failure: {st.last_failure['run_id']} at {st.last_failure['failed_at']}")
+        console.print(f"Run failure since the last publish: {st.last_failure['run_id']} at "
+                      f"{st.last_failure['failed_at']}")
     return 0
 
 
@@ -293,7 +329,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="rebuild the incremental marts from scratch (once, after their columns change)")
     p.set_defaults(func=cmd_refresh)
 
-    p = sub.add_parser("status", help="releases loaded, the last run, failing checks, freshness")
+    p = sub.add_parser("status", help="published vs pending releases, failures since the last publish, data recency, the last run")
     p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("query", help="run one read-only SQL query on the published warehouse")

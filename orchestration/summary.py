@@ -21,10 +21,10 @@ from orchestration.analysis.reader import reading, require_table
 MART = "marts.fct_displacement_district_month"
 GEOGRAPHY = "SW_BORDER"
 MONTHS = (date(2018, 3, 1), date(2018, 6, 1))
-FIGURES = (
-    ("non_immigration_prosecutions", "Non-immigration prosecutions"),
-    ("non_immigration_share", "Non-immigration share"),
-    ("cbp_referred_prosecutions", "CBP-referred prosecutions"),
+FIGURES = (  # short labels: the table fits an 80-column terminal
+    ("non_immigration_prosecutions", "Non-immigration"),
+    ("non_immigration_share", "Non-imm share"),
+    ("cbp_referred_prosecutions", "CBP-referred"),
     ("bp_apprehensions", "BP apprehensions"),
 )
 
@@ -87,7 +87,7 @@ def change(before: float | int | None, after: float | int | None) -> float | Non
 
 
 def basis_label(modelled: bool | None) -> str:
-    return {True: "modelled (sample)", False: "published release", None: "n/a"}[modelled]
+    return {True: "modelled", False: "published", None: "n/a"}[modelled]
 
 
 def basis_sentence(s: Summary) -> str:

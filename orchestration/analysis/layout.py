@@ -21,7 +21,8 @@ def natural_width(renderable: RenderableType) -> int:
 def table(title: str | None = None) -> Table:
     """A table with the project's compact look: a rule under the header, no outer frame, no cell wrapping
     (`add_column(..., no_wrap=True)` is the caller's: fit() needs each cell's whole width)."""
-    return Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    return Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0), pad_edge=False,
+                 show_edge=False)
 
 
 def fit(tbl: Table, width: int, row_title: str = "row") -> RenderableType:
