@@ -195,10 +195,89 @@ def _print_summary(warehouse) -> None:
                   f"({s.modelled_releases:,} modelled).")
 
 
+LISTED = 12  # rows of a "new this run" list shown before pointing at the command that gives them all
+
+
+def _print_new_this_run(new) -> None:
+    """The refresh's own news: releases new this run, figures they changed, releases that failed."""
+    from orchestration.analysis import layout
+
+    since = new.since.replace("T", " ")
+    console.print(f"[bold]New this run[/] (since {since}):")
+    if not new.releases:
+        console.print("  no new releases: every release found was already loaded")
+    else:
+        by_family = len(new.releases) > LISTED  # a first refresh loads hundreds: one line per family
+        table = layout.table(f"Releases loaded: {len(new.releases):,}" + (", by family" if by_family else ""))
+        for col in ("family", "releases" if by_family else "file", "months", "rows"):
+            table.add_column(col, no_wrap=True, justify="right" if col in ("releases", "rows") else "left")
+        groups: dict[str, list] = {}
+        for r in new.releases:
+            groups.setdefault(r.family if by_family else f"{r.family}\0{r.file}", []).append(r)
+        for key, rs in groups.items():
+            first = min((r.first_month for r in rs if r.first_month), default=None)
+            last = max((r.last_month for r in rs if r.last_month), default=None)
+            span = f"{_month(first)}..{_month(last)}" if first != last else _month(first)
+            rows = sum(r.rows or 0 for r in rs)
+            table.add_row(rs[0].family, f"{len(rs):,}" if by_family else rs[0].file, span, f"{rows:,}")
+        console.print(layout.fit(table, console.width, "release"))
+    if new.changed:
+        table = layout.table(f"Figures changed by restated releases: {len(new.changed):,} "
+                             f"({new.unchanged:,} restated unchanged)")
+        for col in ("month", "figure", "before", "after", "change"):
+            table.add_column(col, no_wrap=True, justify="left" if col in ("month", "figure") else "right")
+        for c in new.changed[:LISTED]:
+            pct = "" if c["pct_change"] is None else f" ({c['pct_change']:+.1%})"
+            table.add_row(_month(c["month"]), c["figure"], f"{c['previous']:,}", f"{c['current']:,}",
+                          f"{c['change']:+,}{pct}")
+        console.print(layout.fit(table, console.width, "figure"))
+        if len(new.changed) > LISTED:
+            console.print(f"  … {len(new.changed) - LISTED:,} more: crowdout revisions --since {new.since[:10]}")
+    elif new.unchanged:
+        console.print(f"  {new.unchanged:,} figures restated, none changed")
+    else:
+        console.print("  no figures restated")
+    for r in new.not_loaded:
+        console.print(f"  [red]{r['status']}[/] {r['family']} {r['file']}: {r['error']}", soft_wrap=True)
+    if not new.not_loaded:
+        console.print("  nothing failed or withdrawn")
+
+
+def cmd_revisions(args: argparse.Namespace) -> int:
+    from orchestration.analysis import layout, query, revisions
+
+    since = revisions.parse_since(args.since) if args.since else None
+    found = revisions.load(load_settings().warehouse, args.family, since)
+    if args.format != "table":
+        query.write(found.changed, args.format, args.output)
+        return 0
+    scope = f"{args.family or 'every family'}" + (f", releases fetched since {since}" if since else "")
+    if found.changed.num_rows == 0:
+        console.print(f"No figure changed ({scope}): {found.releases:,} restating releases, "
+                      f"{found.unchanged:,} figures restated with the same value.")
+        return 0
+    console.print(f"[bold]Figures changed by restated releases[/] ({scope}), newest release first:")
+    rows = found.changed.to_pylist()
+    for family in dict.fromkeys(r["family"] for r in rows):  # one table per family, in the rows' order
+        table = layout.table(family)
+        for col in ("fetched", "month", "figure", "before", "after", "change"):
+            table.add_column(col, no_wrap=True, justify="right" if col in ("before", "after", "change") else "left")
+        for r in (r for r in rows if r["family"] == family):
+            pct = "" if r["pct_change"] is None else f" ({r['pct_change']:+.1%})"
+            table.add_row(f"{r['fetched_at']:%Y-%m-%d}", _month(r["month"]), r["figure"], f"{r['previous']:,}",
+                          f"{r['current']:,}", f"{r['change']:+,}{pct}",
+                          style="italic yellow" if r["is_modelled"] else None)
+        console.print(layout.fit(table, console.width, "figure"))
+    console.print(f"{found.changed.num_rows:,} figures changed in {found.releases:,} restating releases; "
+                  f"{found.unchanged:,} restated with the same value. Modelled figures in italics; "
+                  "--format csv|json for every column (release ids included).")
+    return 0
+
+
 def cmd_refresh(args: argparse.Namespace) -> int:
     from rich.table import Table
 
-    from orchestration import refresh
+    from orchestration import refresh, summary
     from orchestration.analysis.progress import steps
 
     settings = load_settings(live=args.live or None)
@@ -234,6 +313,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         return 1
     console.print(f"Refresh done in {outcome.seconds:.0f}s; published {settings.warehouse}")
     _print_summary(settings.warehouse)
+    _print_new_this_run(summary.new_this_run(settings.warehouse, outcome.started_at))
     return 0
 
 
@@ -352,6 +432,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="csv/json/parquet give the mart's own columns (fractions, not percentages)")
     p.add_argument("--output", type=Path, help="file for csv/json/parquet")
     p.set_defaults(func=cmd_metrics)
+
+    p = sub.add_parser("revisions", help="figures a restated release changed (from the revision marts)")
+    p.add_argument("--family", help="trac-bulletin, cbp-nationwide-aor, cbp-nationwide-state, cbp-sbo or ohss-usbp")
+    p.add_argument("--since", help="releases fetched on or after this date, YYYY-MM-DD or YYYY-MM")
+    p.add_argument("--format", choices=("table", "csv", "json", "parquet"), default="table")
+    p.add_argument("--output", type=Path, help="file for csv/json/parquet")
+    p.set_defaults(func=cmd_revisions)
 
     p = sub.add_parser("report", help="self-contained HTML report of the 2018 story, with its PNG charts beside it")
     p.add_argument("--output", type=Path, help="HTML file (default: <data dir>/report/crowdout-report.html)")
