@@ -274,6 +274,17 @@ def cmd_revisions(args: argparse.Namespace) -> int:
     return 0
 
 
+def _alert(settings, run_id: str | None, message: str, failed_steps: list[str]) -> None:
+    from orchestration import alerts
+
+    problem = alerts.alert(settings, run_id=run_id, job="refresh", message=message, failed_steps=failed_steps,
+                           trigger="cli")
+    where = f" and posted to {settings.alert_webhook}" if settings.alert_webhook and not problem else ""
+    err_console.print(f"Failure recorded in {alerts.failure_log(settings)}{where}.")
+    if problem:
+        err_console.print(f"[yellow]warning:[/] {problem}")
+
+
 def cmd_refresh(args: argparse.Namespace) -> int:
     from rich.table import Table
 
@@ -284,11 +295,15 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     source = "the publishers' live sites" if settings.live else "the bundled sample releases"
     console.print(f"Refresh from {source}: releases -> raw -> dbt -> publish "
                   f"(dbt's log: {refresh.refresh_log(settings)})")
-    with steps("refresh", total=refresh.step_count()) as step:
-        outcome = refresh.run_refresh(
-            settings, month_from=args.start, month_to=args.end, full_refresh=args.full_refresh,
-            on_step=step,
-        )
+    try:
+        with steps("refresh", total=refresh.step_count()) as step:
+            outcome = refresh.run_refresh(
+                settings, month_from=args.start, month_to=args.end, full_refresh=args.full_refresh,
+                on_step=step,
+            )
+    except Exception as exc:  # the run never finished: cron must hear of it as of a failed run
+        _alert(settings, None, str(exc).splitlines()[0] if str(exc) else type(exc).__name__, [])
+        raise
     table = Table(title=f"Dagster run {outcome.run_id} ({outcome.instance} instance), "
                         f"months {outcome.months[0]} to {outcome.months[1]}")
     for col in ("step", "status", "seconds"):
@@ -310,6 +325,12 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         if any("on_schema_change" in e or "schema change" in e.lower() for e in outcome.errors):
             err_console.print("A mart's columns changed since it was built: run `crowdout refresh "
                               "--full-refresh` once to rebuild the incremental marts.")
+        _alert(settings, outcome.run_id, "; ".join(e.splitlines()[0] for e in outcome.errors) or "run failed",
+               [s["step"] for s in outcome.steps if s["status"] == "failed"])
+        try:  # what the run did load or fail to load is in the build file, unpublished
+            _print_new_this_run(summary.new_this_run(settings.build_warehouse, outcome.started_at))
+        except AnalysisError as exc:
+            err_console.print(f"(what this run loaded cannot be listed: {exc})")
         return 1
     console.print(f"Refresh done in {outcome.seconds:.0f}s; published {settings.warehouse}")
     _print_summary(settings.warehouse)
