@@ -144,13 +144,14 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_docs(args: argparse.Namespace) -> int:
     from orchestration.analysis import docs
 
+    settings = load_settings()
     with console.status("dbt docs generate (on a copy of the warehouse)…"):
-        page = docs.generate(load_settings())
+        page = docs.generate(settings)
     console.print(f"dbt docs generated: {page} (opens offline) and {page.with_name('index.html')}")
     if args.no_serve:
         return 0
     console.print(f"Serving on http://127.0.0.1:{args.port}/ — Ctrl-C to stop.")
-    return docs.serve(args.port)
+    return docs.serve(settings, args.port)
 
 
 def _fmt(value, column: str) -> str:
@@ -288,8 +289,9 @@ def _alert(settings, run_id: str | None, message: str, failed_steps: list[str]) 
 def cmd_refresh(args: argparse.Namespace) -> int:
     from rich.table import Table
 
-    from orchestration import refresh, summary
+    from orchestration import dbt_target, refresh, summary
     from orchestration.analysis.progress import steps
+    from orchestration.config import DBT_PROJECT_DIR
 
     settings = load_settings(live=args.live or None)
     source = "the publishers' live sites" if settings.live else "the bundled sample releases"
@@ -304,6 +306,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     except Exception as exc:  # the run never finished: cron must hear of it as of a failed run
         _alert(settings, None, str(exc).splitlines()[0] if str(exc) else type(exc).__name__, [])
         raise
+    dbt_target.prune(DBT_PROJECT_DIR / "target")  # each run leaves ~13 MB of dbt artifacts per dbt op
     table = Table(title=f"Dagster run {outcome.run_id} ({outcome.instance} instance), "
                         f"months {outcome.months[0]} to {outcome.months[1]}")
     for col in ("step", "status", "seconds"):
