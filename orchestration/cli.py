@@ -405,6 +405,12 @@ def cmd_status(args: argparse.Namespace) -> int:
             console.print("  no failing checks")
         for error in run["errors"]:
             console.print(f"  [red]step failed[/] {error.splitlines()[0]}")
+    if st.last_run_news is not None:
+        news = st.last_run_news
+        console.print(f"  it published {len(news.releases):,} new releases, changed {len(news.changed):,} "
+                      f"published figures, and {len(news.not_loaded):,} releases failed or were withdrawn "
+                      "(the refresh's 'New this run' section; figures: crowdout revisions --since "
+                      f"{news.since[:10]})")
     if st.last_failure:
         console.print(f"Run failure since the last publish: {st.last_failure['run_id']} at "
                       f"{st.last_failure['failed_at']}")

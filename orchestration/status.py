@@ -21,7 +21,8 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration import alerts, freshness
+from orchestration import alerts, freshness, summary
+from orchestration.analysis.reader import AnalysisError
 from orchestration.config import Settings
 from orchestration.refresh import last_refresh_file, run_findings
 
@@ -68,6 +69,7 @@ class Status:
     pending: list[PendingRelease] = field(default_factory=list)
     failed_since_publish: list[FailedRelease] = field(default_factory=list)
     last_run: dict | None = None
+    last_run_news: summary.NewThisRun | None = None  # what the last run brought, if it published
     last_failure: dict | None = None  # the newest recorded run failure, only if after the last publish
 
 
@@ -186,5 +188,11 @@ def gather(settings: Settings) -> Status:
             con.close()
     _build_file(settings, status.published_at, status)
     status.last_run = _last_run(settings)
+    started = (status.last_run or {}).get("started_at")
+    if started and status.published_at and datetime.fromisoformat(started) <= status.published_at:
+        try:  # the run published (the file is newer than its start): its news is in the published file
+            status.last_run_news = summary.new_this_run(path, started)
+        except AnalysisError:  # a warehouse from before the revision marts: no news to read
+            pass
     status.last_failure = _failure_since(settings, status.published_at)
     return status

@@ -54,3 +54,23 @@ def test_pending_until_published_and_failures_only_since_the_last_publish(settin
     out = capsys.readouterr().out
     assert "no releases waiting to be published" in out and "0 failed releases since the last publish" in out
     assert "cbp-nationwide-state" in out and "FAIL" in out  # the fixture's data ends years before today
+
+
+def test_status_repeats_what_the_last_published_run_brought(settings, capsys):
+    """The refresh's "new this run" counts stay visible in `crowdout status` until the next run."""
+    import json
+    from datetime import date
+
+    from orchestration.refresh import last_refresh_file
+    from tests.analysis import sample_warehouse
+
+    sample_warehouse.build(settings.warehouse)
+    sample_warehouse.new_edition(settings.warehouse, "immigration/monthlymay18/fil/arizona/",
+                                 "2026-02-01 06:00:00+00", {("immigration", "AZ", date(2018, 5, 1)): 7})
+    last_refresh_file(settings).write_text(json.dumps({
+        "run_id": "r1", "success": True, "started_at": "2026-02-01T05:59:00+00:00",
+        "failed_checks": [], "errors": []}))
+    st = status.gather(settings)
+    assert [r.file for r in st.last_run_news.releases] == ["immigration/monthlymay18/fil/arizona/"]
+    assert cli.main(["status"]) == 0
+    assert "it published 1 new releases, changed 1 published figures" in " ".join(capsys.readouterr().out.split())
