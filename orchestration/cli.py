@@ -439,7 +439,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="rebuild the incremental marts from scratch (once, after their columns change)")
     p.set_defaults(func=cmd_refresh)
 
-    p = sub.add_parser("status", help="published vs pending releases, failures since the last publish, data recency, the last run")
+    p = sub.add_parser("status", help="published vs pending releases, failures since the last publish, "
+                                      "data recency, the last run")
     p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("query", help="run one read-only SQL query on the published warehouse")

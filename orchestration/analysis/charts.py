@@ -116,6 +116,11 @@ def _finish(fig: Figure, title: str, baseline: dt.date | None, marks: list[str])
 FOOTER_CHARS = 150  # characters per footer line on an 11-inch figure at 9 points
 
 
+def _marks(modelled: bool, published: bool) -> list[str]:
+    """The footnote sentences for a line chart's own marks."""
+    return [m for m, used in ((MODELLED_LINES, modelled), (PUBLISHED_MARKS, published)) if used]
+
+
 MODELLED_LINES = "Dashed lines and hollow markers: modelled figures, not a publisher's numbers."
 MODELLED_BARS = "Hatched bars: modelled figures, not a publisher's numbers."
 PUBLISHED_MARKS = "Black diamonds: figures as published (TRAC; CBP's exact monthly apprehensions)."
@@ -192,7 +197,7 @@ def border_districts(disp: pd.DataFrame) -> Chart:
         ax.set_ylim(bottom=0)
     top.legend(ncol=2, fontsize=8, loc="upper left", frameon=False)
     title = "Immigration and non-immigration prosecutions by month, five border districts"
-    notes = _finish(fig, title, baseline, [MODELLED_LINES] if modelled else [])
+    notes = _finish(fig, title, baseline, _marks(modelled, False))
     return Chart("border-districts", title,
                  "Two panels of monthly prosecutions for the five southwest border districts: immigration "
                  "above, non-immigration below.",
@@ -223,8 +228,7 @@ def non_immigration_share(disp: pd.DataFrame, published: list[tuple[dt.date, flo
     rest.set_title("Rest of the country (own scale: the axis does not start at 0)", loc="left")
     fig.supylabel("non-immigration share of all prosecutions", fontsize=10)
     title = "Non-immigration share of all federal prosecutions"
-    notes = _finish(fig, title, baseline, [m for m, used in ((MODELLED_LINES, modelled), (PUBLISHED_MARKS, drew_published))
-                                   if used])
+    notes = _finish(fig, title, baseline, _marks(modelled, drew_published))
     return Chart("non-immigration-share", title,
                  "Two line charts of the non-immigration share of prosecutions, each on its own scale: the "
                  "border districts above (with TRAC's published 14% and 6%), the rest of the country below.",
@@ -258,7 +262,7 @@ def cumulative_missing(disp: pd.DataFrame) -> Chart:
     ax.set_ylabel("prosecutions below the pre-baseline level, summed")
     ax.legend(fontsize=8, frameon=False, loc="center right", ncol=2)
     title = "Cumulative missing non-immigration prosecutions since the baseline"
-    notes = _finish(fig, title, baseline, [MODELLED_LINES] if modelled else [])
+    notes = _finish(fig, title, baseline, _marks(modelled, False))
     return Chart("cumulative-missing", title,
                  "Running total of non-immigration prosecutions below the pre-baseline expectation, per "
                  "border district and for the five together.",
@@ -289,8 +293,7 @@ def cbp_vs_apprehensions(disp: pd.DataFrame, published: dict[str, list[tuple[dt.
         ax.legend(fontsize=8, frameon=False, loc="best")
         _month_axis(ax, baseline)
     title = "CBP-referred prosecutions against Border Patrol apprehensions, SW border"
-    notes = _finish(fig, title, baseline, [m for m, used in ((MODELLED_LINES, modelled), (PUBLISHED_MARKS, drew_published))
-                                   if used])
+    notes = _finish(fig, title, baseline, _marks(modelled, drew_published))
     return Chart("cbp-vs-apprehensions", title,
                  "Three panels for the southwest border by month: CBP-referred prosecutions, Border Patrol "
                  "apprehensions, and prosecutions per apprehension, with every published monthly figure as a "

@@ -83,7 +83,9 @@ def cell(value) -> str:
 def to_rich(table: pa.Table, limit: int, width: int) -> RenderableType:
     """A result for a terminal `width` columns wide (layout.fit: one block per row when too wide)."""
     shown = table.slice(0, limit) if limit else table
-    title = f"{table.num_rows:,} rows" + (f" (first {shown.num_rows:,} shown)" if shown.num_rows < table.num_rows else "")
+    title = f"{table.num_rows:,} rows"
+    if shown.num_rows < table.num_rows:
+        title += f" (first {shown.num_rows:,} shown)"
     out = layout.table(title)
     for field in table.schema:
         numeric = pa.types.is_integer(field.type) or pa.types.is_floating(field.type) or pa.types.is_decimal(field.type)

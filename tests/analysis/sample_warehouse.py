@@ -176,7 +176,8 @@ def build(path: Path) -> Path:
         "months_covered": [months(), months()], "row_count": [len(prosecutions), len(districts)],
         "error": pd.Series([None, None], dtype="string"),
         "published_at": pd.Series([pd.NaT, pd.NaT], dtype="datetime64[us, UTC]"),
-        "release_key": ["immigration/monthlyjun18", "fy25m11"], "url": [SAMPLE_URL + "trac.syr.edu/tracreports/bulletins/immigration/monthlyjun18/fil/arizona/",
+        "release_key": ["immigration/monthlyjun18", "fy25m11"],
+        "url": [SAMPLE_URL + "trac.syr.edu/tracreports/bulletins/immigration/monthlyjun18/fil/arizona/",
                 SAMPLE_URL + "ohss.dhs.gov/khsm/khsm-encounters-usbp-fy25m11.xlsx"],
         "is_modelled": [True, False], "status": ["loaded", "loaded"],
     })

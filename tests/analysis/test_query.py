@@ -99,7 +99,8 @@ def test_narrow_terminal_gets_one_block_per_row(warehouse, capsys, monkeypatch):
     assert cli.main(["query", "SELECT * FROM marts.fct_displacement_district_month LIMIT 2"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert max(len(line) for line in lines) <= 60 and not any("…" in line for line in lines)
-    assert "row 2" in [line.strip() for line in lines] and any(line.startswith("non_immigration_share") for line in lines)
+    assert "row 2" in [line.strip() for line in lines]
+    assert any(line.startswith("non_immigration_share") for line in lines)
 
 
 def test_url_is_the_publishers_with_the_local_path_beside_it(warehouse, capsys):
