@@ -337,7 +337,9 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         return 1
     console.print(f"Refresh done in {outcome.seconds:.0f}s; published {settings.warehouse}")
     _print_summary(settings.warehouse)
-    _print_new_this_run(summary.new_this_run(settings.warehouse, outcome.started_at))
+    new = summary.new_this_run(settings.warehouse, outcome.started_at)
+    _print_new_this_run(new)
+    summary.keep_with_run(settings, outcome.run_id, new)
     return 0
 
 

@@ -147,3 +147,27 @@ def new_this_run(warehouse: Path, since: str) -> NewThisRun:
             [start]).fetchall()]
     restated = revisions.load(warehouse, since=start)
     return NewThisRun(since, releases, restated.changed.to_pylist(), restated.unchanged, not_loaded)
+
+
+def counts(new: NewThisRun) -> str:
+    """The section in one line, for the run's tags and record."""
+    return (f"{len(new.releases)} new releases, {len(new.changed)} figures changed, "
+            f"{len(new.not_loaded)} failed or withdrawn")
+
+
+def keep_with_run(settings, run_id: str, new: NewThisRun) -> None:
+    """Keep the section with the run: in the CLI's run record (`last_refresh.json`), and as a tag on the
+    Dagster run when the run is in a persistent instance (DAGSTER_HOME), where the UI shows it."""
+    import json
+    import os
+    from dataclasses import asdict
+
+    from orchestration.refresh import dagster_instance, last_refresh_file
+
+    record_path = last_refresh_file(settings)
+    if record_path.exists():
+        record = json.loads(record_path.read_text())
+        record["new_this_run"] = asdict(new)
+        record_path.write_text(json.dumps(record, indent=2, default=str))
+    if os.environ.get("DAGSTER_HOME"):
+        dagster_instance().add_run_tags(run_id, {"crowdout/new_this_run": counts(new)})

@@ -85,3 +85,29 @@ def test_a_failed_release_of_this_run_is_listed(warehouse, capsys):
     cli._print_new_this_run(new)
     out = " ".join(capsys.readouterr().out.split())
     assert "failed cbp-sbo sbo-encounters-fy20-fy24.csv: changed CSV header" in out
+
+
+def test_the_section_is_kept_with_the_run(warehouse, tmp_path, monkeypatch):
+    """In the CLI's run record and, with a persistent instance, as a tag the Dagster UI shows."""
+    import json
+
+    import dagster as dg
+
+    from orchestration.config import load_settings
+    from orchestration.refresh import last_refresh_file
+
+    settings = load_settings()
+    sample_warehouse.new_edition(warehouse, "immigration/monthlymay18/fil/arizona/", "2026-02-01 06:00:00+00",
+                                 {("immigration", "AZ", date(2018, 5, 1)): 5})
+    new = summary.new_this_run(warehouse, "2026-02-01T05:59:00+00:00")
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
+    (tmp_path / "dagster").mkdir()
+    (tmp_path / "dagster" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    run = dg.GraphDefinition("noop").to_job().execute_in_process(instance=dg.DagsterInstance.get()).dagster_run
+    last_refresh_file(settings).write_text(json.dumps({"run_id": run.run_id}))
+
+    summary.keep_with_run(settings, run.run_id, new)
+    record = json.loads(last_refresh_file(settings).read_text())
+    assert record["new_this_run"]["releases"][0]["file"] == "immigration/monthlymay18/fil/arizona/"
+    assert dg.DagsterInstance.get().get_run_by_id(run.run_id).tags["crowdout/new_this_run"] == (
+        "1 new releases, 1 figures changed, 0 failed or withdrawn")
