@@ -199,6 +199,27 @@ def _print_summary(warehouse) -> None:
 LISTED = 12  # rows of a "new this run" list shown before pointing at the command that gives them all
 
 
+def _print_releases(title: str, releases) -> None:
+    """Releases (summary.NewRelease) as a table: one row each, or one per family when there are many
+    (a first refresh loads hundreds)."""
+    from orchestration.analysis import layout
+
+    by_family = len(releases) > LISTED
+    table = layout.table(f"{title}: {len(releases):,}" + (", by family" if by_family else ""))
+    for col in ("family", "releases" if by_family else "file", "months", "rows"):
+        table.add_column(col, no_wrap=True, justify="right" if col in ("releases", "rows") else "left")
+    groups: dict[tuple, list] = {}
+    for r in releases:
+        groups.setdefault((r.family,) if by_family else (r.family, r.file), []).append(r)
+    for rs in groups.values():
+        first = min((r.first_month for r in rs if r.first_month), default=None)
+        last = max((r.last_month for r in rs if r.last_month), default=None)
+        span = f"{_month(first)}..{_month(last)}" if first != last else _month(first)
+        table.add_row(rs[0].family, f"{len(rs):,}" if by_family else rs[0].file, span,
+                      f"{sum(r.rows or 0 for r in rs):,}")
+    console.print(layout.fit(table, console.width, "release"))
+
+
 def _print_new_this_run(new) -> None:
     """The refresh's own news: releases new this run, figures they changed, releases that failed."""
     from orchestration.analysis import layout
@@ -208,20 +229,7 @@ def _print_new_this_run(new) -> None:
     if not new.releases:
         console.print("  no new releases: every release found was already loaded")
     else:
-        by_family = len(new.releases) > LISTED  # a first refresh loads hundreds: one line per family
-        table = layout.table(f"Releases loaded: {len(new.releases):,}" + (", by family" if by_family else ""))
-        for col in ("family", "releases" if by_family else "file", "months", "rows"):
-            table.add_column(col, no_wrap=True, justify="right" if col in ("releases", "rows") else "left")
-        groups: dict[str, list] = {}
-        for r in new.releases:
-            groups.setdefault(r.family if by_family else f"{r.family}\0{r.file}", []).append(r)
-        for key, rs in groups.items():
-            first = min((r.first_month for r in rs if r.first_month), default=None)
-            last = max((r.last_month for r in rs if r.last_month), default=None)
-            span = f"{_month(first)}..{_month(last)}" if first != last else _month(first)
-            rows = sum(r.rows or 0 for r in rs)
-            table.add_row(rs[0].family, f"{len(rs):,}" if by_family else rs[0].file, span, f"{rows:,}")
-        console.print(layout.fit(table, console.width, "release"))
+        _print_releases("Releases loaded", new.releases)
     if new.changed:
         table = layout.table(f"Figures changed by restated releases: {len(new.changed):,} "
                              f"({new.unchanged:,} restated unchanged)")
@@ -381,14 +389,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     elif not st.pending:
         console.print("  no releases waiting to be published")
     else:
-        pending = layout.table(f"{len(st.pending):,} releases loaded, not yet published")
-        for col in ("family", "release", "months", "rows", "loaded"):
-            pending.add_column(col, no_wrap=True)
-        for p in st.pending:
-            pending.add_row(p.family, p.release_key, f"{_month(p.first_month)}..{_month(p.last_month)}",
-                            "–" if p.rows is None else f"{p.rows:,}",
-                            p.loaded_at.strftime("%Y-%m-%d %H:%M") if p.loaded_at else "–")
-        console.print(layout.fit(pending, console.width, "release"))
+        _print_releases("Releases loaded, not yet published", st.pending)
     since = f"since the last publish ({published})" if st.published_at else "(nothing published yet)"
     if not st.build_busy:
         console.print(f"  {len(st.failed_since_publish)} failed releases {since}")

@@ -40,18 +40,6 @@ class FamilyStatus:
 
 
 @dataclass(frozen=True)
-class PendingRelease:
-    """Loaded into the build file, not yet in the published one (the next successful refresh publishes it)."""
-
-    family: str
-    release_key: str
-    first_month: date | None
-    last_month: date | None
-    rows: int | None
-    loaded_at: datetime | None
-
-
-@dataclass(frozen=True)
 class FailedRelease:
     release_id: str
     fetched_at: datetime
@@ -66,7 +54,7 @@ class Status:
     freshness: str
     families: list[FamilyStatus] = field(default_factory=list)
     build_busy: bool = False  # a writer holds the build file: pending and failures unknown right now
-    pending: list[PendingRelease] = field(default_factory=list)
+    pending: list[summary.NewRelease] = field(default_factory=list)  # loaded, not yet published
     failed_since_publish: list[FailedRelease] = field(default_factory=list)
     last_run: dict | None = None
     last_run_news: summary.NewThisRun | None = None  # what the last run brought, if it published
@@ -117,10 +105,10 @@ def _build_file(settings: Settings, published_at: datetime | None, status: Statu
     try:
         loaded = con.execute(
             """SELECT release_id, family, release_key, list_min(months_covered), list_max(months_covered),
-                      row_count, loaded_at
+                      coalesce(len(months_covered), 0), row_count
                FROM meta.releases WHERE status = 'loaded' ORDER BY family, release_key"""
         ).fetchall()
-        status.pending = [PendingRelease(*r[1:]) for r in loaded if r[0] not in published]
+        status.pending = [summary.NewRelease(*r[1:]) for r in loaded if r[0] not in published]
         since = published_at or datetime.min.replace(tzinfo=timezone.utc)
         status.failed_since_publish = [FailedRelease(*r) for r in con.execute(
             """SELECT release_id, fetched_at, coalesce(error, '') FROM meta.releases
