@@ -9,6 +9,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from orchestration.analysis import layout
 from orchestration.analysis.reader import AnalysisError
 from orchestration.config import load_settings
 from orchestration.refresh import month_arg
@@ -162,7 +163,7 @@ def _fmt(value, column: str) -> str:
 
 def _print_summary(warehouse) -> None:
     from orchestration import summary
-    from orchestration.analysis import layout, reconcile
+    from orchestration.analysis import reconcile
 
     s = summary.read_summary(warehouse)
     march, june = s.months
@@ -202,8 +203,6 @@ LISTED = 12  # rows of a "new this run" list shown before pointing at the comman
 def _print_releases(title: str, releases) -> None:
     """Releases (summary.NewRelease) as a table: one row each, or one per family when there are many
     (a first refresh loads hundreds)."""
-    from orchestration.analysis import layout
-
     by_family = len(releases) > LISTED
     table = layout.table(f"{title}: {len(releases):,}" + (", by family" if by_family else ""))
     for col in ("family", "releases" if by_family else "file", "months", "rows"):
@@ -220,10 +219,21 @@ def _print_releases(title: str, releases) -> None:
     console.print(layout.fit(table, console.width, "release"))
 
 
+def _print_changes(title: str, rows: list[dict], fetched: bool = False) -> None:
+    """Changed figures (revisions.RESTATED rows): month, figure, before, after, change; modelled in italics."""
+    table = layout.table(title)
+    for col in ("fetched",) * fetched + ("month", "figure", "before", "after", "change"):
+        table.add_column(col, no_wrap=True, justify="right" if col in ("before", "after", "change") else "left")
+    for r in rows:
+        pct = "" if r["pct_change"] is None else f" ({r['pct_change']:+.1%})"
+        table.add_row(*(f"{r['fetched_at']:%Y-%m-%d}",) * fetched, _month(r["month"]), r["figure"],
+                      f"{r['previous']:,}", f"{r['current']:,}", f"{r['change']:+,}{pct}",
+                      style="italic yellow" if r["is_modelled"] else None)
+    console.print(layout.fit(table, console.width, "figure"))
+
+
 def _print_new_this_run(new) -> None:
     """The refresh's own news: releases new this run, figures they changed, releases that failed."""
-    from orchestration.analysis import layout
-
     since = new.since.replace("T", " ")
     console.print(f"[bold]New this run[/] (since {since}):")
     if not new.releases:
@@ -231,15 +241,8 @@ def _print_new_this_run(new) -> None:
     else:
         _print_releases("Releases loaded", new.releases)
     if new.changed:
-        table = layout.table(f"Figures changed by restated releases: {len(new.changed):,} "
-                             f"({new.unchanged:,} restated unchanged)")
-        for col in ("month", "figure", "before", "after", "change"):
-            table.add_column(col, no_wrap=True, justify="left" if col in ("month", "figure") else "right")
-        for c in new.changed[:LISTED]:
-            pct = "" if c["pct_change"] is None else f" ({c['pct_change']:+.1%})"
-            table.add_row(_month(c["month"]), c["figure"], f"{c['previous']:,}", f"{c['current']:,}",
-                          f"{c['change']:+,}{pct}")
-        console.print(layout.fit(table, console.width, "figure"))
+        _print_changes(f"Figures changed by restated releases: {len(new.changed):,} "
+                       f"({new.unchanged:,} restated unchanged)", new.changed[:LISTED])
         if len(new.changed) > LISTED:
             console.print(f"  … {len(new.changed) - LISTED:,} more: crowdout revisions --since {new.since[:10]}")
     elif new.unchanged:
@@ -253,7 +256,7 @@ def _print_new_this_run(new) -> None:
 
 
 def cmd_revisions(args: argparse.Namespace) -> int:
-    from orchestration.analysis import layout, query, revisions
+    from orchestration.analysis import query, revisions
 
     since = revisions.parse_since(args.since) if args.since else None
     found = revisions.load(load_settings().warehouse, args.family, since)
@@ -268,15 +271,7 @@ def cmd_revisions(args: argparse.Namespace) -> int:
     console.print(f"[bold]Figures changed by restated releases[/] ({scope}), newest release first:")
     rows = found.changed.to_pylist()
     for family in dict.fromkeys(r["family"] for r in rows):  # one table per family, in the rows' order
-        table = layout.table(family)
-        for col in ("fetched", "month", "figure", "before", "after", "change"):
-            table.add_column(col, no_wrap=True, justify="right" if col in ("before", "after", "change") else "left")
-        for r in (r for r in rows if r["family"] == family):
-            pct = "" if r["pct_change"] is None else f" ({r['pct_change']:+.1%})"
-            table.add_row(f"{r['fetched_at']:%Y-%m-%d}", _month(r["month"]), r["figure"], f"{r['previous']:,}",
-                          f"{r['current']:,}", f"{r['change']:+,}{pct}",
-                          style="italic yellow" if r["is_modelled"] else None)
-        console.print(layout.fit(table, console.width, "figure"))
+        _print_changes(family, [r for r in rows if r["family"] == family], fetched=True)
     console.print(f"{found.changed.num_rows:,} figures changed in {found.releases:,} restating releases; "
                   f"{found.unchanged:,} restated with the same value. Modelled figures in italics; "
                   "--format csv|json for every column (release ids included).")
@@ -357,7 +352,6 @@ def _month(value) -> str:
 
 def cmd_status(args: argparse.Namespace) -> int:
     from orchestration import status as status_mod
-    from orchestration.analysis import layout
 
     settings = load_settings()
     st = status_mod.gather(settings)
