@@ -18,8 +18,9 @@ import duckdb
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
-from rich.table import Table
+from rich.console import RenderableType
 
+from orchestration.analysis import layout
 from orchestration.analysis.reader import AnalysisError, mart_tables, reading
 from orchestration.config import DBT_PROJECT_DIR, PACKAGE_DIR, RELEASES_TOML, Settings
 
@@ -119,16 +120,19 @@ def cell(value) -> str:
     return str(value)
 
 
-def to_rich(table: pa.Table, limit: int) -> Table:
+def to_rich(table: pa.Table, limit: int, width: int) -> RenderableType:
+    """A result for a terminal `width` columns wide (layout.fit: one block per row when too wide)."""
     shown = table.slice(0, limit) if limit else table
-    title = f"{table.num_rows:,} rows" + (f" (first {shown.num_rows:,} shown)" if shown.num_rows < table.num_rows else "")
-    out = Table(title=title, title_justify="left")
+    title = f"{table.num_rows:,} rows"
+    if shown.num_rows < table.num_rows:
+        title += f" (first {shown.num_rows:,} shown)"
+    out = layout.table(title)
     for field in table.schema:
         numeric = pa.types.is_integer(field.type) or pa.types.is_floating(field.type) or pa.types.is_decimal(field.type)
-        out.add_column(field.name, justify="right" if numeric else "left", overflow="fold")
+        out.add_column(field.name, justify="right" if numeric else "left", no_wrap=True)
     for row in shown.to_pylist():
         out.add_row(*(cell(v) if v is not None else "[dim]NULL[/]" for v in row.values()))
-    return out
+    return layout.fit(out, width)
 
 
 def _json_default(value):

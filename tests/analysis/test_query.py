@@ -143,3 +143,21 @@ def test_the_default_timeout_comes_from_configuration(warehouse, tmp_path, monke
     assert cli.main(["query", "SELECT count(*) FROM range(100000000000000)"]) == 1
     assert "query stopped after 0.5s" in " ".join(capsys.readouterr().err.split())
     assert cli.main(["query", "SELECT 1"]) == 0  # a quick query is not affected
+
+
+def test_narrow_terminal_gets_one_block_per_row(warehouse, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "60")
+    assert cli.main(["query", "SELECT * FROM marts.fct_displacement_district_month LIMIT 2"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert max(len(line) for line in lines) <= 60 and not any("…" in line for line in lines)
+    assert "row 2" in [line.strip() for line in lines]
+    assert any(line.startswith("non_immigration_share") for line in lines)
+
+
+def test_url_is_the_publishers_with_the_local_path_beside_it(warehouse, capsys):
+    assert cli.main(["query", "SELECT family, url FROM meta.releases ORDER BY family", "--format", "json"]) == 0
+    ohss, trac = json.loads(capsys.readouterr().out)
+    assert trac["url"] == "https://trac.syr.edu/tracreports/bulletins/immigration/monthlyjun18/fil/arizona/"
+    assert trac["local_path"] == ("/checkout/orchestration/samples/releases/trac.syr.edu/tracreports/bulletins/"
+                                  "immigration/monthlyjun18/fil/arizona/")
+    assert ohss["url"] == "https://ohss.dhs.gov/khsm/khsm-encounters-usbp-fy25m11.xlsx"
