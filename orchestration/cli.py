@@ -452,6 +452,24 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_instance(args: argparse.Namespace) -> int:
+    from orchestration import instance
+
+    settings = load_settings()
+    if args.action == "init":
+        path = instance.init_instance(settings)
+        store = "PostgreSQL (CROWDOUT_DAGSTER_POSTGRES_URL)" if settings.postgres_url else "SQLite files beside it"
+        console.print(f"wrote {path}: runs stored in {store}", highlight=False)
+        return 0
+    from dagster import DagsterInstance
+
+    days = args.older_than_days or instance.InstancePolicy.from_settings(settings).run_retention_days
+    with DagsterInstance.from_config(str(settings.dagster_home)) as dagster_instance:
+        pruned = instance.prune_run_history(dagster_instance, older_than_days=days)
+    console.print(f"pruned {len(pruned)} finished run(s) older than {days} days", highlight=False)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="crowdout",
@@ -527,6 +545,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8580)
     p.add_argument("--no-serve", action="store_true", help="only generate, and print the path")
     p.set_defaults(func=cmd_docs)
+
+    p = sub.add_parser("instance", help="the Dagster instance (DAGSTER_HOME): write its dagster.yaml, prune old runs")
+    p.add_argument("action", choices=("init", "prune"),
+                   help="init: write dagster.yaml from the template; prune: delete old finished runs")
+    p.add_argument("--older-than-days", type=int, help="prune: default releases.toml [instance] run_retention_days")
+    p.set_defaults(func=cmd_instance)
     return parser
 
 
