@@ -11,8 +11,9 @@ import pytest
 from orchestration.warehouse.lock import WarehouseBusy, holder, writer_lock
 
 HOLD = """
-import sys, time
+import signal, sys, time
 from pathlib import Path
+signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a shell running tests in the background may ignore it
 from orchestration.warehouse.lock import writer_lock
 with writer_lock(Path(sys.argv[1]), timeout_s=5):
     print("locked", flush=True)
@@ -45,7 +46,7 @@ def test_second_writer_says_whom_it_waits_for_then_times_out_naming_the_holder(o
 def test_a_killed_writer_releases_the_lock_at_once(other_writer, sig):
     build, proc = other_writer
     os.kill(proc.pid, sig)
-    proc.wait()
+    proc.wait(timeout=30)
     said = []
     with writer_lock(build, timeout_s=2, on_wait=said.append):
         assert holder(build)["pid"] == os.getpid()
