@@ -101,6 +101,9 @@ def ingest_release(
             expected_content_types=settings.family(ref.family).get("content_types"),
         )
     except NotPublished as exc:
+        if settings.family(ref.family).get("missing_is_failure"):  # named only once it must exist (TRAC)
+            registry.record_attempt(con, **attempt, outcome="failed", error=exc.problem)
+            return IngestResult(ref, "failed", error=f"{exc}: past the publication lag, so missing")
         registry.record_attempt(con, **attempt, outcome="not_published", error=exc.problem)
         return IngestResult(ref, "not_published", error=str(exc))
     except FetchError as exc:
@@ -180,7 +183,7 @@ def ingest_family(
     con = con or connect_build(settings)
     try:
         refs = discover(settings, session, family_name, months=months)
-        if family_name.startswith("trac") and not refetch:
+        if family_name == "trac-bulletin" and not refetch:
             done = registry.loaded_urls(con, family_name)
             refs = [r for r in refs if r.url not in done]
         results = []
