@@ -116,6 +116,12 @@ def build(path: str | Path) -> Path:
                     con.execute(
                         "INSERT INTO raw.trac_district_rankings VALUES (?, ?, ?, ?, ?, ?, 300.5, NULL, NULL, NULL, "
                         "NULL, 'prosecutions,per_capita_rate')", [rid, series, m, rank, name, n])
+        # a DEA page whose ranking holds Arizona alone: the other border districts are missing, not zero
+        dea = rel.add("trac-bulletin", "jdea/Jun18", published=date(2018, 8, 20), modelled=False)
+        con.execute("INSERT INTO raw.trac_table1 VALUES (?, 'jdea', DATE '2018-06-01', 'Referring Agency: DEA', 1045, "
+                    "12.6, 5.5, -11.5, -15.4, NULL, 'labels', '')", [dea])
+        con.execute("INSERT INTO raw.trac_district_rankings VALUES (?, 'jdea', DATE '2018-06-01', 1, 'Arizona', 60, "
+                    "8.4, NULL, NULL, NULL, NULL, '')", [dea])
         # a restated page: the June immigration page loaded earlier with other bytes
         stale = rel.add("trac-bulletin", "immigration/Jun18", published=date(2018, 8, 1), modelled=True,
                         salt="first-print")

@@ -13,18 +13,27 @@ with figures as (
     select * from {{ ref('int_trac__published_figures') }}
 ),
 
+-- the monthly facts: districts and the nation, and SW_BORDER as the displacement mart takes it (TRAC's
+-- published five-district figure where there is one, else the districts' sum)
 months as (
+    select district_code as geography, month, series, prosecutions, basis, source_table
+    from {{ ref('fct_prosecutions_district_month') }}
+    union all
     select
+        'SW_BORDER' as geography,
         month,
-        geography,
         series,
         prosecutions,
         basis,
-        source_table
-    from (
-        select district_code as geography, month, series, prosecutions, basis, source_table
-        from {{ ref('fct_prosecutions_district_month') }}
+        case when basis = 'published' then 'published_figures' else 'sum_of_districts' end as source_table
+    from {{ ref('int_displacement__base') }}
+    unpivot (
+        (prosecutions, basis) for series in (
+            (non_immigration_prosecutions, non_immigration_prosecutions_basis) as 'non_immigration',
+            (cbp_referred_prosecutions, cbp_referred_prosecutions_basis) as 'cbp_referred'
+        )
     )
+    where geography = 'SW_BORDER'
 ),
 
 -- the warehouse's value from bulletins alone (never from the curated file): national pages, district
