@@ -15,6 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 from rich.table import Table
 
+from orchestration.analysis import basis
 from orchestration.analysis.reader import AnalysisError, reading, require_table
 
 MART = "marts.fct_displacement_district_month"
@@ -117,6 +118,9 @@ def summary(view: MetricsView) -> list[str]:
     if modelled:
         lines.append(f"[yellow]{modelled} of {len(rows)} months are modelled[/] (rows marked ‡): built from "
                      "modelled sample figures, not a publisher's numbers.")
+    if any(_modelled_figure(r, col) for r in rows for col, _, _ in CORE + WIDE):
+        lines.append("* a modelled figure, by its own basis; an unmarked count is published or derived from "
+                     "published figures (a published figure stays unmarked in a month with modelled ones).")
     if any(r.get("bp_apprehensions_is_allocated") for r in rows):
         lines.append("† BP apprehensions allocated to districts from Border Patrol sectors (sector crosswalk).")
     releases = {i for r in rows for i in (r.get("release_ids") or [])}
@@ -140,7 +144,16 @@ def to_rich(view: MetricsView, wide: bool = False) -> Table:
         if "bp_apprehensions" in (c[0] for c in columns) and r.get("bp_apprehensions_is_allocated"):
             i = [c[0] for c in columns].index("bp_apprehensions")
             cells[i] += "†"
+        for i, (col, _, _) in enumerate(columns):
+            if _modelled_figure(r, col):
+                cells[i] += "*"
         if r.get("is_modelled"):
             cells[0] += " ‡"
         table.add_row(*cells, style="italic yellow" if r.get("is_modelled") else None)
     return table
+
+
+def _modelled_figure(row: dict, column: str) -> bool:
+    """A count or same-month ratio whose own basis is modelled (basis.MEASURE_BASIS)."""
+    bases = basis.MEASURE_BASIS.get(column)
+    return bool(bases) and row.get(column) is not None and any(row.get(b) in (None, "modelled") for b in bases)

@@ -30,6 +30,7 @@ class ReportData:
     drug_846_az: pd.DataFrame
     releases: pd.DataFrame
     warehouse: Path
+    checks: pd.DataFrame | None = None  # marts.fct_published_figure_checks
 
 
 def load(warehouse: Path, start: dt.date | None, end: dt.date | None) -> ReportData:
@@ -47,11 +48,13 @@ def load(warehouse: Path, start: dt.date | None, end: dt.date | None) -> ReportD
         releases = con.sql("SELECT release_id, family, release_key, url, is_modelled FROM meta.releases "
                            "WHERE list_contains($ids, release_id) ORDER BY family, release_key",
                            params={"ids": ids}).df()
+        require_table(con, reconcile.CHECKS)
+        checks = reconcile.read_checks(con)
     for frame in (disp, drugs):
         frame["month"] = pd.to_datetime(frame["month"]).dt.date
     if "baseline_month" in disp:
         disp["baseline_month"] = pd.to_datetime(disp["baseline_month"]).dt.date
-    return ReportData(disp, drugs, releases, warehouse)
+    return ReportData(disp, drugs, releases, warehouse, checks)
 
 
 def _published_points(column: str) -> list[tuple[dt.date, float]]:
@@ -95,18 +98,22 @@ def _esc(text: object) -> str:
 
 def _comparison_table(rows: list[reconcile.Comparison]) -> str:
     out = ["<table><thead><tr><th>figure</th><th>published</th><th>warehouse</th><th>difference</th>"
-           "<th>agrees</th><th>source</th></tr></thead><tbody>"]
+           "<th>agrees</th><th>agreement</th><th>source</th></tr></thead><tbody>"]
     for c in rows:
         f = c.figure
         agree = {True: '<span class="ok">yes</span>', False: '<span class="off">no</span>', None: "–"}[c.agrees]
         note = f"<br><small>{_esc(f.note)}</small>" if f.note else ""
         tag = '<span class="tag">modelled</span>' if c.modelled else ""
+        agreement = _esc(c.agreement)
+        if c.by_construction and c.independent is not None:
+            agreement += (f"<br><small>the five districts' own sum: {reconcile.fmt(c.independent, f.kind)}"
+                          f"{' (modelled)' if c.independent_modelled else ''}</small>")
         out.append(
             f'<tr class="{"modelled" if c.modelled else ""}"><td class="figure">{_esc(f.label)}{note}</td>'
             f'<td class="num">{reconcile.fmt(f.published, f.kind)}</td>'
             f'<td class="num">{reconcile.fmt(c.warehouse, f.kind)}{tag}</td>'
             f'<td class="num">{"" if c.difference is None else reconcile.fmt(c.difference, f.kind, signed=True)}</td>'
-            f'<td>{agree}</td><td class="src"><a href="{_esc(f.url)}">{_esc(f.url)}</a></td></tr>')
+            f'<td>{agree}</td><td>{agreement}</td><td class="src"><a href="{_esc(f.url)}">{_esc(f.url)}</a></td></tr>')
     out.append("</tbody></table>")
     return "\n".join(out)
 
@@ -129,7 +136,7 @@ def _releases_table(releases: pd.DataFrame) -> str:
 def render(data: ReportData, made: list[charts.Chart], pngs: dict[str, bytes]) -> str:
     disp = data.displacement
     sw = disp[disp["geography"] == "SW_BORDER"]
-    comparisons = reconcile.compare(sw)
+    comparisons = reconcile.compare(sw, checks=data.checks)
     baseline = charts.baseline_month(disp)
     n_modelled = int(disp["is_modelled"].fillna(False).sum())
     banner = ""
@@ -152,7 +159,10 @@ def render(data: ReportData, made: list[charts.Chart], pngs: dict[str, bytes]) -
         "<h2>The seed article's figures against the warehouse</h2>",
         "<p>TRAC reported that, as \u201czero tolerance\u201d filled the five border districts' dockets with "
         "illegal-entry cases, their other federal prosecutions fell from 1,093 in March 2018 to 703 in June. "
-        "Each published figure below sits beside the warehouse's value for the same thing.</p>",
+        "Each published figure below sits beside the warehouse's value for the same thing; an agreement "
+        "\u201cby construction\u201d is a published figure the warehouse loaded as is, which proves nothing, so "
+        "the five districts' own sum is given beside it. Every published figure is checked in "
+        f"<code>{reconcile.CHECKS}</code>.</p>",
         _comparison_table(comparisons),
     ]
     for chart in made:
