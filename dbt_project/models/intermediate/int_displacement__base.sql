@@ -44,6 +44,8 @@ districts as (
         p.immigration_prosecutions_basis,
         p.total_prosecutions_basis,
         p.cbp_referred_prosecutions_basis,
+        p.non_immigration_prosecutions as district_non_immigration,
+        p.non_immigration_prosecutions_basis as district_non_immigration_basis,
         b.bp_apprehensions,
         coalesce(b.bp_apprehensions_is_allocated, false) as bp_apprehensions_is_allocated,
         b.ofo_inadmissibles,
@@ -114,6 +116,9 @@ sw_border as (
         case when any_value(sw_published.cbp_referred) is not null then 'published'
              else {{ combined_basis('list(cbp_referred_prosecutions_basis)') }} end as cbp_referred_prosecutions_basis,
         any_value(sw_published.non_immigration) as published_non_immigration,
+        case when count(district_non_immigration) = count(*) then cast(sum(district_non_immigration) as bigint) end
+            as district_non_immigration,
+        {{ combined_basis('list(district_non_immigration_basis)') }} as district_non_immigration_basis,
         any_value(border_totals.sw_bp) as bp_apprehensions,
         false as bp_apprehensions_is_allocated,
         any_value(border_totals.sw_ofo) as ofo_inadmissibles,
@@ -207,11 +212,13 @@ select
     month,
     immigration_prosecutions,
     total_prosecutions,
-    coalesce(published_non_immigration, total_prosecutions - immigration_prosecutions) as non_immigration_prosecutions,
+    coalesce(published_non_immigration, district_non_immigration, total_prosecutions - immigration_prosecutions)
+        as non_immigration_prosecutions,
     cbp_referred_prosecutions,
     immigration_prosecutions_basis,
     total_prosecutions_basis,
     case when published_non_immigration is not null then 'published'
+         when district_non_immigration is not null then district_non_immigration_basis
          when total_prosecutions is not null and immigration_prosecutions is not null
          then {{ combined_basis('[total_prosecutions_basis, immigration_prosecutions_basis]') }}
     end as non_immigration_prosecutions_basis,
