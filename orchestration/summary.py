@@ -56,7 +56,7 @@ def read_summary(warehouse: Path) -> Summary:
         loaded, modelled, families = con.execute(
             """SELECT count(*), count(*) FILTER (WHERE is_modelled), count(DISTINCT family)
                FROM meta.releases WHERE status = 'loaded'"""
-        ).fetchone()
+        ).fetchall()[0]
         checks = reconcile.read_checks(con) if _has_table(con, reconcile.CHECKS) else None
     rows["month"] = pd.to_datetime(rows["month"]).dt.date
     by_month = {m: r for m, r in zip(rows["month"], rows.to_dict("records"))}
@@ -97,7 +97,7 @@ def read_summary(warehouse: Path) -> Summary:
 def _has_table(con, name: str) -> bool:
     schema, table = name.split(".")
     return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? "
-                            "AND table_name = ?", [schema, table]).fetchone()[0])
+                            "AND table_name = ?", [schema, table]).fetchall()[0][0])
 
 
 def change(before: float | int | None, after: float | int | None) -> float | None:
@@ -116,7 +116,7 @@ def reconciliation_lines(s: Summary) -> list[str]:
         if c.by_construction and c.independent is not None:
             line += (f"; the five districts' own sum is {reconcile.fmt(c.independent, c.figure.kind)} "
                      f"({'modelled' if c.independent_modelled else 'derived'}, "
-                     f"{reconcile.fmt(c.independent - c.figure.published, c.figure.kind, signed=True)})")
+                     f"{reconcile.fmt(c.independent - c.warehouse, c.figure.kind, signed=True)})")
         lines.append(line)
     if s.agreement_counts:
         counts = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in s.agreement_counts.items())
