@@ -36,12 +36,36 @@ months as (
     where geography = 'SW_BORDER'
 ),
 
--- the warehouse's value from bulletins alone (never from the curated file): national pages, district
--- rankings, and the five southwest border districts' sum where all five have a figure
+-- the warehouse's value from bulletins alone (never from the curated file, so also where a published figure
+-- replaced a modelled one in the facts): national pages, district rankings (non_immigration = all -
+-- immigration), and the five southwest border districts' sum where all five have a figure
+ranked as (
+    select district_code as geography, month, series, prosecutions, prosecutions_basis as basis
+    from {{ ref('int_trac__district_rankings') }}
+    where district_code is not null
+),
+
+bulletin_districts as (
+    select * from ranked
+    union all
+    select
+        total.geography,
+        total.month,
+        'non_immigration' as series,
+        total.prosecutions - imm.prosecutions as prosecutions,
+        {{ combined_basis('[total.basis, imm.basis]') }} as basis
+    from ranked as total
+    inner join ranked as imm
+        on imm.geography = total.geography and imm.month = total.month and imm.series = 'immigration'
+    where total.series = 'all'
+),
+
 bulletin_months as (
-    select geography, month, series, prosecutions, basis, 'bulletin' as method
-    from months
-    where source_table in ('table1', 'district_ranking', 'derived') and prosecutions is not null
+    select 'US' as geography, month, series, prosecutions, prosecutions_basis as basis, 'national page' as method
+    from {{ ref('int_trac__table1') }}
+    union all
+    select geography, month, series, prosecutions, basis, 'the district''s ranking' as method
+    from bulletin_districts
     union all
     select
         'SW_BORDER' as geography,
@@ -50,10 +74,8 @@ bulletin_months as (
         sum(prosecutions) as prosecutions,
         {{ combined_basis('list(basis)') }} as basis,
         'sum of the five southwest border districts' as method
-    from months
+    from bulletin_districts
     where geography in (select district_code from {{ ref('districts') }} where is_sw_border)
-      and source_table in ('district_ranking', 'derived')
-      and prosecutions is not null
     group by month, series
     having count(*) = 5
 ),
