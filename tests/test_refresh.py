@@ -17,7 +17,7 @@ MARTS = (
     "dim_district", "dim_month", "fct_prosecutions_district_month",
     "fct_prosecutions_by_charge_district_month", "fct_prosecution_revisions", "fct_cbp_encounters",
     "fct_encounter_revisions",
-    "fct_border_enforcement_district_month", "fct_displacement_district_month",
+    "fct_border_enforcement_district_month", "fct_displacement_district_month", "fct_published_figure_checks",
 )
 
 
@@ -62,7 +62,7 @@ def test_a_full_sample_refresh_reproduces_2018_and_a_second_one_changes_nothing(
     assert mar_share == pytest.approx(0.14, abs=0.01) and jun_share == pytest.approx(0.06, abs=0.01)
     assert non_imm_chg == pytest.approx(-0.357, abs=0.001) and cbp_chg == pytest.approx(0.741, abs=0.001)
     assert mar_bp > jun_bp
-    assert releases == 652  # 648 TRAC pages, 3 CBP files, 1 OHSS workbook
+    assert releases == 149  # 144 national TRAC pages, TRAC's published figures, 3 CBP files, 1 OHSS workbook
 
     second = _refresh(env)
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]

@@ -57,7 +57,7 @@ def test_one_partition_materializes_from_release_to_published_warehouse(built):
     print(f"one partition end to end: {seconds:.0f}s")
     (trac,) = _materializations(result, "release/trac_bulletin")
     assert trac.partition == "2018-06-01"
-    assert trac.materialization.metadata["releases_loaded"].value == 18  # 3 series x (national + 5 districts)
+    assert trac.materialization.metadata["releases_loaded"].value == 4  # 4 series, national pages only
     (sbo,) = _materializations(result, "release/cbp_sbo")
     assert len(sbo.materialization.metadata["sha256"].value) == 64
     assert sbo.materialization.metadata["source_url"].value.startswith("file://")
@@ -75,7 +75,7 @@ def test_one_partition_materializes_from_release_to_published_warehouse(built):
     assert summary.figures["non_immigration_prosecutions"][summary.months[1]] is not None
     assert summary.releases_loaded >= 22
     # the sample's TRAC pages are modelled, its OHSS workbook is DHS's real release
-    assert summary.modelled["cbp_referred_prosecutions"] is True and summary.modelled["bp_apprehensions"] is False
+    assert summary.modelled["non_immigration_share"] is True and summary.modelled["bp_apprehensions"] is False
     status = gather(settings)
     assert {f.family for f in status.families} >= {"trac-bulletin", "cbp-sbo", "ohss-usbp"}
     assert status.freshness == "PASS"
