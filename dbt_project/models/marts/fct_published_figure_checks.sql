@@ -89,6 +89,7 @@ independent as (
              else sum(b.prosecutions) end as independent_value,
         case when figures.series = 'non_immigration_share'
              then {{ combined_basis('[max(non_imm.basis), max(total.basis)]') }}
+             when figures.is_single_month then any_value(b.basis)
              else {{ combined_basis('list(b.basis)') }} end as independent_basis,
         case
             when figures.series = 'non_immigration_share' then 'non_immigration / all, from the bulletins'
