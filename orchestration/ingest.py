@@ -102,8 +102,9 @@ def ingest_release(
         )
     except NotPublished as exc:
         if settings.family(ref.family).get("missing_is_failure"):  # named only once it must exist (TRAC)
-            registry.record_attempt(con, **attempt, outcome="failed", error=exc.problem)
-            return IngestResult(ref, "failed", error=f"{exc}: past the publication lag, so missing")
+            problem = f"{exc.problem}, though past the publication lag: missing"
+            registry.record_attempt(con, **attempt, outcome="failed", error=problem)
+            return IngestResult(ref, "failed", error=f"{ref}: {problem}")
         registry.record_attempt(con, **attempt, outcome="not_published", error=exc.problem)
         return IngestResult(ref, "not_published", error=str(exc))
     except FetchError as exc:

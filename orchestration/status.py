@@ -95,9 +95,16 @@ def _iso(timestamp: float | None) -> str | None:
 def _failed_releases(settings: Settings) -> list[tuple[str, str]]:
     """The newest failed releases, from the build file: a failure stops the publish, so the published
     file never holds it. A writer busy on the build file holds DuckDB's lock; then the published file's
-    (older) list is the best there is."""
-    query = """SELECT release_id, error FROM meta.releases WHERE status = 'failed'
-               ORDER BY fetched_at DESC LIMIT 5"""
+    (older) list is the best there is. A release that never arrived (a TRAC page missing past its
+    publication lag, a download that kept failing) has no release row: its latest failed attempt counts."""
+    query = """SELECT id, error FROM (
+                   SELECT release_id AS id, error, fetched_at AS happened_at FROM meta.releases WHERE status = 'failed'
+                   UNION ALL
+                   SELECT family || ' ' || release_key || ' (' || url || ')', error, attempted_at
+                   FROM (SELECT *, row_number() OVER (PARTITION BY url ORDER BY attempted_at DESC) AS newest
+                         FROM meta.fetch_attempts)
+                   WHERE newest = 1 AND outcome = 'failed' AND sha256 IS NULL
+               ) ORDER BY happened_at DESC LIMIT 5"""
     for path in (settings.build_warehouse, settings.warehouse):
         if not path.exists():
             continue
