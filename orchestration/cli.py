@@ -212,7 +212,7 @@ def _print_summary(warehouse) -> None:
             notes.append(note)
             published += " " + "†" * len(notes)
         table.add_row(label, _fmt(before, column), _fmt(after, column), delta,
-                      summary.basis_label(s.modelled[column]), published,
+                      s.bases[column], published,
                       style="italic yellow" if s.modelled[column] else None)
     console.print(layout.fit(table, console.width, "figure"))
     for i, note in enumerate(notes, start=1):

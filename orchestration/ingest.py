@@ -100,6 +100,10 @@ def ingest_release(
                 expected_content_types=settings.family(ref.family).get("content_types"),
             )
     except NotPublished as exc:
+        if settings.family(ref.family).get("missing_is_failure"):  # named only once it must exist (TRAC)
+            problem = f"{exc.problem}, though past the publication lag: missing"
+            registry.record_attempt(con, **attempt, outcome="failed", error=problem)
+            return IngestResult(ref, "failed", error=f"{ref}: {problem}")
         registry.record_attempt(con, **attempt, outcome="not_published", error=exc.problem)
         return IngestResult(ref, "not_published", error=str(exc))
     except FetchError as exc:

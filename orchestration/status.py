@@ -113,9 +113,18 @@ def _build_file(settings: Settings, published_at: datetime | None, status: Statu
         ).fetchall()
         status.pending = [summary.NewRelease(*r[1:]) for r in loaded if r[0] not in published]
         since = published_at or datetime.min.replace(tzinfo=timezone.utc)
+        # A release that never arrived (a TRAC page missing past its publication lag, a download that kept
+        # failing) has no release row: its URL's latest attempt, if it failed, stands for it.
         status.failed_since_publish = [FailedRelease(*r) for r in con.execute(
-            """SELECT release_id, fetched_at, coalesce(error, '') FROM meta.releases
-               WHERE status = 'failed' AND fetched_at > ? ORDER BY fetched_at DESC""", [since]
+            """SELECT id, happened_at, error FROM (
+                   SELECT release_id AS id, fetched_at AS happened_at, coalesce(error, '') AS error
+                   FROM meta.releases WHERE status = 'failed'
+                   UNION ALL
+                   SELECT family || ' ' || release_key || ' (' || url || ')', attempted_at, coalesce(error, '')
+                   FROM (SELECT *, row_number() OVER (PARTITION BY url ORDER BY attempted_at DESC) AS newest
+                         FROM meta.fetch_attempts)
+                   WHERE newest = 1 AND outcome = 'failed' AND sha256 IS NULL
+               ) WHERE happened_at > ? ORDER BY happened_at DESC""", [since]
         ).fetchall()]
     except duckdb.CatalogException:  # a build file from before the registry: nothing loaded into it yet
         return

@@ -2,9 +2,11 @@
 
 The 2018 story in five numbers (SW_BORDER, March against June: non-immigration prosecutions, their
 share, CBP-referred prosecutions, Border Patrol apprehensions) plus how many releases fed them: if these
-look wrong, nothing downstream is worth reading. Each figure says its own basis (its measure's modelled
-flag, not the row's conservative one, so OHSS's real apprehensions are not called modelled) beside what
-the seed article published (reconcile.SEED_ARTICLE), so a modelled number cannot pass for a real one.
+look wrong, nothing downstream is worth reading. Each figure says its own basis (published, derived or
+modelled: its measure's basis, not the row's conservative flag, so OHSS's real apprehensions are not called
+modelled) beside what the seed article published (reconcile.SEED_ARTICLE), so a modelled number cannot pass
+for a real one; and the reconciliation lines say which agreements hold by construction (a published figure
+loaded as is) and which are independent checks (marts.fct_published_figure_checks).
 """
 
 from __future__ import annotations
@@ -35,12 +37,15 @@ class Summary:
     figures: dict[str, dict[date, float | int | None]]  # column -> month -> value
     # column -> its measure's flag is set in either month; None where the warehouse has neither figure
     modelled: dict[str, bool | None]
+    bases: dict[str, str]  # column -> its basis in the two months, in words ("published", "modelled / derived")
     published: dict[str, tuple[reconcile.Figure, ...]]  # column -> the seed article's figures, by month
     prosecutions_modelled: bool | None
     apprehensions_modelled: bool | None
     releases_loaded: int
     modelled_releases: int
     families: int
+    comparisons: tuple[reconcile.Comparison, ...] = ()
+    agreement_counts: dict[str, int] | None = None  # fct_published_figure_checks by agreement
 
 
 def read_summary(warehouse: Path) -> Summary:
@@ -51,7 +56,8 @@ def read_summary(warehouse: Path) -> Summary:
         loaded, modelled, families = con.execute(
             """SELECT count(*), count(*) FILTER (WHERE is_modelled), count(DISTINCT family)
                FROM meta.releases WHERE status = 'loaded'"""
-        ).fetchone()
+        ).fetchall()[0]
+        checks = reconcile.read_checks(con) if _has_table(con, reconcile.CHECKS) else None
     rows["month"] = pd.to_datetime(rows["month"]).dt.date
     by_month = {m: r for m, r in zip(rows["month"], rows.to_dict("records"))}
     figures = {
@@ -64,10 +70,16 @@ def read_summary(warehouse: Path) -> Summary:
         known = rows[column].notna()
         return bool(basis.modelled(rows, column)[known].any()) if known.any() else None
 
+    def words(column: str) -> str:
+        known = rows[column].notna()
+        labels = list(dict.fromkeys(basis.label(rows[known], column))) if known.any() else []
+        return " / ".join(labels) or "n/a"
+
     return Summary(
         months=MONTHS,
         figures=figures,
         modelled={column: flag(column) for column, _ in FIGURES},
+        bases={column: words(column) for column, _ in FIGURES},
         published={column: tuple(sorted((f for f in reconcile.SEED_ARTICLE
                                          if f.column == column and f.kind != "change" and f.month in MONTHS),
                                         key=lambda f: f.month))
@@ -77,7 +89,15 @@ def read_summary(warehouse: Path) -> Summary:
         releases_loaded=loaded,
         modelled_releases=modelled,
         families=families,
+        comparisons=tuple(reconcile.compare(rows, checks=checks)),
+        agreement_counts=None if checks is None else reconcile.agreement_counts(checks),
     )
+
+
+def _has_table(con, name: str) -> bool:
+    schema, table = name.split(".")
+    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? "
+                            "AND table_name = ?", [schema, table]).fetchall()[0][0])
 
 
 def change(before: float | int | None, after: float | int | None) -> float | None:
@@ -86,16 +106,31 @@ def change(before: float | int | None, after: float | int | None) -> float | Non
     return (after - before) / before
 
 
-def basis_label(modelled: bool | None) -> str:
-    return {True: "modelled", False: "published", None: "n/a"}[modelled]
+def reconciliation_lines(s: Summary) -> list[str]:
+    """Which agreements with the seed article hold by construction and which are independent checks."""
+    lines = []
+    for c in s.comparisons:
+        if c.warehouse is None or c.figure.change_from:
+            continue
+        line = f"{c.figure.label}: {c.agreement}"
+        if c.by_construction and c.independent is not None:
+            line += (f"; the five districts' own sum is {reconcile.fmt(c.independent, c.figure.kind)} "
+                     f"({'modelled' if c.independent_modelled else 'derived'}, "
+                     f"{reconcile.fmt(c.independent - c.warehouse, c.figure.kind, signed=True)})")
+        lines.append(line)
+    if s.agreement_counts:
+        counts = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in s.agreement_counts.items())
+        lines.append(f"TRAC's published figures against the warehouse ({reconcile.CHECKS}): {counts}.")
+    return lines
 
 
 def basis_sentence(s: Summary) -> str:
     """What the figures rest on, in one sentence, from the flags: the row-level flag would call everything
     in a month modelled as soon as one input is."""
     prosecutions = {
-        True: "Prosecution figures in this sample are modelled to match TRAC's published five-district totals",
-        False: "Prosecution figures are TRAC's published pages",
+        True: "District prosecution figures in this sample are modelled (SW_BORDER's non-immigration and "
+              "CBP-referred counts are TRAC's published five-district figures, loaded as is)",
+        False: "Prosecution figures are TRAC's published pages and figures",
         None: "No prosecution figures for these months",
     }[s.prosecutions_modelled]
     apprehensions = {
@@ -103,7 +138,7 @@ def basis_sentence(s: Summary) -> str:
         False: "apprehensions are DHS OHSS's real release.",
         None: "no apprehensions figures.",
     }[s.apprehensions_modelled]
-    return f"{prosecutions}; {apprehensions}"
+    return "\n".join([f"{prosecutions}; {apprehensions}", *reconciliation_lines(s)])
 
 
 # What a refresh brought: the section `crowdout refresh` prints after the figures, and `crowdout status`

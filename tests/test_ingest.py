@@ -33,14 +33,34 @@ def test_the_sample_state_release_loads_once(settings):
 
 def test_trac_pages_of_a_month_load_and_are_not_fetched_again(settings):
     results = ingest.ingest_family(settings, "trac-bulletin", months=[date(2018, 6, 1)])
-    assert len(results) == 18 and {r.status for r in results} == {"loaded"}
+    assert len(results) == 4 and {r.status for r in results} == {"loaded"}  # four national pages
     assert ingest.ingest_family(settings, "trac-bulletin", months=[date(2018, 6, 1)]) == []
-    # the five districts' non-immigration prosecutions in June 2018: TRAC's published 703
-    (non_imm,) = _rows(settings, """
-        SELECT sum(CASE series WHEN 'overall' THEN number_latest_month ELSE -number_latest_month END)
-        FROM raw.trac_table1 WHERE geography_type = 'district' AND series IN ('overall', 'immigration')""")[0]
-    assert non_imm == 703
-    assert _rows(settings, "SELECT bool_or(is_modelled) FROM meta.releases") == [(True,)]
+    # TRAC's June 2018 immigration figure, printed as published on the sample page
+    assert _rows(settings, "SELECT number_latest_month, modelled_figures FROM raw.trac_table1 "
+                           "WHERE series = 'immigration'") == [(12348, "")]
+    # districts come from the ranked districts tables, every one of them marked modelled
+    assert _rows(settings, "SELECT count(DISTINCT series), bool_and(modelled_figures LIKE '%prosecutions%') "
+                           "FROM raw.trac_district_rankings") == [(4, True)]
+
+
+def test_a_real_layout_page_saved_under_any_name_loads_from_its_content(settings, tmp_path):
+    saved = tmp_path / "june bulletin (1).html"
+    saved.write_bytes((FIXTURES / "trac" / "immigration_jun18_caption_last_row.html").read_bytes())
+    ref = ingest.ref_for_location(settings, "trac-bulletin", str(saved))
+    assert ref.params == {}  # nothing in the name: the page says what it is
+    result = _ingest_one(settings, ref)
+    assert result.status == "loaded", result.error
+    assert _rows(settings, "SELECT series, month, number_latest_month, modelled_figures FROM raw.trac_table1") == [
+        ("immigration", date(2018, 6, 1), 12348, "")]
+
+
+def test_a_trac_page_missing_past_the_publication_lag_is_a_failure(settings, server):
+    server.routes["/tracreports/bulletins/overall/monthlyjun18/fil/"] = [reply(404, b"gone")]
+    ref = ReleaseRef("trac-bulletin", server.url + "/tracreports/bulletins/overall/monthlyjun18/fil/",
+                     "overall/2018-06", {"series": "overall", "month": "2018-06"})
+    result = _ingest_one(settings, ref)
+    assert result.status == "failed" and "past the publication lag" in result.error
+    assert _rows(settings, "SELECT outcome FROM meta.fetch_attempts") == [("failed",)]
 
 
 def test_a_changed_header_fails_keeps_the_file_and_loads_after_the_fix(settings, server):

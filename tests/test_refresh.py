@@ -26,7 +26,7 @@ MARTS = (
     "dim_district", "dim_month", "fct_prosecutions_district_month",
     "fct_prosecutions_by_charge_district_month", "fct_prosecution_revisions", "fct_cbp_encounters",
     "fct_encounter_revisions",
-    "fct_border_enforcement_district_month", "fct_displacement_district_month",
+    "fct_border_enforcement_district_month", "fct_displacement_district_month", "fct_published_figure_checks",
 )
 SAMPLE_SBO = SAMPLE_RELEASES_DIR / "www.cbp.gov/sites/default/files/assets/documents/2023-Nov/sbo-encounters-fy20-fy23.csv"
 
@@ -76,7 +76,8 @@ def test_a_full_sample_refresh_reproduces_2018_and_a_second_one_finds_nothing_ne
     assert mar_share == pytest.approx(0.14, abs=0.01) and jun_share == pytest.approx(0.06, abs=0.01)
     assert non_imm_chg == pytest.approx(-0.357, abs=0.001) and cbp_chg == pytest.approx(0.741, abs=0.001)
     assert mar_bp > jun_bp
-    assert releases == 653  # 648 TRAC pages, 3 CBP files, 1 OHSS workbook, 1 EOUSA NCD dump (5 disks)
+    assert releases == 150  # 144 national TRAC pages, TRAC's published figures, 3 CBP files, 1 OHSS workbook,
+    # 1 EOUSA NCD dump (5 disks)
     published = (tmp_path / "crowdout.duckdb").stat().st_mtime_ns
 
     second = _crowdout(env, "refresh")

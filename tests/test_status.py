@@ -96,3 +96,17 @@ def test_status_says_why_the_last_publish_was_refused_and_how_to_go_on(settings,
     assert ("publish blocked the build would lose what analysts read now: "
             "marts.fct_displacement_district_month: 15 months, 2018-01 .. 2019-12") in out
     assert "crowdout refresh --allow-shrink" in out
+
+
+def test_a_trac_page_missing_past_its_publication_lag_is_listed(settings, server, capsys):
+    from orchestration.sources.release import ReleaseRef
+    from tests.support.publisher import reply
+    from tests.support.warehouse import ingest_one
+
+    server.routes["/tracreports/bulletins/overall/monthlyjun18/fil/"] = [reply(404, b"gone")]
+    ref = ReleaseRef("trac-bulletin", server.url + "/tracreports/bulletins/overall/monthlyjun18/fil/",
+                     "overall/2018-06", {"series": "overall", "month": "2018-06"})
+    assert ingest_one(settings, ref).status == "failed"
+    assert cli.main(["status"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "trac-bulletin overall/2018-06" in out and "past the publication lag: missing" in out

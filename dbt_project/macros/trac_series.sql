@@ -1,12 +1,15 @@
 {#-
-  The three TRAC series of one geography side by side, from rows of (series, prosecutions, is_modelled,
-  release_id): the counts, whether any is modelled, and the releases they came from. Use in a select
-  with `group by` the geography and month.
+  The TRAC series of one geography side by side, from rows of (series, prosecutions, basis, release_ids):
+  the counts, each count's basis, whether any is modelled, and the releases they came from. A district's
+  non_immigration is all - immigration from the same two pages (int_trac__district_month), so a published
+  figure that replaces one of them does not make it a difference of two different sources.
+  Use in a select with `group by` the geography and month.
 -#}
 {% macro trac_series_columns() -%}
-    max(prosecutions) filter (where series = 'immigration') as immigration_prosecutions,
-    max(prosecutions) filter (where series = 'all') as total_prosecutions,
-    max(prosecutions) filter (where series = 'cbp_referred') as cbp_referred_prosecutions,
-    bool_or(is_modelled) filter (where series in ('immigration', 'all', 'cbp_referred')) as is_modelled,
-    list(release_id) filter (where series in ('immigration', 'all', 'cbp_referred')) as release_ids
+    {%- for series, column in [('immigration', 'immigration'), ('all', 'total'), ('non_immigration', 'non_immigration'), ('cbp_referred', 'cbp_referred')] %}
+    max(prosecutions) filter (where series = '{{ series }}') as {{ column }}_prosecutions,
+    max(basis) filter (where series = '{{ series }}' and prosecutions is not null) as {{ column }}_prosecutions_basis,
+    {%- endfor %}
+    coalesce(bool_or(basis = 'modelled') filter (where series in ('immigration', 'all', 'non_immigration', 'cbp_referred')), false) as is_modelled,
+    flatten(list(release_ids) filter (where series in ('immigration', 'all', 'non_immigration', 'cbp_referred'))) as release_ids
 {%- endmacro %}

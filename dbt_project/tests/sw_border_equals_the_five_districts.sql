@@ -1,5 +1,7 @@
 -- SW_BORDER is the sum of its five districts (where all five give a figure), and NON_BORDER is US minus
--- SW_BORDER, for every prosecution figure and month of fct_displacement_district_month.
+-- SW_BORDER, for every prosecution figure and month of fct_displacement_district_month. A SW_BORDER figure
+-- TRAC published for the five districts (basis 'published') is kept as printed, not replaced by the sum:
+-- fct_published_figure_checks reports how far the districts' sum is from it.
 with d as (
     select * from {{ ref('fct_displacement_district_month') }}
 ),
@@ -27,9 +29,11 @@ select sw.month, 'SW_BORDER != sum of districts' as problem
 from sw
 inner join district_sums as s on s.month = sw.month
 where (s.n_immigration = 5 and sw.immigration_prosecutions is distinct from s.immigration_prosecutions)
-   or (s.n_total = 5 and s.n_immigration = 5 and sw.non_immigration_prosecutions is distinct from s.non_immigration_prosecutions)
+   or (s.n_total = 5 and s.n_immigration = 5 and sw.non_immigration_prosecutions_basis <> 'published'
+       and sw.non_immigration_prosecutions is distinct from s.non_immigration_prosecutions)
    or (s.n_total = 5 and sw.total_prosecutions is distinct from s.total_prosecutions)
-   or (s.n_cbp_referred = 5 and sw.cbp_referred_prosecutions is distinct from s.cbp_referred_prosecutions)
+   or (s.n_cbp_referred = 5 and sw.cbp_referred_prosecutions_basis <> 'published'
+       and sw.cbp_referred_prosecutions is distinct from s.cbp_referred_prosecutions)
    or (s.n_immigration < 5 and sw.immigration_prosecutions is not null)
 
 union all

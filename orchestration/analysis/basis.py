@@ -1,10 +1,9 @@
-"""Which of the displacement mart's modelled flags covers a column, so each figure is shown on its own basis.
+"""Each figure's own basis, so a published figure is never shown as modelled because its neighbours are.
 
-The row-level `is_modelled` is conservative: it is true when anything in the row or the months its windows
-read is modelled. On the bundled sample that marks OHSS's real apprehensions as modelled because the TRAC
-figures beside them are. A month's own counts therefore answer to their own measure's flag; same-month
-ratios answer to both counts' flags; metrics that read other months (changes, moving averages,
-missing prosecutions) keep the row-level flag.
+The displacement mart carries a basis per count (`<measure>_basis`: 'published', 'derived' or
+'modelled'); a same-month ratio rests on both its counts; metrics that read other months (changes, moving
+averages, missing prosecutions) keep the row-level `is_modelled`, which is conservative: true when anything
+in the row or the months its windows read is modelled.
 """
 
 from __future__ import annotations
@@ -12,21 +11,34 @@ from __future__ import annotations
 import pandas as pd
 
 ROW_FLAG = "is_modelled"
-PROSECUTIONS = "prosecutions_is_modelled"
-APPREHENSIONS = "bp_apprehensions_is_modelled"
-MEASURE_FLAGS = {
-    "immigration_prosecutions": (PROSECUTIONS,),
-    "non_immigration_prosecutions": (PROSECUTIONS,),
-    "total_prosecutions": (PROSECUTIONS,),
-    "cbp_referred_prosecutions": (PROSECUTIONS,),
-    "bp_apprehensions": (APPREHENSIONS,),
+MEASURE_BASIS = {
+    "immigration_prosecutions": ("immigration_prosecutions_basis",),
+    "non_immigration_prosecutions": ("non_immigration_prosecutions_basis",),
+    "total_prosecutions": ("total_prosecutions_basis",),
+    "cbp_referred_prosecutions": ("cbp_referred_prosecutions_basis",),
+    "bp_apprehensions": ("bp_apprehensions_basis",),
     # same-month ratios: modelled if either count is
-    "non_immigration_share": (PROSECUTIONS,),
-    "prosecutions_per_apprehension": (PROSECUTIONS, APPREHENSIONS),
+    "non_immigration_share": ("non_immigration_prosecutions_basis", "total_prosecutions_basis"),
+    "prosecutions_per_apprehension": ("cbp_referred_prosecutions_basis", "bp_apprehensions_basis"),
 }
 
 
 def modelled(rows: pd.DataFrame, column: str) -> pd.Series:
-    """Per row, whether `column` is modelled; an unknown (NULL) flag counts as modelled, never as real."""
-    flags = list(MEASURE_FLAGS.get(column, (ROW_FLAG,)))
-    return rows[flags].fillna(True).astype(bool).any(axis=1)
+    """Per row, whether `column` is modelled; an unknown (NULL) basis counts as modelled, never as real."""
+    bases = MEASURE_BASIS.get(column)
+    if bases is None:
+        return rows[ROW_FLAG].fillna(True).astype(bool)
+    return rows[list(bases)].apply(lambda b: b.isna() | (b == "modelled")).any(axis=1)
+
+
+def label(rows: pd.DataFrame, column: str) -> pd.Series:
+    """Per row, the figure's basis in words: published, derived, modelled (a ratio: the weaker of its parts)."""
+    bases = MEASURE_BASIS.get(column)
+    if bases is None:
+        return rows[ROW_FLAG].map({True: "modelled", False: "derived"}).fillna("modelled")
+    order = {"modelled": 0, "derived": 1, "published": 2}
+    parts = rows[list(bases)].fillna("modelled")
+    weakest = parts.apply(lambda r: min(r, key=order.__getitem__), axis=1)
+    if len(bases) > 1:  # a ratio of two figures is computed, so at best derived
+        weakest = weakest.replace("published", "derived")
+    return weakest

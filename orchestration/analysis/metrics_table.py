@@ -17,6 +17,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from orchestration.analysis import basis
 from orchestration.analysis.layout import natural_width
 from orchestration.analysis.layout import table as compact_table
 from orchestration.analysis.reader import AnalysisError, reading, require_table
@@ -130,6 +131,9 @@ def summary(view: MetricsView) -> list[str]:
     if modelled:
         lines.append(f"[yellow]{modelled} of {len(rows)} months are modelled[/] (rows marked ‡): built from "
                      "modelled sample figures, not a publisher's numbers.")
+    if any(_modelled_figure(r, col) for r in rows for col, _, _ in CORE + WIDE):
+        lines.append("* a modelled figure, by its own basis; an unmarked count is published or derived from "
+                     "published figures (a published figure stays unmarked in a month with modelled ones).")
     if any(r.get("bp_apprehensions_is_allocated") for r in rows):
         lines.append("† BP apprehensions allocated to districts from Border Patrol sectors (sector crosswalk).")
     releases = {i for r in rows for i in (r.get("release_ids") or [])}
@@ -155,6 +159,9 @@ def _cells(view: MetricsView, columns) -> list[list[str]]:
         cells = [fmt(r[col], kind) for col, _, _, kind in columns]
         if "bp_apprehensions" in names and r.get("bp_apprehensions_is_allocated"):
             cells[names.index("bp_apprehensions")] += "†"
+        for i, (col, _, _, _) in enumerate(columns):
+            if _modelled_figure(r, col):
+                cells[i] += "*"
         if r.get("is_modelled"):
             cells[0] += " ‡"
         out.append(cells)
@@ -173,6 +180,12 @@ def _by_month(view: MetricsView, columns) -> Table:
     for row, cells in zip(view.rows, _cells(view, columns)):
         table.add_row(*cells, style=_style(row))
     return table
+
+
+def _modelled_figure(row: dict, column: str) -> bool:
+    """A count or same-month ratio whose own basis is modelled (basis.MEASURE_BASIS)."""
+    bases = basis.MEASURE_BASIS.get(column)
+    return bool(bases) and row.get(column) is not None and any(row.get(b) in (None, "modelled") for b in bases)
 
 
 def _by_metric(view: MetricsView, columns, width: int) -> list[Table]:

@@ -4,8 +4,13 @@ The published numbers are transcribed from the pages they came from (each with i
 in shared/data/reference/trac_published_figures.csv, the apprehensions are CBP's exact monthly PDF). Changes
 are recomputed from the two months rather than read from `pct_change_vs_baseline_*`, so the comparison
 holds whatever baseline month the warehouse was built with. Each comparison is marked modelled by its own
-measure's flag (`basis.modelled`): a real apprehensions figure is not marked modelled because TRAC's
+measure's basis (`basis.modelled`): a real apprehensions figure is not marked modelled because TRAC's
 figures that month are.
+
+An agreement can be empty: where the warehouse's figure IS the published one (TRAC's five-district figures,
+loaded as is from the curated file: basis 'published'), it agrees by construction. Each comparison says so,
+and gives the warehouse's independent value where it has one (the five districts' own sum, from
+marts.fct_published_figure_checks), which is the check that can fail.
 """
 
 from __future__ import annotations
@@ -66,11 +71,25 @@ SEED_ARTICLE = [
 ]
 
 
+CHECKS = "marts.fct_published_figure_checks"
+# the seed article's columns as fct_published_figure_checks names their series
+CHECK_SERIES = {"non_immigration_prosecutions": "non_immigration", "cbp_referred_prosecutions": "cbp_referred"}
+
+
 @dataclass(frozen=True)
 class Comparison:
     figure: Figure
     warehouse: float | None
     modelled: bool
+    by_construction: bool = False  # the warehouse's figure is the published one, loaded as is
+    independent: float | None = None  # the warehouse's own value from other releases (districts' sum)
+    independent_modelled: bool = False
+
+    @property
+    def agreement(self) -> str:
+        if self.warehouse is None:
+            return "not comparable"
+        return "by construction (loaded as is)" if self.by_construction else "independent"
 
     @property
     def difference(self) -> float | None:
@@ -81,8 +100,10 @@ class Comparison:
         return None if self.difference is None else abs(self.difference) <= self.figure.tolerance + 1e-9
 
 
-def compare(sw_border: pd.DataFrame, figures: list[Figure] = SEED_ARTICLE) -> list[Comparison]:
-    """`sw_border`: the displacement mart's SW_BORDER rows (month as date, the modelled flags)."""
+def compare(sw_border: pd.DataFrame, figures: list[Figure] = SEED_ARTICLE,
+            checks: pd.DataFrame | None = None) -> list[Comparison]:
+    """`sw_border`: the displacement mart's SW_BORDER rows (month as date, the basis columns); `checks`:
+    marts.fct_published_figure_checks (period_start as date), for the independent values."""
     by_month = {m: row for m, row in zip(sw_border["month"], sw_border.to_dict("records"))}
     out = []
     for f in figures:
@@ -93,8 +114,36 @@ def compare(sw_border: pd.DataFrame, figures: list[Figure] = SEED_ARTICLE) -> li
             continue
         value = values[0] / values[1] - 1 if f.change_from else float(values[0])
         flags = dict(zip(sw_border["month"], basis.modelled(sw_border, f.column)))
-        out.append(Comparison(f, value, any(flags[m] for m in months)))
+        labels = dict(zip(sw_border["month"], basis.label(sw_border, f.column)))
+        independent, independent_modelled = _independent(f, checks)
+        out.append(Comparison(f, value, any(flags[m] for m in months),
+                              by_construction=all(labels[m] == "published" for m in months),
+                              independent=independent, independent_modelled=independent_modelled))
     return out
+
+
+def _independent(f: Figure, checks: pd.DataFrame | None) -> tuple[float | None, bool]:
+    """The five districts' own value for a count the warehouse took as published, from the checks mart."""
+    if checks is None or f.change_from or f.column not in CHECK_SERIES:
+        return None, False
+    row = checks[(checks["geography"] == "SW_BORDER") & (checks["series"] == CHECK_SERIES[f.column])
+                 & (checks["period_start"] == f.month) & (checks["period_start"] == checks["period_end"])]
+    if row.empty or pd.isna(row["independent_value"].iloc[0]):
+        return None, False
+    return float(row["independent_value"].iloc[0]), row["independent_basis"].iloc[0] != "derived"
+
+
+def read_checks(con) -> pd.DataFrame:
+    """marts.fct_published_figure_checks, periods as dates."""
+    checks = con.sql(f"SELECT * FROM {CHECKS} ORDER BY source_row").df()
+    for column in ("period_start", "period_end"):
+        checks[column] = pd.to_datetime(checks[column]).dt.date
+    return checks
+
+
+def agreement_counts(checks: pd.DataFrame) -> dict[str, int]:
+    """How many published figures agree by construction, independently, or cannot be compared."""
+    return {k: int(v) for k, v in checks["agreement"].value_counts().sort_index().items()}
 
 
 def fmt(value: float | None, kind: str, signed: bool = False) -> str:

@@ -37,6 +37,7 @@ class ReportData:
     releases: pd.DataFrame
     changes: pd.DataFrame  # each family's newest restating release: the figures it changed
     warehouse: Path
+    checks: pd.DataFrame | None = None  # marts.fct_published_figure_checks
 
 
 def load(warehouse: Path, start: dt.date | None, end: dt.date | None) -> ReportData:
@@ -55,11 +56,13 @@ def load(warehouse: Path, start: dt.date | None, end: dt.date | None) -> ReportD
                            "coalesce(published_at, fetched_at) AS released_at, published_at IS NOT NULL AS dated "
                            "FROM meta.releases WHERE list_contains($ids, release_id) ORDER BY family, release_key",
                            params={"ids": ids}).df()
+        require_table(con, reconcile.CHECKS)
+        checks = reconcile.read_checks(con)
     for frame in (disp, drugs):
         frame["month"] = pd.to_datetime(frame["month"]).dt.date
     if "baseline_month" in disp:
         disp["baseline_month"] = pd.to_datetime(disp["baseline_month"]).dt.date
-    return ReportData(disp, drugs, releases, _latest_changes(warehouse), warehouse)
+    return ReportData(disp, drugs, releases, _latest_changes(warehouse), warehouse, checks)
 
 
 def _latest_changes(warehouse: Path) -> pd.DataFrame:
@@ -125,11 +128,18 @@ tr.modelled td{background:#fff4f2;font-style:italic} td.figure{width:34%} td.src
 """
 
 
-def _comparisons(sw: pd.DataFrame) -> list[dict]:
+def _comparisons(sw: pd.DataFrame, checks: pd.DataFrame | None) -> list[dict]:
+    """The seed article's figures beside the warehouse's, each saying whether agreement is by construction
+    (the published figure loaded as is, which proves nothing: the five districts' own sum goes beside it)
+    or an independent check."""
     rows = []
-    for c in reconcile.compare(sw):
+    for c in reconcile.compare(sw, checks=checks):
         f = c.figure
+        independent = None
+        if c.by_construction and c.independent is not None:
+            independent = reconcile.fmt(c.independent, f.kind) + (" (modelled)" if c.independent_modelled else "")
         rows.append({"label": f.label, "note": f.note, "url": f.url, "modelled": c.modelled, "agrees": c.agrees,
+                     "agreement": c.agreement, "independent": independent,
                      "published": reconcile.fmt(f.published, f.kind),
                      "warehouse": reconcile.fmt(c.warehouse, f.kind),
                      "difference": "" if c.difference is None else reconcile.fmt(c.difference, f.kind, signed=True)})
@@ -174,7 +184,8 @@ def render(data: ReportData, made: list[charts.Chart], pngs: dict[str, bytes],
         total_rows=len(disp),
         modelled_district_rows=int(districts["prosecutions_is_modelled"].fillna(True).sum()) if len(districts) else 0,
         district_rows=len(districts),
-        comparisons=_comparisons(disp[disp["geography"] == "SW_BORDER"]),
+        comparisons=_comparisons(disp[disp["geography"] == "SW_BORDER"], data.checks),
+        checks_mart=reconcile.CHECKS,
         charts=[{"slug": c.slug, "title": c.title, "alt": c.alt, "caption": c.caption, "modelled": c.modelled,
                  "source": c.metadata["Source"], "png": base64.b64encode(pngs[c.slug]).decode(),
                  "csv_name": csvs[c.slug][0], "csv": base64.b64encode(csvs[c.slug][1].encode()).decode()}

@@ -1,19 +1,27 @@
-"""Write crowdout's sample TRAC bulletin pages: TRAC's layout, TRAC's published figures where they exist,
-modelled figures everywhere else, each modelled cell marked `data-basis="modelled"`.
+"""Write crowdout's sample TRAC bulletin pages: TRAC's national pages in TRAC's real layout, TRAC's bulletin
+figures where they are known, modelled figures everywhere else, each modelled cell marked
+`data-basis="modelled"`.
 
-No TRAC page can be fetched from the machines that build and test crowdout, and TRAC never published the
-district-by-month series the warehouse needs, so the demo and the tests read pages built here. The model
-is chosen so that the pages reproduce what TRAC did publish (the national figures, the Texas districts in
-late 2018, the five-district sums quoted in TRAC's 2018 releases) and so that the warehouse's metrics
-behave as they would on real data. See PROVENANCE.md, section "TRAC bulletin pages", for the rules.
+No TRAC page can be fetched from the machines that build and test crowdout, so the demo and the tests read
+national pages built here for the four series crowdout follows (immigration, overall, hsaa, jdea), October
+2016 to September 2019, each with Table 1 (caption after the figures, as on TRAC's pages), the top lead
+charges and the ranked districts table, which is where TRAC's free district figures are.
 
-Deterministic: no randomness, so `python -m orchestration.samples.build_trac_samples` rewrites identical
-bytes.
+What the model does NOT do: it does not make the border districts add up to the five-district figures TRAC
+printed in its reports (1,093 and 703 non-immigration prosecutions, the CBP-referred series). Those enter
+the warehouse as published figures (orchestration/published/), and the warehouse checks them against the
+districts' sum, so that check must not agree by construction of this sample. The district series follow
+the reports' story only approximately, each district with its own share of the border total that drifts
+from month to month, so that comparing districts does not compare one weight times a total.
+
+Deterministic: no randomness (the month-to-month variation is a fixed function of district and month), so
+`python -m orchestration.samples.build_trac_samples` rewrites identical bytes.
 """
 
 from __future__ import annotations
 
 import html
+import math
 import tomllib
 from dataclasses import dataclass
 from datetime import date
@@ -28,11 +36,10 @@ from orchestration.sources import trac
 FIRST_MODEL_MONTH = date(2011, 1, 1)  # five years plus a moving average before the first page
 FIRST_PAGE_MONTH = date(2016, 10, 1)
 LAST_MONTH = date(2019, 9, 1)
-OLD_LAYOUT_UNTIL = date(2016, 12, 1)  # these pages use the older Table 1 layout
+NUMBERS_FIRST_UNTIL = date(2016, 11, 1)  # these pages print Table 1 as a bare row of five numbers
 BORDER = ("AZ", "CAS", "NM", "TXS", "TXW")
-US = trac.NATIONAL_CODE
 
-# TRAC's district names, with approximate 2018 populations in millions (for the per-capita column).
+# TRAC's district names with approximate 2018 populations in millions (for the per-capita column).
 DISTRICTS = {
     "AZ": ("Arizona", 7.17),
     "CAS": ("California, South (San Diego)", 3.35),
@@ -40,51 +47,49 @@ DISTRICTS = {
     "TXS": ("Texas, South (Houston)", 9.60),
     "TXW": ("Texas, West (San Antonio)", 7.30),
 }
-# The largest districts away from the border, with their fixed share of the non-border remainder.
-NON_BORDER_DISTRICTS = {
-    "California, Central (Los Angeles)": (Fraction("0.060"), 19.40),
-    "Florida, South (Miami)": (Fraction("0.055"), 6.90),
-    "Puerto Rico": (Fraction("0.050"), 3.20),
-    "Texas, North (Dallas)": (Fraction("0.045"), 7.90),
-    "Washington, West (Seattle)": (Fraction("0.040"), 5.20),
-}
+# Large districts away from the border: (TRAC name, population, share of the non-border remainder of
+# immigration, of non-immigration, of DEA-referred cases).
+OTHERS = [
+    ("California, Central (Los Angeles)", 19.40, 0.050, 0.055, 0.060),
+    ("Florida, South (Miami)", 6.90, 0.030, 0.050, 0.075),
+    ("Puerto Rico", 3.20, 0.020, 0.045, 0.050),
+    ("Texas, North (Dallas)", 7.90, 0.015, 0.040, 0.045),
+    ("Washington, West (Seattle)", 5.20, 0.025, 0.035, 0.020),
+    ("Georgia, North (Atlanta)", 6.70, 0.018, 0.030, 0.040),
+    ("New York, South (Manhattan)", 5.00, 0.012, 0.030, 0.050),
+]
 
-# --- what TRAC published (trac_published_figures.csv) -----------------------------------------------
-# Table 1 figures, printed unmarked. Columns not listed here are modelled.
+# --- TRAC's own bulletin figures (trac_published_figures.csv rows whose source is the bulletin page) ---
+# Printed unmarked. Figures TRAC printed elsewhere (reports, press releases) are NOT printed here: they
+# reach the warehouse through the trac-published-figures family, and are checked against these pages.
 PUBLISHED = {
-    ("immigration", US, date(2018, 2, 1)): (5670, -4.9, 14.1, -31.3, -10.3),
-    ("immigration", US, date(2018, 3, 1)): (7020, 23.9, 21.3, -30.0, -6.7),
-    ("immigration", US, date(2018, 6, 1)): (12348, 22.2, 79.9, -1.4, 1.4),
-    ("overall", US, date(2018, 12, 1)): (13569, -17.8),
-    ("immigration", "TXS", date(2018, 11, 1)): (5338,),
-    ("immigration", "TXS", date(2018, 12, 1)): (4200,),
-    ("immigration", "TXW", date(2018, 11, 1)): (1880,),
-    ("immigration", "TXW", date(2018, 12, 1)): (1245,),
+    ("immigration", date(2018, 2, 1)): (5670, -4.9, 14.1, -31.3, -10.3),
+    ("immigration", date(2018, 3, 1)): (7020, 23.9, 21.3, -30.0, -6.7),
+    ("immigration", date(2018, 6, 1)): (12348, 22.2, 79.9, -1.4, 1.4),
+    ("jdea", date(2018, 6, 1)): (1045, 12.6, 5.5, -11.5, -15.4),
 }
-# Five-district sums TRAC quoted; each district's share of them is modelled.
-BORDER_SUMS = {
-    ("non_immigration", date(2018, 3, 1)): 1093,
-    ("non_immigration", date(2018, 6, 1)): 703,
-    ("jcbp", date(2018, 1, 1)): 5191,
-    ("jcbp", date(2018, 3, 1)): 6368,
-    ("jcbp", date(2018, 4, 1)): 8298,
-    ("jcbp", date(2018, 5, 1)): 9216,
-    ("jcbp", date(2018, 6, 1)): 11086,
-}
-# TRAC report 547: immigration was 69% of November and 65% of December 2018 prosecutions.
-IMMIGRATION_SHARE_OF_OVERALL = {date(2018, 11, 1): Fraction("0.69"), date(2018, 12, 1): Fraction("0.65")}
 
 # --- the model ---------------------------------------------------------------------------------------
-# National immigration and five-district non-immigration prosecutions, October 2016 - September 2019.
-# None = taken from, or back-calculated from, a published figure.
+# National immigration prosecutions, October 2016 - September 2019; None = taken from, or back-calculated
+# from, a published figure.
 US_IMMIGRATION = [
     5600, 5300, 4700, 4700, 4050, 5050, 4450, 4800, 4900, 4850, 5200, 5300,      # FY2017
     5600, 5900, 5500, None, None, None, 9200, None, None, 11900, 10900, 9800,    # FY2018
-    10700, None, None, 7900, 8500, 9300, 9400, 9600, 9200, 9000, 8700, 8100,     # FY2019
+    10700, 11400, 8800, 7900, 8500, 9300, 9400, 9600, 9200, 9000, 8700, 8100,    # FY2019
 ]
+# November and December 2018 follow TRAC report 547: immigration was 69% and 65% of all prosecutions
+# (about 16,500 and 13,569). Its district figures anchor the two Texas districts' modelled immigration
+# those months (each within a few percent of TRAC's, not equal: the published figures reach the warehouse
+# through trac-published-figures and are checked against these pages).
+DISTRICT_ANCHORS = {
+    ("TXS", date(2018, 11, 1)): 5338, ("TXS", date(2018, 12, 1)): 4200,
+    ("TXW", date(2018, 11, 1)): 1880, ("TXW", date(2018, 12, 1)): 1245,
+}
+# The five border districts' non-immigration prosecutions: a level that falls during the zero-tolerance
+# spike and recovers (about 1,100-1,200 before, 700-800 at the low, 1,000-1,100 in 2019).
 BORDER_NON_IMMIGRATION = [
     1210, 1150, 1100, 1130, 1120, 1240, 1170, 1190, 1160, 1120, 1200, 1140,
-    1170, 1120, 1080, 1100, 1060, None, 960, 820, None, 760, 880, 960,
+    1170, 1120, 1080, 1100, 1060, 1100, 960, 820, 730, 760, 880, 960,
     1040, 1010, 900, 870, 1000, 1090, 1070, 1080, 1050, 1040, 1090, 1030,
 ]
 # Before October 2016 (needed only for 1-year and 5-year changes): a level interpolated between these
@@ -98,24 +103,43 @@ BORDER_NON_IMMIGRATION_LEVEL = [
 REST_NON_IMMIGRATION_LEVEL = [
     (date(y, 4, 1), v) for y, v in zip(range(2011, 2020), (5600, 5450, 5150, 4900, 4700, 4500, 4350, 4250, 4200))
 ]
+DEA_LEVEL = [(date(y, 4, 1), v) for y, v in zip(range(2011, 2020), (1250, 1230, 1190, 1120, 1060, 1010, 990, 960, 940))]
 IMMIGRATION_SEASON = (0.93, 0.92, 1.08, 1.03, 1.06, 1.02, 1.02, 1.04, 0.90, 1.00, 0.98, 0.92)
 NON_IMMIGRATION_SEASON = (0.96, 0.95, 1.06, 1.01, 1.02, 0.99, 0.97, 1.04, 0.98, 1.01, 0.97, 0.94)
 
-BORDER_SHARE_OF_IMMIGRATION = Fraction("0.93")
-# Share of each district's immigration and non-immigration prosecutions that CBP referred.
-CBP_SHARE_BORDER = (Fraction("0.93"), Fraction("0.20"))
-CBP_SHARE_REST = (Fraction("0.25"), Fraction("0.03"))
-IMMIGRATION_WEIGHTS = {"AZ": Fraction("0.20"), "CAS": Fraction("0.07"), "NM": Fraction("0.09"),
-                       "TXS": Fraction("0.50"), "TXW": Fraction("0.14")}
-NON_IMMIGRATION_WEIGHTS = {"AZ": Fraction("0.30"), "CAS": Fraction("0.15"), "NM": Fraction("0.09"),
-                           "TXS": Fraction("0.27"), "TXW": Fraction("0.19")}
+BORDER_SHARE_OF_IMMIGRATION = 0.93
+# Each border district's share of the border total: a base share, a yearly drift (fraction of the share per
+# year from 2018), the depth of its zero-tolerance change (immigration up, non-immigration down: a factor
+# at the June 2018 peak), and the amplitude and period (months) of its own month-to-month swing.
+@dataclass(frozen=True)
+class Profile:
+    base: float
+    drift: float
+    zero_tolerance: float
+    swing: float
+    period: int
+
+
+IMMIGRATION_PROFILE = {
+    "AZ": Profile(0.20, -0.02, 1.10, 0.06, 7), "CAS": Profile(0.07, 0.03, 1.35, 0.09, 5),
+    "NM": Profile(0.09, 0.04, 1.20, 0.08, 9), "TXS": Profile(0.50, -0.01, 0.92, 0.03, 11),
+    "TXW": Profile(0.14, 0.02, 1.05, 0.07, 4),
+}
+NON_IMMIGRATION_PROFILE = {
+    "AZ": Profile(0.30, -0.03, 0.80, 0.05, 6), "CAS": Profile(0.15, 0.02, 1.25, 0.07, 8),
+    "NM": Profile(0.09, 0.00, 1.15, 0.10, 5), "TXS": Profile(0.27, 0.01, 0.95, 0.04, 10),
+    "TXW": Profile(0.19, -0.01, 0.90, 0.06, 7),
+}
 # Magistrate-court share of immigration cases (petty illegal entry), which zero tolerance pushed up.
-# Tuned so that the modelled 5-year changes come within 2 points of TRAC's published ones.
 MAGISTRATE_SHARE = [(date(2011, 1, 1), 0.42), (date(2013, 12, 1), 0.42), (date(2017, 12, 1), 0.25),
                     (date(2018, 3, 1), 0.25), (date(2018, 4, 1), 0.40), (date(2018, 5, 1), 0.48),
                     (date(2018, 6, 1), 0.54), (date(2018, 7, 1), 0.50), (date(2018, 8, 1), 0.44),
                     (date(2018, 9, 1), 0.40)]
 MAGISTRATE_SHARE_NON_IMMIGRATION = 0.05
+# Immigration and Customs in Homeland Security (hsaa): most immigration cases and a few others.
+HSAA_SHARE = (0.92, 0.04)
+# DEA cases in the border districts: shares of the national DEA count.
+DEA_BORDER = {"AZ": 0.045, "CAS": 0.060, "NM": 0.012, "TXS": 0.070, "TXW": 0.040}
 # Lead charges: 8 USC 1325's share of immigration cases; the rest split in fixed proportions.
 ILLEGAL_ENTRY_SHARE = [(date(2011, 1, 1), 0.40), (date(2018, 3, 1), 0.40), (date(2018, 4, 1), 0.52),
                        (date(2018, 5, 1), 0.60), (date(2018, 6, 1), 0.66), (date(2018, 7, 1), 0.63),
@@ -134,6 +158,8 @@ NON_IMMIGRATION_CHARGES = [  # (title, section, description, share of non-immigr
     ("18", "1343", "Fraud by wire, radio, or television", Fraction("0.05")),
 ]
 ILLEGAL_ENTRY = ("08", "1325", "Improper entry by alien")
+SERIES = ("immigration", "overall", "hsaa", "jdea")
+TOP = 10  # districts and lead charges TRAC ranks
 
 
 @dataclass(frozen=True)
@@ -150,7 +176,7 @@ class Parts:
 
 def largest_remainder(total: int, weights: dict) -> dict:
     """Integers proportional to `weights` that sum to exactly `total` (ties go to the earlier key)."""
-    weight_sum = sum(weights.values())
+    weight_sum = sum(Fraction(w) for w in weights.values())
     quotas = {k: Fraction(total) * Fraction(w) / weight_sum for k, w in weights.items()}
     shares = {k: int(q) for k, q in quotas.items()}
     order = sorted(weights, key=lambda k: -(quotas[k] - shares[k]))
@@ -175,74 +201,94 @@ def seasonal(anchors, season, month: date) -> int:
     return round(interpolate(anchors, month) * season[month.month - 1])
 
 
+def _zero_tolerance(m: date) -> float:
+    """0 before April 2018 and from October 2018, 1 at the June 2018 peak."""
+    return {date(2018, 4, 1): 0.4, date(2018, 5, 1): 0.75, date(2018, 6, 1): 1.0, date(2018, 7, 1): 0.8,
+            date(2018, 8, 1): 0.5, date(2018, 9, 1): 0.25}.get(m, 0.0)
+
+
+def district_shares(profiles: dict[str, Profile], m: date) -> dict[str, float]:
+    """Each district's share of the border total in month m; they differ by district and by month."""
+    t = m.year * 12 + m.month
+    years = (t - (2018 * 12 + 1)) / 12
+    raw = {}
+    for i, (d, p) in enumerate(profiles.items()):
+        swing = 1 + p.swing * math.sin(2 * math.pi * t / p.period + i)
+        raw[d] = p.base * (1 + p.drift * years) * swing * (1 + (p.zero_tolerance - 1) * _zero_tolerance(m))
+    total = sum(raw.values())
+    return {d: v / total for d, v in raw.items()}
+
+
+def wobble(key: str, m: date, amplitude: float) -> float:
+    """A fixed factor near 1 for a district and month (no randomness: a sum of two sines)."""
+    seed = sum(ord(c) for c in key)
+    t = m.year * 12 + m.month
+    return 1 + amplitude * (0.6 * math.sin(t * 1.7 + seed) + 0.4 * math.sin(t * 0.45 + 2 * seed))
+
+
 class Model:
-    """Counts for every series, geography and month, 2011 to 2019, satisfying the published figures."""
+    """Counts for every series, geography and month, 2011 to 2019."""
 
     def __init__(self):
         self.months = trac.month_range(FIRST_MODEL_MONTH, LAST_MONTH)
         self.parts: dict[tuple[str, str, date], Parts] = {}
-        us_imm, border_non, us_overall = self._national()
+        us_imm, border_non = self._national()
         for m in self.months:
-            self._month(m, us_imm[m], border_non[m], us_overall.get(m))
+            self._month(m, us_imm[m], border_non[m])
 
     def _national(self):
-        explicit = dict(zip(trac.month_range(FIRST_PAGE_MONTH, LAST_MONTH), US_IMMIGRATION))
+        pages = trac.month_range(FIRST_PAGE_MONTH, LAST_MONTH)
+        explicit = dict(zip(pages, US_IMMIGRATION))
         us_imm = {m: explicit[m] if m in explicit else seasonal(US_IMMIGRATION_LEVEL, IMMIGRATION_SEASON, m)
                   for m in self.months}
-        explicit_non = dict(zip(trac.month_range(FIRST_PAGE_MONTH, LAST_MONTH), BORDER_NON_IMMIGRATION))
-        border_non = {
-            m: explicit_non[m] if m in explicit_non
-            else seasonal(BORDER_NON_IMMIGRATION_LEVEL, NON_IMMIGRATION_SEASON, m)
-            for m in self.months
-        }
-        for (kind, m), value in BORDER_SUMS.items():
-            if kind == "non_immigration":
-                border_non[m] = value
-        us_overall = {}
-        for (series, geo, m), figures in PUBLISHED.items():
-            if geo != US:
+        explicit_non = dict(zip(pages, BORDER_NON_IMMIGRATION))
+        border_non = {m: explicit_non.get(m) or seasonal(BORDER_NON_IMMIGRATION_LEVEL, NON_IMMIGRATION_SEASON, m)
+                      for m in self.months}
+        for (series, m), figures in PUBLISHED.items():
+            if series != "immigration":
                 continue
-            target = us_imm if series == "immigration" else us_overall
-            target[m] = figures[0]
+            us_imm[m] = figures[0]
             previous = trac.add_months(m, -1)
-            if len(figures) > 1 and (series, geo, previous) not in PUBLISHED:
-                target[previous] = round(Fraction(figures[0]) / (1 + Fraction(str(figures[1])) / 100))
-        for m, share in IMMIGRATION_SHARE_OF_OVERALL.items():
-            us_imm[m] = round(share * us_overall[m])
-        missing = [m for m, v in us_imm.items() if v is None] + [m for m, v in border_non.items() if v is None]
+            if (series, previous) not in PUBLISHED:  # back-calculated from the published monthly change
+                us_imm[previous] = round(Fraction(figures[0]) / (1 + Fraction(str(figures[1])) / 100))
+        missing = [m for m, v in us_imm.items() if v is None]
         assert not missing, f"no model value for {missing}"
-        return us_imm, border_non, us_overall
+        return us_imm, border_non
 
-    def _month(self, m: date, us_imm: int, border_non: int, us_overall: int | None) -> None:
-        border_imm = round(BORDER_SHARE_OF_IMMIGRATION * us_imm)
-        pinned = {d: PUBLISHED[("immigration", d, m)][0] for d in BORDER if ("immigration", d, m) in PUBLISHED}
-        imm = dict(pinned)
-        imm.update(largest_remainder(border_imm - sum(pinned.values()),
-                                     {d: w for d, w in IMMIGRATION_WEIGHTS.items() if d not in pinned}))
-        non = largest_remainder(border_non, NON_IMMIGRATION_WEIGHTS)
-        if us_overall is None:
-            rest_non = seasonal(REST_NON_IMMIGRATION_LEVEL, NON_IMMIGRATION_SEASON, m)
-        else:
-            rest_non = us_overall - us_imm - border_non
-
-        a, b = CBP_SHARE_BORDER
-        cbp_weights = {d: a * imm[d] + b * non[d] for d in BORDER}
-        cbp_total = BORDER_SUMS.get(("jcbp", m), round(sum(cbp_weights.values())))
-        cbp = largest_remainder(cbp_total, cbp_weights)
+    def _month(self, m: date, us_imm: int, border_non: int) -> None:
+        imm_shares = district_shares(IMMIGRATION_PROFILE, m)
+        non_shares = district_shares(NON_IMMIGRATION_PROFILE, m)
+        border_imm = BORDER_SHARE_OF_IMMIGRATION * us_imm
+        # each district rounded on its own, with its own wobble: the five do not add up to a target
+        imm = {d: round(border_imm * imm_shares[d] * wobble(d + "i", m, 0.03)) for d in BORDER}
+        for (d, month), anchor in DISTRICT_ANCHORS.items():
+            if month == m:
+                imm[d] = round(anchor * wobble(d + "a", m, 0.03))
+        non = {d: round(border_non * non_shares[d] * wobble(d + "n", m, 0.04)) for d in BORDER}
+        rest_imm = us_imm - sum(imm.values())
+        assert rest_imm > 0, f"border districts exceed the nation's immigration prosecutions in {m}"
+        rest_non = seasonal(REST_NON_IMMIGRATION_LEVEL, NON_IMMIGRATION_SEASON, m)
+        dea = ("jdea", m) in PUBLISHED and PUBLISHED["jdea", m][0] or seasonal(DEA_LEVEL, NON_IMMIGRATION_SEASON, m)
+        if ("jdea", trac.add_months(m, 1)) in PUBLISHED:  # back-calculated from June 2018's published change
+            after = PUBLISHED["jdea", trac.add_months(m, 1)]
+            dea = round(after[0] / (1 + after[1] / 100))
         for d in BORDER:
             self.parts["immigration", d, m] = Parts(imm[d], 0)
             self.parts["overall", d, m] = Parts(imm[d], non[d])
-            split = largest_remainder(cbp[d], {"immigration": a * imm[d], "other": b * non[d]})
-            self.parts["jcbp", d, m] = Parts(split["immigration"], split["other"])
-
-        rest_imm = us_imm - border_imm
-        a_rest, b_rest = CBP_SHARE_REST
-        self.parts["immigration", US, m] = Parts(us_imm, 0)
-        self.parts["overall", US, m] = Parts(us_imm, border_non + rest_non)
-        self.parts["jcbp", US, m] = Parts(
-            sum(self.parts["jcbp", d, m].immigration for d in BORDER) + round(a_rest * rest_imm),
-            sum(self.parts["jcbp", d, m].other for d in BORDER) + round(b_rest * rest_non),
-        )
+            self.parts["hsaa", d, m] = Parts(round(HSAA_SHARE[0] * imm[d]), round(HSAA_SHARE[1] * non[d]))
+            self.parts["jdea", d, m] = Parts(0, round(dea * DEA_BORDER[d] * wobble(d + "d", m, 0.25)))
+        for name, _, imm_share, non_share, dea_share in OTHERS:
+            i = round(rest_imm * imm_share * wobble(name + "i", m, 0.05))
+            n = round(rest_non * non_share * wobble(name + "n", m, 0.05))
+            self.parts["immigration", name, m] = Parts(i, 0)
+            self.parts["overall", name, m] = Parts(i, n)
+            self.parts["hsaa", name, m] = Parts(round(HSAA_SHARE[0] * i), round(HSAA_SHARE[1] * n))
+            self.parts["jdea", name, m] = Parts(0, round(dea * dea_share * wobble(name + "d", m, 0.1)))
+        non_total = sum(non.values()) + rest_non
+        self.parts["immigration", "US", m] = Parts(us_imm, 0)
+        self.parts["overall", "US", m] = Parts(us_imm, non_total)
+        self.parts["hsaa", "US", m] = Parts(round(HSAA_SHARE[0] * us_imm), round(HSAA_SHARE[1] * non_total))
+        self.parts["jdea", "US", m] = Parts(0, dea)
 
     def count(self, series: str, geo: str, m: date) -> int:
         return self.parts[series, geo, m].total
@@ -252,28 +298,32 @@ class Model:
         magistrate = interpolate(MAGISTRATE_SHARE, m)
         return p.immigration * (1 - magistrate) + p.other * (1 - MAGISTRATE_SHARE_NON_IMMIGRATION)
 
-    def table1(self, series: str, geo: str, m: date) -> list[tuple[float | int, bool]]:
-        """The five Table 1 figures, each with whether it is modelled (not one TRAC published)."""
+    def changes(self, series: str, geo: str, m: date) -> tuple[float, float]:
+        """1-year and 5-year changes on six-month moving averages, as TRAC computes them."""
         def count(month: date) -> int:
             return self.count(series, geo, month)
+        return (_change(_ma6(count, m), _ma6(count, trac.add_months(m, -12))),
+                _change(_ma6(count, m), _ma6(count, trac.add_months(m, -60))))
 
-        def excl(month: date) -> float:
-            return self.excluding_magistrate(series, geo, month)
-
+    def table1(self, series: str, m: date) -> list[tuple[float | int, bool]]:
+        """The five Table 1 figures, each with whether it is modelled (not one TRAC published)."""
+        count = self.count(series, "US", m)
+        one_year, five_years = self.changes(series, "US", m)
         modelled = [
-            count(m),
-            _change(count(m), count(trac.add_months(m, -1))),
-            _change(_ma6(count, m), _ma6(count, trac.add_months(m, -12))),
-            _change(_ma6(count, m), _ma6(count, trac.add_months(m, -60))),
-            _change(_ma6(excl, m), _ma6(excl, trac.add_months(m, -60))),
+            count,
+            _change(count, self.count(series, "US", trac.add_months(m, -1))),
+            one_year,
+            five_years,
+            _change(_ma6(lambda x: self.excluding_magistrate(series, "US", x), m),
+                    _ma6(lambda x: self.excluding_magistrate(series, "US", x), trac.add_months(m, -60))),
         ]
-        published = PUBLISHED.get((series, geo, m), ())
-        assert not published or published[0] == count(m), f"model misses the published {series} {geo} {m}"
+        published = PUBLISHED.get((series, m), ())
+        assert not published or published[0] == count, f"model misses the published {series} {m}"
         return [(published[i], False) if i < len(published) else (v, True) for i, v in enumerate(modelled)]
 
-    def lead_charges(self, series: str, geo: str, m: date) -> list[tuple[str, str, int]]:
+    def lead_charges(self, series: str, m: date) -> list[tuple[str, str, int]]:
         """Top ten (statute as TRAC prints it, description, count), most prosecutions first."""
-        p = self.parts[series, geo, m]
+        p = self.parts[series, "US", m]
         entry_share = Fraction(str(interpolate(ILLEGAL_ENTRY_SHARE, m)))
         imm_weights = {c[:3]: c[3] * (1 - entry_share) for c in IMMIGRATION_CHARGES}
         imm_weights["other immigration"] = (1 - entry_share) - sum(imm_weights.values())
@@ -281,19 +331,16 @@ class Model:
         non_weights = {c[:3]: c[3] for c in NON_IMMIGRATION_CHARGES}
         non_weights["other"] = 1 - sum(non_weights.values())
         counts = {**largest_remainder(p.immigration, imm_weights), **largest_remainder(p.other, non_weights)}
-        charges = [(charge, n) for charge, n in counts.items() if n and isinstance(charge, tuple)]  # not "other"
+        charges = [(charge, n) for charge, n in counts.items() if n and isinstance(charge, tuple)]
         rows = [(f"{title} USC {section}", description, n) for (title, section, description), n in charges]
-        return sorted(rows, key=lambda r: (-r[2], r[0]))[:10]
+        return sorted(rows, key=lambda r: (-r[2], r[0]))[:TOP]
 
-    def district_ranking(self, series: str, m: date) -> list[tuple[str, int, float]]:
-        """The five border districts and the five largest others: (TRAC name, count, per million people)."""
-        rest = self.count(series, US, m) - sum(self.count(series, d, m) for d in BORDER)
-        weights = {name: share for name, (share, _) in NON_BORDER_DISTRICTS.items()}
-        weights["others"] = 1 - sum(weights.values())
-        others = largest_remainder(rest, weights)
-        rows = [(DISTRICTS[d][0], self.count(series, d, m), DISTRICTS[d][1]) for d in BORDER]
-        rows += [(name, others[name], pop) for name, (_, pop) in NON_BORDER_DISTRICTS.items()]
-        return sorted(((name, n, round(n / pop, 1)) for name, n, pop in rows), key=lambda r: (-r[1], r[0]))
+    def district_ranking(self, series: str, m: date) -> list[tuple[str, int, float, float, float]]:
+        """TRAC's top ten districts: (name, count, per million people, 1-year and 5-year change)."""
+        geos = [(d, *DISTRICTS[d]) for d in BORDER] + [(name, name, pop) for name, pop, *_ in OTHERS]
+        rows = [(name, self.count(series, geo, m), pop, *self.changes(series, geo, m)) for geo, name, pop in geos]
+        top = sorted(rows, key=lambda r: (-r[1], r[0]))[:TOP]
+        return [(name, n, round(n / pop, 1), one, five) for name, n, pop, one, five in top]
 
 
 def _ma6(series, m: date) -> float:
@@ -301,7 +348,7 @@ def _ma6(series, m: date) -> float:
 
 
 def _change(now: float, then: float) -> float:
-    return round((now / then - 1) * 100, 1)
+    return round((now / then - 1) * 100, 1) if then else 0.0
 
 
 # --- the pages ---------------------------------------------------------------------------------------
@@ -309,9 +356,11 @@ def _change(now: float, then: float) -> float:
 TABLE1_CAPTION = {
     "immigration": "Criminal Immigration Prosecutions",
     "overall": "Criminal Prosecutions",
-    "jcbp": "Criminal Prosecutions Referred by Customs and Border Protection",
+    "hsaa": "Criminal Prosecutions",
+    "jdea": "Criminal Prosecutions",
 }
-KIND = {"immigration": "immigration", "overall": "federal", "jcbp": "CBP-referred federal"}
+AGENCY = {"hsaa": "Immigration and Customs in Homeland Security", "jdea": "Drug Enforcement Administration"}
+KIND = {"immigration": "immigration", "overall": "", "hsaa": "", "jdea": ""}
 BANNER = (
     '<div class="crowdout-sample" role="note"><strong>crowdout SAMPLE page &mdash; not published by TRAC.'
     "</strong> It copies the layout of a TRAC monthly bulletin so crowdout can be demonstrated and tested "
@@ -325,13 +374,18 @@ STYLE = (
 )
 
 
-def _title(series: str, m: date) -> str:
+def _heading(series: str, m: date) -> str:
     prefix = "Immigration Prosecutions" if series == "immigration" else "Prosecutions"
     return f"{prefix} for {m:%B %Y}"
 
 
+def _title(series: str, m: date) -> str:
+    """Agency bulletins are titled by the referring agency, program bulletins by the month."""
+    return f"Referring Agency: {AGENCY[series]}" if series in AGENCY else _heading(series, m)
+
+
 def _figure(text: str, modelled: bool) -> str:
-    return f'<td data-basis="modelled">{text}</td>' if modelled else f"<td>{text}</td>"
+    return f'<td align="right" data-basis="modelled">{text}</td>' if modelled else f'<td align="right">{text}</td>'
 
 
 def _format(value: float | int) -> str:
@@ -341,21 +395,18 @@ def _format(value: float | int) -> str:
 
 
 def _table1_html(series: str, m: date, figures) -> list[str]:
-    labels = list(trac.TABLE1_LABELS.values())
+    """TRAC's two layouts: a bare row of five with the caption below (2016), labels first with the caption
+    as the table's last row (from December 2016), the five-year labels over two lines."""
     cells = [_figure(_format(v), modelled) for v, modelled in figures]
-    if m <= OLD_LAYOUT_UNTIL:  # older bulletins: a caption paragraph, numbers first, labels below
-        return [
-            f'<p class="table-title"><b>Table 1.</b> {TABLE1_CAPTION[series]}</p>',
-            '<table class="table1" border="1">',
-            "<tr>" + "".join(cells) + "</tr>",
-            "<tr>" + "".join(f"<td>{html.escape(label)}</td>" for label in labels) + "</tr>",
-            "</table>",
-        ]
+    caption = f"Table 1. {TABLE1_CAPTION[series]}"
+    if m <= NUMBERS_FIRST_UNTIL:
+        return ['<table class="table1">', "<tr>" + "".join(cells) + "</tr>", "</table>",
+                f'<p align="center"><b>{caption}</b></p>']
+    labels = [html.escape(label).replace(" (", "<br>(") for label in trac.TABLE1_LABELS.values()]
     return [
-        '<table class="table1" border="1">',
-        f"<caption>Table 1: {TABLE1_CAPTION[series]}</caption>",
-        f'<tr><th scope="col"></th><th scope="col">{m:%B %Y}</th></tr>',
-        *(f'<tr><th scope="row">{html.escape(label)}</th>{cell}</tr>' for label, cell in zip(labels, cells)),
+        '<table class="table1">',
+        *(f"<tr><td>{label}</td>{cell}</tr>" for label, cell in zip(labels, cells)),
+        f'<tr><td colspan="2"><b>{caption}</b></td></tr>',
         "</table>",
     ]
 
@@ -363,59 +414,55 @@ def _table1_html(series: str, m: date, figures) -> list[str]:
 def _lead_charges_html(rows) -> list[str]:
     return [
         '<table class="lead-charges" border="1">',
-        "<caption>Table 2: Top Lead Charges</caption>",
-        "<tr><th>Rank</th><th>Lead Charge</th><th>US Code Title/Section</th><th>Prosecutions</th></tr>",
+        "<tr><th>Lead Charge</th><th>Count</th><th>Rank</th></tr>",
         *(
-            f"<tr><td>{rank}</td><td>{html.escape(description)}</td><td>{statute}</td>{_figure(f'{n:,}', True)}</tr>"
+            f"<tr><td>{statute} - {html.escape(description)}</td>{_figure(f'{n:,}', True)}<td>{rank}</td></tr>"
             for rank, (statute, description, n) in enumerate(rows, start=1)
         ),
         "</table>",
+        "<p><b>Table 2. Top charges filed</b></p>",
     ]
 
 
 def _districts_html(rows) -> list[str]:
     return [
         '<table class="districts" border="1">',
-        "<caption>Table 3: Top Ten Districts</caption>",
-        "<tr><th>Rank</th><th>Judicial District</th><th>Prosecutions</th><th>Per Million People</th></tr>",
+        '<tr><th rowspan="2">Judicial District</th><th rowspan="2">Percapita</th><th rowspan="2">Prosecutions</th>'
+        '<th rowspan="2">Rank</th><th colspan="2">Percent Change</th></tr>',
+        "<tr><th>1yr ago</th><th>5yrs ago</th></tr>",
         *(
-            f"<tr><td>{rank}</td><td>{html.escape(name)}</td>{_figure(f'{n:,}', True)}{_figure(f'{rate:.1f}', True)}</tr>"
-            for rank, (name, n, rate) in enumerate(rows, start=1)
+            f"<tr><td>{html.escape(name)}</td>{_figure(f'{rate:.1f}', True)}{_figure(f'{n:,}', True)}<td>{rank}</td>"
+            f"{_figure(_format(one), True)}{_figure(_format(five), True)}</tr>"
+            for rank, (name, n, rate, one, five) in enumerate(rows, start=1)
         ),
         "</table>",
+        "<p><b>Table 3. Top 10 districts (ranked by prosecutions)</b></p>",
     ]
 
 
-def render(model: Model, series: str, geo: str, m: date) -> str:
-    title = _title(series, m)
-    where = "nationwide" if geo == US else f"in the judicial district of {DISTRICTS[geo][0]}"
+def render(model: Model, series: str, m: date) -> str:
+    count = model.count(series, "US", m)
+    kind = f"{KIND[series]} " if KIND[series] else ""
     lines = [
         "<!DOCTYPE html>",
         '<html lang="en">',
         "<head>",
         '<meta charset="utf-8">',
-        f"<title>{title}</title>",
+        f"<title>{_title(series, m)}</title>",
         f"<style>{STYLE}</style>",
         "</head>",
         "<body>",
         BANNER,
-        f"<h1>{title}</h1>",
+        f"<h2>{_heading(series, m)}</h2>",
+        *_table1_html(series, m, model.table1(series, m)),
+        f"<p>The latest available data from the Justice Department show that during {m:%B %Y} the government "
+        f"reported {count} new {kind}prosecutions (see Table 1).</p>",
+        *_lead_charges_html(model.lead_charges(series, m)),
+        *_districts_html(model.district_ranking(series, m)),
+        "</body>",
+        "</html>",
+        "",
     ]
-    if series == "jcbp":
-        lines.append('<p class="agency">Referring Agency: Customs and Border Protection</p>')
-    if geo != US:
-        lines.append(f"<h2>Judicial District: {html.escape(DISTRICTS[geo][0])}</h2>")
-    lines.append(
-        f"<p>Table 1 compares the number of new {KIND[series]} prosecutions {where} in {m:%B %Y} with "
-        "earlier periods. Comparisons with one and five years ago use six-month moving averages; the "
-        "comparison with the previous month uses the monthly counts.</p>"
-    )
-    lines += _table1_html(series, m, model.table1(series, geo, m))
-    if geo == US or series == "overall":
-        lines += _lead_charges_html(model.lead_charges(series, geo, m))
-    if geo == US:
-        lines += _districts_html(model.district_ranking(series, m))
-    lines += ["</body>", "</html>", ""]
     return "\n".join(lines)
 
 
@@ -425,18 +472,17 @@ def page_path(ref) -> Path:
 
 
 def build(root: Path) -> list[Path]:
-    """Write every sample page under `root` (a publisher folder like samples/releases/trac.syr.edu)."""
+    """Write every sample page under `root` (a publisher folder like samples/releases/tracreports.org)."""
     with RELEASES_TOML.open("rb") as fh:
         cfg = tomllib.load(fh)["families"][trac.FAMILY]
     model = Model()
     written = []
     for ref in trac.discover(cfg, root.resolve().as_uri(), None,
                              months=trac.month_range(FIRST_PAGE_MONTH, LAST_MONTH)):
-        p = ref.params
-        geo = p["district_code"] or US
         path = page_path(ref)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(render(model, p["series"], geo, trac.month_start(p["month"])), encoding="utf-8", newline="\n")
+        text = render(model, ref.params["series"], trac.month_start(ref.params["month"]))
+        path.write_text(text, encoding="utf-8", newline="\n")
         written.append(path)
     return written
 

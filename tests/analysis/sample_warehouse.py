@@ -135,7 +135,34 @@ def displacement_frame() -> pd.DataFrame:
     nb = _non_border()
     us = _aggregate(pd.concat([sw, nb]), "US")
     us["bp_apprehensions"] = None
-    return _metrics(pd.concat([districts, sw, nb, us], ignore_index=True))
+    return _bases(_metrics(pd.concat([districts, sw, nb, us], ignore_index=True)))
+
+
+def _bases(df: pd.DataFrame) -> pd.DataFrame:
+    """Each count's basis: a district's TRAC figures published unless modelled, aggregates' derived; SW_BORDER's
+    March and June non-immigration counts are TRAC's published figures; apprehensions are sums of sectors."""
+    district = df["geography"].isin(list(BORDER))
+    prosecutions = df["prosecutions_is_modelled"].map({True: "modelled", False: "published"})
+    prosecutions = prosecutions.where(district | (prosecutions == "modelled"), "derived")
+    for column in ("immigration", "non_immigration", "total", "cbp_referred"):
+        df[f"{column}_prosecutions_basis"] = prosecutions
+    published = (df["geography"] == "SW_BORDER") & df["month"].isin([BASELINE, date(2018, 6, 1)])
+    df.loc[published, "non_immigration_prosecutions_basis"] = "published"
+    df["bp_apprehensions_basis"] = df["bp_apprehensions_is_modelled"].map({True: "modelled", False: "derived"})
+    df.loc[df["bp_apprehensions"].isna(), "bp_apprehensions_basis"] = None
+    return df
+
+
+def _checks(disp: pd.DataFrame) -> pd.DataFrame:
+    """marts.fct_published_figure_checks for SW_BORDER's two published non-immigration figures, loaded as is."""
+    sw = disp[(disp["geography"] == "SW_BORDER") & disp["month"].isin([BASELINE, date(2018, 6, 1)])]
+    return pd.DataFrame({
+        "source_row": range(2, 2 + len(sw)), "published_series": "non_immigration_prosecutions",
+        "series": "non_immigration", "geography": "SW_BORDER", "period_start": sw["month"].to_numpy(),
+        "period_end": sw["month"].to_numpy(), "published_value": sw["non_immigration_prosecutions"].to_numpy(),
+        "warehouse_value": sw["non_immigration_prosecutions"].to_numpy(), "agreement": "by_construction",
+        "independent_value": sw["non_immigration_prosecutions"].to_numpy() + 12, "independent_basis": "derived",
+    })
 
 
 def _charges() -> pd.DataFrame:
@@ -159,13 +186,15 @@ def build(path: Path) -> Path:
     disp = displacement_frame()
     districts = disp[disp["geography"].isin(list(BORDER))]
     prosecutions = pd.concat([
-        districts.assign(series=s, prosecutions=districts[c])[["geography", "month", "series", "prosecutions",
-                                                               "is_modelled"]]
+        districts.assign(series=s, prosecutions=districts[c], basis=districts[f"{c}_basis"])[
+            ["geography", "month", "series", "prosecutions", "basis", "is_modelled"]]
         for s, c in [("immigration", "immigration_prosecutions"), ("all", "total_prosecutions"),
                      ("cbp_referred", "cbp_referred_prosecutions")]
     ]).rename(columns={"geography": "district_code"})
-    prosecutions["release_id"] = RELEASE
-    prosecutions["source_table"] = "trac_table1"
+    prosecutions["geography_type"] = "district"
+    prosecutions["release_ids"] = [[RELEASE]] * len(prosecutions)
+    prosecutions["source_table"] = "district_ranking"
+    prosecutions["missing_reason"] = None
     charges = _charges()
     dim_district = pd.DataFrame({"district_code": list(BORDER), "district_name": list(BORDER.values()),
                                  "is_sw_border": True})
@@ -187,7 +216,8 @@ def build(path: Path) -> Path:
         for name, frame in [("dim_district", dim_district), ("dim_month", dim_month),
                             ("fct_prosecutions_district_month", prosecutions),
                             ("fct_prosecutions_by_charge_district_month", charges),
-                            ("fct_displacement_district_month", disp)]:
+                            ("fct_displacement_district_month", disp),
+                            ("fct_published_figure_checks", _checks(disp))]:
             con.register("frame", frame)
             con.execute(f"CREATE TABLE marts.{name} AS SELECT * FROM frame")
             con.unregister("frame")

@@ -40,6 +40,26 @@ def test_percentages_and_modelled_rows(warehouse):
     assert any("1 of 2 months are modelled" in s for s in metrics_table.summary(view))
 
 
+def test_each_modelled_figure_is_marked_on_its_own_cell(warehouse):
+    """SW_BORDER's June non-immigration count is TRAC's published figure: unmarked, though the month's other
+    prosecution counts are modelled and marked."""
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute("UPDATE marts.fct_displacement_district_month SET immigration_prosecutions_basis = 'modelled' "
+                    "WHERE geography = 'SW_BORDER' AND month = DATE '2018-06-01'")
+    finally:
+        con.close()
+    view = metrics_table.load(warehouse, "SW_BORDER", dt.date(2018, 6, 1), dt.date(2018, 6, 1))
+    (june,) = view.rows
+    from rich.console import Console
+    console = Console(width=250, record=True)
+    console.print(metrics_table.to_rich(view))
+    (line,) = [ln for ln in console.export_text().splitlines() if "2018-06" in ln]
+    assert f"{june['immigration_prosecutions']:,}*" in line
+    assert f"{june['non_immigration_prosecutions']:,} " in line and f"{june['non_immigration_prosecutions']:,}*" not in line
+    assert any(s.startswith("* a modelled figure") for s in metrics_table.summary(view))
+
+
 def test_csv_keeps_the_marts_columns(warehouse, capsys):
     assert cli.main(["metrics", "--geography", "SW_BORDER", "--from", "2018-03", "--to", "2018-06",
                      "--format", "csv"]) == 0

@@ -121,9 +121,13 @@ def test_modelled_bars_are_hatched():
 
 def test_comparison_recomputes_changes_from_the_two_months():
     sw = pd.DataFrame({"month": [reconcile.MAR, reconcile.JUN], "non_immigration_prosecutions": [1093, 703],
+                       "total_prosecutions": [7800, 11700],
                        "non_immigration_share": [0.14, 0.06], "cbp_referred_prosecutions": [6368, 11086],
                        "bp_apprehensions": [37390, 34090], "is_modelled": [False, True],
-                       "prosecutions_is_modelled": [False, True], "bp_apprehensions_is_modelled": [False, False]})
+                       "non_immigration_prosecutions_basis": ["published", "modelled"],
+                       "total_prosecutions_basis": ["derived", "modelled"],
+                       "cbp_referred_prosecutions_basis": ["published", "published"],
+                       "bp_apprehensions_basis": ["derived", "derived"]})
     by_label = {c.figure.label: c for c in reconcile.compare(sw)}
     change = by_label["Change in non-immigration prosecutions, Mar to Jun 2018"]
     assert change.agrees and change.modelled and abs(change.warehouse - (703 / 1093 - 1)) < 1e-12
@@ -135,9 +139,26 @@ def test_comparison_recomputes_changes_from_the_two_months():
     assert all(c.warehouse is None for c in missing if c.figure.month == reconcile.JUN)
 
 
-def test_an_unknown_measure_flag_counts_as_modelled():
+def test_an_agreement_with_a_figure_loaded_as_is_says_so():
+    """A published figure the warehouse loaded as is agrees by construction; the districts' own sum is the
+    independent check, taken from the checks mart; a derived figure's agreement is independent."""
+    sw = pd.DataFrame({"month": [reconcile.MAR], "non_immigration_prosecutions": [1093],
+                       "bp_apprehensions": [37390], "is_modelled": [True],
+                       "non_immigration_prosecutions_basis": ["published"], "bp_apprehensions_basis": ["derived"]})
+    checks = pd.DataFrame({"geography": ["SW_BORDER"], "series": ["non_immigration"],
+                           "period_start": [reconcile.MAR], "period_end": [reconcile.MAR],
+                           "independent_value": [1083.0], "independent_basis": ["modelled"]})
+    by_label = {c.figure.label: c for c in reconcile.compare(sw, checks=checks)}
+    non_imm = by_label["Non-immigration prosecutions, 5 SW districts, Mar 2018"]
+    assert non_imm.agrees and non_imm.by_construction and non_imm.agreement.startswith("by construction")
+    assert (non_imm.independent, non_imm.independent_modelled) == (1083.0, True)
+    bp = by_label["Border Patrol apprehensions, SW border, Mar 2018"]
+    assert bp.agreement == "independent" and bp.independent is None
+
+
+def test_an_unknown_measure_basis_counts_as_modelled():
     sw = pd.DataFrame({"month": [reconcile.JUN], "bp_apprehensions": [34090], "is_modelled": [False],
-                       "bp_apprehensions_is_modelled": [None]})
+                       "bp_apprehensions_basis": [None]})
     (bp,) = [c for c in reconcile.compare(sw) if c.figure.column == "bp_apprehensions" and c.warehouse]
     assert bp.modelled
 

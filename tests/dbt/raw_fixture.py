@@ -1,10 +1,12 @@
 """A tiny raw warehouse for the dbt project: meta.releases and raw.* created from the warehouse's own DDL
 and the connectors' raw table declarations, filled with a few hand-made rows.
 
-The five border districts' figures for March and June 2018 are split so that they add up to the
-figures TRAC published (non-immigration 1,093 -> 703, CBP-referred 6,368 -> 11,086) and the nine
-southwest Border Patrol sectors to CBP's 37,390 and 34,090, so the reproduction test runs here too.
-Every month before the baseline repeats March's figures, so the counterfactual is March itself.
+TRAC comes as national pages: Table 1 and a ranked districts table with the five border districts and
+one other. TRAC's published five-district figures (non-immigration 1,093 -> 703, CBP-referred 6,368 ->
+11,086) come from a trac-published-figures release; the districts' own non-immigration figures add up to
+1,103 in March (not 1,093), so the warehouse must take SW_BORDER's figure from the published file. The nine
+southwest Border Patrol sectors add up to CBP's 37,390 and 34,090, so the reproduction test runs here too.
+Every month before the baseline repeats March's figures, so the counterfactual is March's district sum.
 
 Run as a script to build a scratch database: python tests/dbt/raw_fixture.py /tmp/dbt_dev/raw.duckdb
 """
@@ -22,13 +24,22 @@ from orchestration.sources.catalog import FAMILIES
 from orchestration.warehouse.schema import ensure_schema
 
 DISTRICTS = ["AZ", "CAS", "NM", "TXS", "TXW"]
-# district -> (immigration, non-immigration, cbp_referred) for March and June 2018
-MARCH = {"AZ": (2000, 300, 1900), "CAS": (1000, 250, 1000), "NM": (500, 150, 450),
-         "TXS": (2200, 233, 2100), "TXW": (1014, 160, 918)}
-JUNE = {"AZ": (3000, 200, 3000), "CAS": (1500, 150, 1600), "NM": (900, 100, 900),
-        "TXS": (3800, 153, 3700), "TXW": (1814, 100, 1886)}
+# district -> (immigration, non-immigration) for March and June 2018
+MARCH = {"AZ": (2000, 300), "CAS": (1000, 250), "NM": (500, 150), "TXS": (2200, 243), "TXW": (1014, 160)}
+JUNE = {"AZ": (3000, 200), "CAS": (1500, 150), "NM": (900, 100), "TXS": (3800, 153), "TXW": (1814, 100)}
+TRAC_NAMES = {"AZ": "Arizona", "CAS": "California, South (San Diego)", "NM": "New Mexico",
+              "TXS": "Texas, South (Houston)", "TXW": "Texas, West (San Antonio)"}
 # the rest of the country, per month
-NON_BORDER = (500, 8000, 40)
+NON_BORDER = (500, 8000)
+# TRAC's published figures: (series, geography, period, value, source)
+PUBLISHED = [
+    ("non_immigration_prosecutions", "5 SW border districts", "2018-03", 1093, "http://bespacific.com/x"),
+    ("non_immigration_prosecutions", "5 SW border districts", "2018-06", 703, "http://bespacific.com/x"),
+    ("cbp_referred_prosecutions", "5 SW border districts", "2018-03", 6368, "https://motherjones.com/x"),
+    ("cbp_referred_prosecutions", "5 SW border districts", "2018-06", 11086, "http://bespacific.com/x"),
+    ("cbp_referred_prosecutions", "New Mexico", "2018-03", 480, "https://www.citylab.com/x"),
+    ("all_prosecutions", "US (all 94 districts)", "FY2017", 100000, "http://trac.syr.edu/whatsnew/x"),
+]
 SECTORS_MARCH = {"San Diego, CA": 3000, "El Centro, CA": 2500, "Yuma, AZ": 1000, "Tucson, AZ": 5000,
                  "El Paso, TX": 3500, "Big Bend, TX": 800, "Del Rio, TX": 2000, "Laredo, TX": 3500,
                  "Rio Grande Valley, TX": 16090, "Blaine, WA": 30}
@@ -48,8 +59,8 @@ def months() -> list[date]:
     return out
 
 
-def district_figures(district: str, month: date) -> tuple[int, int, int]:
-    """(immigration, non-immigration, cbp_referred); April and May sit between March and June."""
+def district_figures(district: str, month: date) -> tuple[int, int]:
+    """(immigration, non-immigration); April and May sit between March and June."""
     if month <= date(2018, 3, 1):
         return MARCH[district]
     if month == date(2018, 6, 1):
@@ -87,43 +98,51 @@ def build(path: str | Path) -> Path:
     try:
         ensure_schema(con, FAMILIES.values())
         rel = Releases(con)
-        trac_series = {"immigration": 0, "overall": None, "jcbp": 2}
         for m in months():
             published = m + timedelta(days=75)
             figures = {d: district_figures(d, m) for d in DISTRICTS}
-            national = [sum(f[i] for f in figures.values()) for i in range(3)]
-            national = (national[0] + NON_BORDER[0], national[1] + NON_BORDER[1], national[2] + NON_BORDER[2])
-            for series, idx in trac_series.items():
-                def value(f, idx=idx):
-                    return f[0] + f[1] if idx is None else f[idx]
-                for geo, fig in [*figures.items(), ("US", national)]:
-                    gtype = "national" if geo == "US" else "district"
-                    rid = rel.add("trac-bulletin", f"{series}/{m:%b%y}/{geo}", published=published, modelled=True)
+            for series, value in (("immigration", lambda f: f[0]), ("overall", lambda f: f[0] + f[1])):
+                national = sum(value(f) for f in figures.values()) + value(NON_BORDER)
+                rid = rel.add("trac-bulletin", f"{series}/{m:%b%y}", published=published, modelled=True)
+                con.execute(
+                    "INSERT INTO raw.trac_table1 VALUES (?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, NULL, 'labels', "
+                    "'number_latest_month')",
+                    [rid, series, m, f"Prosecutions for {MONTH_NAMES[m.month - 1]} {m.year}", national],
+                )
+                ranking = [(TRAC_NAMES[d], value(f)) for d, f in figures.items()]
+                ranking.append(("California, Central (Los Angeles)", 400 if series == "overall" else 50))
+                for rank, (name, n) in enumerate(sorted(ranking, key=lambda r: -r[1]), start=1):
                     con.execute(
-                        "INSERT INTO raw.trac_table1 VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, true)",
-                        [rid, series, gtype, None if geo == "US" else geo, geo, m,
-                         f"{series} prosecutions for {MONTH_NAMES[m.month - 1]} {m.year}", value(fig)],
-                    )
-                    if geo == "US" and series == "overall":
-                        # the ranked districts table: one border district (has its own page) and one other
-                        con.execute(
-                            "INSERT INTO raw.trac_district_rankings VALUES (?, ?, ?, 1, 'Arizona', ?, 300.5, true), "
-                            "(?, ?, ?, 9, 'California, Central (Los Angeles)', 400, 21.0, true)",
-                            [rid, series, m, value(figures["AZ"]), rid, series, m],
-                        )
-        # a restated page: the same TXS June immigration page loaded earlier with other bytes
-        stale = rel.add("trac-bulletin", "immigration/Jun18/TXS", published=date(2018, 8, 1), modelled=True,
+                        "INSERT INTO raw.trac_district_rankings VALUES (?, ?, ?, ?, ?, ?, 300.5, NULL, NULL, NULL, "
+                        "NULL, 'prosecutions,per_capita_rate')", [rid, series, m, rank, name, n])
+        # a DEA page whose ranking holds Arizona alone: the other border districts are missing, not zero
+        dea = rel.add("trac-bulletin", "jdea/Jun18", published=date(2018, 8, 20), modelled=False)
+        con.execute("INSERT INTO raw.trac_table1 VALUES (?, 'jdea', DATE '2018-06-01', 'Referring Agency: DEA', 1045, "
+                    "12.6, 5.5, -11.5, -15.4, NULL, 'labels', '')", [dea])
+        con.execute("INSERT INTO raw.trac_district_rankings VALUES (?, 'jdea', DATE '2018-06-01', 1, 'Arizona', 60, "
+                    "8.4, NULL, NULL, NULL, NULL, '')", [dea])
+        # a restated page: the June immigration page loaded earlier with other bytes
+        stale = rel.add("trac-bulletin", "immigration/Jun18", published=date(2018, 8, 1), modelled=True,
                         salt="first-print")
-        con.execute("INSERT INTO raw.trac_table1 VALUES (?, 'immigration', 'district', 'TXS', 'TXS', "
-                    "DATE '2018-06-01', 'stale', 1, NULL, NULL, NULL, NULL, true)", [stale])
-        lead = rel.add("trac-bulletin", "immigration/Jun18/AZ/charges", published=date(2018, 8, 15), modelled=True)
+        con.execute("INSERT INTO raw.trac_table1 VALUES (?, 'immigration', DATE '2018-06-01', 'stale', 1, NULL, "
+                    "NULL, NULL, NULL, NULL, 'labels', 'number_latest_month')", [stale])
+        lead = rel.add("trac-bulletin", "immigration/Jun18/charges", published=date(2018, 8, 15), modelled=True)
         con.execute(
             "INSERT INTO raw.trac_lead_charges VALUES "
-            "(?, 'immigration', 'district', 'AZ', DATE '2018-06-01', 1, 'Illegal entry', '8 USC 1325', 2100, true), "
-            "(?, 'immigration', 'district', 'AZ', DATE '2018-06-01', 2, 'Reentry of a deported alien', '8 USC 1326', 700, true), "
-            "(?, 'overall', 'national', NULL, DATE '2018-06-01', 3, 'Drug conspiracy', '21 USC 846', 900, true)",
-            [lead, lead, lead],
+            "(?, 'immigration', DATE '2018-06-01', 1, 'Improper entry by alien', '8 USC 1325', 2100, NULL, NULL, NULL, NULL, 'prosecutions'), "
+            "(?, 'immigration', DATE '2018-06-01', 2, 'Reentry of deported alien', '8 USC 1326', 700, NULL, NULL, NULL, NULL, 'prosecutions')",
+            [lead, lead],
         )
+        figures_release = rel.add("trac-published-figures", "trac_published_figures.csv",
+                                  published=date(2019, 1, 1), modelled=False)
+        for row, (series, geo, period, value, url) in enumerate(PUBLISHED, start=2):
+            if period.startswith("FY"):
+                start, end = date(int(period[2:]) - 1, 10, 1), date(int(period[2:]), 9, 1)
+            else:
+                start = end = date(int(period[:4]), int(period[5:]), 1)
+            con.execute(
+                "INSERT INTO raw.trac_published_figures VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'defendants', NULL, NULL, "
+                "NULL, NULL, ?, '')", [figures_release, row, series, geo, period, start, end, value, url])
 
         # OHSS workbook: all months; an earlier workbook printed March 2018 differently.
         for salt, published, restate in (("fy18m06", date(2018, 7, 15), True), ("fy18m07", date(2018, 8, 15), False)):

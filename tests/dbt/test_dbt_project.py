@@ -5,8 +5,8 @@ One module fixture builds the warehouse once; tests only read it. A test that ch
 own copy, with its own dbt profile pointing at it (no environment variables), so the tests do not
 depend on their order.
 
-The raw fixture (raw_fixture.py) splits TRAC's and CBP's published 2018 figures across the five border
-districts, so the values asserted here are the published ones.
+The raw fixture (raw_fixture.py) gives TRAC as national pages with ranked districts, TRAC's published
+five-district figures as a trac-published-figures release, and OHSS sectors adding up to CBP's figures.
 """
 
 from __future__ import annotations
@@ -93,7 +93,8 @@ def test_build_reproduces_the_published_2018_figures(built):
         db, "2018-03-01",
         "non_immigration_prosecutions, non_immigration_share, cbp_referred_prosecutions, bp_apprehensions, is_modelled")
     assert (non_imm, cbp, bp) == (1093, 6368, 37390)
-    assert share == pytest.approx(1093 / 7807)
+    # TRAC's published 1,093 over the districts' own total (immigration 6,714 + non-immigration 1,103)
+    assert share == pytest.approx(1093 / 7817)
     assert modelled is True  # the fixture's TRAC pages are modelled, like the sample's
     non_imm, share, change, cbp_change, expected, missing, cumulative = sw_border(
         db, "2018-06-01",
@@ -104,13 +105,13 @@ def test_build_reproduces_the_published_2018_figures(built):
     assert share == pytest.approx(703 / 11717)
     assert change == pytest.approx(-0.3568, abs=1e-4)
     assert cbp_change == pytest.approx(0.7409, abs=1e-4)
-    # every month before the baseline repeats March, so the counterfactual is 1,093
-    assert expected == 1093
-    assert missing == 1093 - 703
+    # every month before the baseline repeats March's districts, whose sum (no published figure) is 1,103
+    assert expected == 1103
+    assert missing == 1103 - 703
     # April and May sit a third and two thirds of the way from March to June in each district
-    april = sum(a + (b - a) * 1 // 3 for a, b in [(300, 200), (250, 150), (150, 100), (233, 153), (160, 100)])
-    may = sum(a + (b - a) * 2 // 3 for a, b in [(300, 200), (250, 150), (150, 100), (233, 153), (160, 100)])
-    assert cumulative == (1093 - 1093) + (1093 - april) + (1093 - may) + (1093 - 703)
+    april = sum(a + (b - a) * 1 // 3 for a, b in [(300, 200), (250, 150), (150, 100), (243, 153), (160, 100)])
+    may = sum(a + (b - a) * 2 // 3 for a, b in [(300, 200), (250, 150), (150, 100), (243, 153), (160, 100)])
+    assert cumulative == (1103 - 1093) + (1103 - april) + (1103 - may) + (1103 - 703)
 
 
 def test_each_measure_carries_its_own_modelled_flag(built):
@@ -122,6 +123,41 @@ def test_each_measure_carries_its_own_modelled_flag(built):
     assert rows == [(True, True, False)]
 
 
+def test_each_figure_carries_its_own_basis(built):
+    """SW_BORDER's non-immigration and CBP-referred counts are TRAC's published figures though the districts
+    they sit beside are modelled; the districts' sums stay modelled; apprehensions are sums of sectors."""
+    db, _ = built
+    assert sw_border(db, "2018-03-01", "non_immigration_prosecutions_basis, cbp_referred_prosecutions_basis, "
+                     "immigration_prosecutions_basis, total_prosecutions_basis, bp_apprehensions_basis") == (
+        "published", "published", "modelled", "modelled", "derived")
+    # a month with no published figure: the five districts' modelled sum
+    assert sw_border(db, "2018-04-01", "non_immigration_prosecutions_basis, cbp_referred_prosecutions") == (
+        "modelled", None)
+
+
+def test_a_district_a_page_does_not_rank_is_missing_with_its_reason(built):
+    db, _ = built
+    rows = dict(query(db, "SELECT district_code, (prosecutions, basis, missing_reason) "
+                          "FROM marts.fct_prosecutions_district_month WHERE series = 'dea_referred' "
+                          "AND month = DATE '2018-06-01'"))
+    assert rows["AZ"] == (60, "published", None)
+    assert rows["NM"] == (None, None, "not among the districts ranked on TRAC's dea_referred bulletin for 2018-06")
+    assert rows["US"] == (1045, "published", None)
+
+
+def test_published_figure_checks_say_which_agreement_is_by_construction(built):
+    db, _ = built
+    rows = {(geo, period, series): rest for geo, period, series, *rest in query(db,
+            "SELECT geography, period, published_series, warehouse_value, agreement, residual, independent_value, "
+            "independent_residual FROM marts.fct_published_figure_checks")}
+    # loaded as is: zero residual by construction; the districts' own sum reported beside it
+    assert rows["SW_BORDER", "2018-03", "non_immigration_prosecutions"] == [1093, "by_construction", 0, 1103, 10]
+    assert rows["SW_BORDER", "2018-03", "cbp_referred_prosecutions"] == [6368, "by_construction", 0, None, None]
+    assert rows["NM", "2018-03", "cbp_referred_prosecutions"] == [480, "by_construction", 0, None, None]
+    # a fiscal year the monthly pages do not cover: nothing to compare
+    assert rows["US", "FY2017", "all_prosecutions"][1] == "not_comparable"
+
+
 def test_districts_allocation_and_latest_release(built):
     db, _ = built
     rows = dict(query(db, "SELECT district_code, (bp_apprehensions, bp_apprehensions_is_allocated) "
@@ -129,10 +165,10 @@ def test_districts_allocation_and_latest_release(built):
     # Tucson 5000 + 0.9 x Yuma 1000; Laredo 3500 + RGV 16090 (the later OHSS workbook's figure, not 16000)
     assert rows["AZ"] == (5900, True)
     assert rows["TXS"] == (19590, False)
-    # the TXS June immigration page was loaded twice; the later release wins
+    # the June immigration page was loaded twice; the later release wins
     assert query(db, "SELECT prosecutions FROM marts.fct_prosecutions_district_month "
-                     "WHERE district_code = 'TXS' AND series = 'immigration' AND month = DATE '2018-06-01'") == [(3800,)]
-    # a district without a page of its own comes from the national page's ranked districts table
+                     "WHERE district_code = 'US' AND series = 'immigration' AND month = DATE '2018-06-01'") == [(11514,)]
+    # districts come from the national page's ranked districts table
     assert query(db, "SELECT prosecutions, source_table FROM marts.fct_prosecutions_district_month "
                      "WHERE district_code = 'CAC' AND series = 'all' AND month = DATE '2018-03-01'") == [
         (400, "district_ranking")]
@@ -146,8 +182,8 @@ def test_a_restated_trac_page_shows_in_the_prosecution_revisions(built):
     db, _ = built
     rows = query(db, "SELECT release_sequence, prosecutions, previous_prosecutions, change_from_previous, "
                      "is_latest_release FROM marts.fct_prosecution_revisions WHERE series = 'immigration' "
-                     "AND district_code = 'TXS' AND month = DATE '2018-06-01' ORDER BY release_sequence")
-    assert rows == [(1, 1, None, None, False), (2, 3800, 1, 3799, True)]
+                     "AND month = DATE '2018-06-01' ORDER BY release_sequence")
+    assert rows == [(1, 1, None, None, False), (2, 11514, 1, 11513, True)]
 
 
 def test_the_reproduction_test_fails_when_a_published_figure_is_off(own_copy):
@@ -160,15 +196,20 @@ def test_the_reproduction_test_fails_when_a_published_figure_is_off(own_copy):
 
 
 def test_a_restated_baseline_month_reaches_every_later_month(own_copy):
-    """After a restated March 2018 page, the next build rewrites June too: June's change is measured
-    against March."""
+    """After a restated March 2018 overall page, the next build rewrites June too: June's change is measured
+    against the new March. (Arizona's: the five-district sum is TRAC's published figure, which wins.)"""
     db, tmp = own_copy
-    query(db, "UPDATE raw.trac_table1 SET number_latest_month = number_latest_month + 200 "
-              "WHERE series = 'overall' AND district_code = 'AZ' AND month = DATE '2018-03-01'")
+    (march_before,) = query(db, "SELECT non_immigration_prosecutions FROM marts.fct_displacement_district_month "
+                                "WHERE geography = 'AZ' AND month = DATE '2018-03-01'")[0]
+    query(db, "UPDATE raw.trac_district_rankings SET prosecutions = prosecutions + 200 "
+              "WHERE series = 'overall' AND district_name = 'Arizona' AND month = DATE '2018-03-01'")
     dbt(tmp, "run", "--select", "+fct_displacement_district_month")
-    (march,) = sw_border(db, "2018-03-01", "non_immigration_prosecutions")
-    assert march == 1093 + 200
-    june, june_change = sw_border(db, "2018-06-01", "non_immigration_prosecutions, pct_change_vs_baseline_non_immigration")
+    march, june, june_change = query(
+        db, "SELECT max(non_immigration_prosecutions) FILTER (WHERE month = DATE '2018-03-01'), "
+            "max(non_immigration_prosecutions) FILTER (WHERE month = DATE '2018-06-01'), "
+            "max(pct_change_vs_baseline_non_immigration) FILTER (WHERE month = DATE '2018-06-01') "
+            "FROM marts.fct_displacement_district_month WHERE geography = 'AZ'")[0]
+    assert march == march_before + 200
     assert june_change == pytest.approx(june / march - 1)
 
 

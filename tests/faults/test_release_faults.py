@@ -21,7 +21,7 @@ AOR_CSV = (FIXTURES / "cbp" / "aor.csv").read_bytes()
 SBO_CSV = (FIXTURES / "cbp" / "sbo.csv").read_bytes()
 STATE_CSV = (FIXTURES / "cbp" / "state.csv").read_bytes()
 TRAC_PATH = "/tracreports/bulletins/immigration/monthlyjun18/fil/"
-TRAC_PAGE = (SAMPLE_RELEASES_DIR / "trac.syr.edu" / TRAC_PATH.strip("/") / "index.html").read_bytes()
+TRAC_PAGE = (SAMPLE_RELEASES_DIR / "tracreports.org" / TRAC_PATH.strip("/") / "index.html").read_bytes()
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 XLSX = {"Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
@@ -43,10 +43,10 @@ FORMAT_CHANGES = [
                  "missing 'AOR (Abbv)'; unexpected 'AOR Abbreviation'", {}, id="cbp-header-renamed"),
     pytest.param("cbp-sbo", "/sbo.csv", SBO_CSV.replace(b"Encounter Count", b"Encounter Count,Notes", 1), SBO_CSV,
                  "unexpected 'Notes'", {}, id="cbp-column-added"),
-    pytest.param("trac-bulletin", TRAC_PATH, TRAC_PAGE.replace(b"Table 1: ", b""), TRAC_PAGE,
-                 "no 'Table 1' caption or heading", HTML, id="trac-table1-missing"),
-    pytest.param("trac-bulletin", TRAC_PATH, TRAC_PAGE.replace(b"<th>US Code Title/Section</th>", b""), TRAC_PAGE,
-                 "has no 'statute' column", HTML, id="trac-ranked-table-lost-a-column"),
+    pytest.param("trac-bulletin", TRAC_PATH, TRAC_PAGE.replace(b"Table 1. ", b"").replace(b"during June", b"in June"),
+                 TRAC_PAGE, "no 'Table 1' caption", HTML, id="trac-table1-missing"),
+    pytest.param("trac-bulletin", TRAC_PATH, TRAC_PAGE.replace(b"<th>Rank</th>", b""), TRAC_PAGE,
+                 "has no 'rank' column", HTML, id="trac-ranked-table-lost-a-column"),
     pytest.param("ohss-usbp", "/usbp.xlsx", _workbook("Monthly Sectors"), _workbook("Monthly Sector"),
                  "no sheet 'Monthly Sector' in the workbook; sheets present: 'Monthly Sectors'", XLSX,
                  id="ohss-sheet-renamed"),

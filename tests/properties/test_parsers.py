@@ -29,7 +29,7 @@ from orchestration.sources.release import ParsedRelease, ParseError, ReleaseErro
 TESTS = Path(__file__).resolve().parents[1]
 # The real CBP state file and DHS OHSS workbook ship in the sample (orchestration/samples/PROVENANCE.md).
 CBP_FILES = SAMPLE_RELEASES_DIR / "www.cbp.gov/sites/default/files/assets/documents/2023-Nov"
-TRAC_PAGES = SAMPLE_RELEASES_DIR / "trac.syr.edu/tracreports/bulletins"
+TRAC_PAGES = SAMPLE_RELEASES_DIR / "tracreports.org/tracreports/bulletins"
 OHSS_REAL = SAMPLE_RELEASES_DIR / "ohss.dhs.gov/sites/default/files/2024-12/KHSM Encounters (USBP) fy25m11.xlsx"
 
 EXAMPLES = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -43,9 +43,10 @@ def _head(path: Path, lines: int = 300) -> bytes:
     return b"".join(body[:lines] + body[-1:])
 
 
-def _trac_ref(series: str, month: str, code: str) -> ReleaseRef:
-    return ReleaseRef(trac.FAMILY, f"https://trac.syr.edu/{series}/{month}/{code}", f"{series}/{month}/{code or 'US'}",
-                      {"series": series, "month": month, "district_code": code, "slug": ""})
+def _trac_ref(series: str = "", month: str = "") -> ReleaseRef:
+    """A national page as discovery names it, or (no series) a page named by hand, read from its content."""
+    params = {"series": series, "month": month} if series else {}
+    return ReleaseRef(trac.FAMILY, f"https://tracreports.org/{series}/{month}", f"{series}/{month}", params)
 
 
 def _cbp_ref(family) -> ReleaseRef:
@@ -65,12 +66,11 @@ PARSERS = {
     ]
 }
 PARSERS |= {
-    "trac-national": (trac.parse, _trac_ref("immigration", "2018-06", ""),
-                      [(TRAC_PAGES / "immigration/monthlyjun18/fil/index.html").read_bytes(),
-                       (TRAC_PAGES / "immigration/monthlydec16/fil/index.html").read_bytes()]),
-    "trac-district": (trac.parse, _trac_ref("overall", "2018-06", "AZ"),
-                      [(TRAC_PAGES / "overall/monthlyjun18/fil/arizona/index.html").read_bytes()]),
-    "trac-fixtures": (trac.parse, _trac_ref("immigration", "2018-06", ""),
+    "trac-national": (trac.parse, _trac_ref("immigration", "2018-06"),
+                      [(TRAC_PAGES / "immigration/monthlyjun18/fil/index.html").read_bytes()]),
+    "trac-agency": (trac.parse, _trac_ref("jdea", "2016-10"),
+                    [(TRAC_PAGES / "jdea/monthlyoct16/fil/index.html").read_bytes()]),
+    "trac-fixtures": (trac.parse, _trac_ref(),
                       [p.read_bytes() for p in sorted((TESTS / "fixtures/trac").glob("*.html"))]),
     "ohss-usbp": (ohss.parse, ReleaseRef(ohss.FAMILY, "file:///book.xlsx", "book.xlsx"), [OHSS_REAL.read_bytes()]),
 }

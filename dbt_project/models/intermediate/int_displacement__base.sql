@@ -3,8 +3,11 @@
 -- sectors) and NON_BORDER (US minus SW_BORDER). A figure is NULL where no release gives it; an
 -- aggregate is NULL unless every one of its districts gives the figure (districts_covered counts them).
 -- is_modelled is the row's conservative OR over all its inputs (OFO inadmissibles from the CBP AOR file
--- included); prosecutions_is_modelled and bp_apprehensions_is_modelled say which measure is modelled, so
--- a real figure beside a modelled one is not presented as modelled.
+-- included); prosecutions_is_modelled and bp_apprehensions_is_modelled say which measure is modelled, and
+-- each count has its own basis (<measure>_basis: published, derived or modelled; macros/basis.sql), so a
+-- real figure beside a modelled one is not presented as modelled. SW_BORDER's non-immigration and
+-- CBP-referred counts are TRAC's published five-district figures where TRAC printed one (no bulletin gives
+-- them), else the sum of the five districts.
 {%- set sw_districts_sql -%}
     select district_code from {{ ref('districts') }} where is_sw_border
 {%- endset %}
@@ -38,6 +41,11 @@ districts as (
         p.immigration_prosecutions,
         p.total_prosecutions,
         p.cbp_referred_prosecutions,
+        p.immigration_prosecutions_basis,
+        p.total_prosecutions_basis,
+        p.cbp_referred_prosecutions_basis,
+        p.non_immigration_prosecutions as district_non_immigration,
+        p.non_immigration_prosecutions_basis as district_non_immigration_basis,
         b.bp_apprehensions,
         coalesce(b.bp_apprehensions_is_allocated, false) as bp_apprehensions_is_allocated,
         b.ofo_inadmissibles,
@@ -81,6 +89,18 @@ border_totals as (
     group by month
 ),
 
+-- TRAC's published five-district figures (crowdout's curated file): one per series and month
+sw_published as (
+    select
+        period_start as month,
+        cast(max(published_value) filter (where series = 'non_immigration') as bigint) as non_immigration,
+        cast(max(published_value) filter (where series = 'cbp_referred') as bigint) as cbp_referred,
+        list(release_id) as release_ids
+    from {{ ref('int_trac__published_figures') }}
+    where geography = 'SW_BORDER' and is_single_month and unit = 'defendants'
+    group by period_start
+),
+
 sw_border as (
     select
         'SW_BORDER' as geography,
@@ -88,7 +108,17 @@ sw_border as (
         districts.month,
         case when count(immigration_prosecutions) = count(*) then cast(sum(immigration_prosecutions) as bigint) end as immigration_prosecutions,
         case when count(total_prosecutions) = count(*) then cast(sum(total_prosecutions) as bigint) end as total_prosecutions,
-        case when count(cbp_referred_prosecutions) = count(*) then cast(sum(cbp_referred_prosecutions) as bigint) end as cbp_referred_prosecutions,
+        coalesce(any_value(sw_published.cbp_referred),
+                 case when count(cbp_referred_prosecutions) = count(*) then cast(sum(cbp_referred_prosecutions) as bigint) end)
+            as cbp_referred_prosecutions,
+        {{ combined_basis('list(immigration_prosecutions_basis)') }} as immigration_prosecutions_basis,
+        {{ combined_basis('list(total_prosecutions_basis)') }} as total_prosecutions_basis,
+        case when any_value(sw_published.cbp_referred) is not null then 'published'
+             else {{ combined_basis('list(cbp_referred_prosecutions_basis)') }} end as cbp_referred_prosecutions_basis,
+        any_value(sw_published.non_immigration) as published_non_immigration,
+        case when count(district_non_immigration) = count(*) then cast(sum(district_non_immigration) as bigint) end
+            as district_non_immigration,
+        {{ combined_basis('list(district_non_immigration_basis)') }} as district_non_immigration_basis,
         any_value(border_totals.sw_bp) as bp_apprehensions,
         false as bp_apprehensions_is_allocated,
         any_value(border_totals.sw_ofo) as ofo_inadmissibles,
@@ -96,10 +126,11 @@ sw_border as (
         bool_or(districts.is_modelled) or coalesce(any_value(border_totals.is_modelled), false) as is_modelled,
         bool_or(districts.prosecutions_is_modelled) as prosecutions_is_modelled,
         coalesce(any_value(border_totals.bp_is_modelled), false) as bp_apprehensions_is_modelled,
-        flatten(list(districts.release_ids)) as release_ids_prosecutions,
+        flatten([flatten(list(districts.release_ids)), coalesce(any_value(sw_published.release_ids), [])]) as release_ids_prosecutions,
         any_value(border_totals.release_ids) as release_ids_border
     from districts
     left join border_totals on border_totals.month = districts.month
+    left join sw_published on sw_published.month = districts.month
     group by districts.month
 ),
 
@@ -111,6 +142,9 @@ us as (
         n.immigration_prosecutions,
         n.total_prosecutions,
         n.cbp_referred_prosecutions,
+        n.immigration_prosecutions_basis,
+        n.total_prosecutions_basis,
+        n.cbp_referred_prosecutions_basis,
         border_totals.us_bp as bp_apprehensions,
         false as bp_apprehensions_is_allocated,
         border_totals.us_ofo as ofo_inadmissibles,
@@ -146,6 +180,9 @@ non_border as (
         us.immigration_prosecutions - sw.immigration_prosecutions as immigration_prosecutions,
         us.total_prosecutions - sw.total_prosecutions as total_prosecutions,
         us.cbp_referred_prosecutions - sw.cbp_referred_prosecutions as cbp_referred_prosecutions,
+        {{ combined_basis('[us.immigration_prosecutions_basis, sw.immigration_prosecutions_basis]') }} as immigration_prosecutions_basis,
+        {{ combined_basis('[us.total_prosecutions_basis, sw.total_prosecutions_basis]') }} as total_prosecutions_basis,
+        {{ combined_basis('[us.cbp_referred_prosecutions_basis, sw.cbp_referred_prosecutions_basis]') }} as cbp_referred_prosecutions_basis,
         us.bp_apprehensions - sw.bp_apprehensions as bp_apprehensions,
         false as bp_apprehensions_is_allocated,
         us.ofo_inadmissibles - sw.ofo_inadmissibles as ofo_inadmissibles,
@@ -175,8 +212,20 @@ select
     month,
     immigration_prosecutions,
     total_prosecutions,
-    total_prosecutions - immigration_prosecutions as non_immigration_prosecutions,
+    coalesce(published_non_immigration, district_non_immigration, total_prosecutions - immigration_prosecutions)
+        as non_immigration_prosecutions,
     cbp_referred_prosecutions,
+    immigration_prosecutions_basis,
+    total_prosecutions_basis,
+    case when published_non_immigration is not null then 'published'
+         when district_non_immigration is not null then district_non_immigration_basis
+         when total_prosecutions is not null and immigration_prosecutions is not null
+         then {{ combined_basis('[total_prosecutions_basis, immigration_prosecutions_basis]') }}
+    end as non_immigration_prosecutions_basis,
+    cbp_referred_prosecutions_basis,
+    -- Border Patrol apprehensions are sums (or allocations) of OHSS's sector figures
+    case when bp_apprehensions is null then null when bp_apprehensions_is_modelled then 'modelled' else 'derived' end
+        as bp_apprehensions_basis,
     bp_apprehensions,
     bp_apprehensions_is_allocated,
     ofo_inadmissibles,

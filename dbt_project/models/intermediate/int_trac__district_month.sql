@@ -1,38 +1,108 @@
--- One figure per district x month x series: the district's own page where one exists, otherwise the
--- district's row in the national page's ranked districts table (source_table says which).
-with district_pages as (
-    select
-        district_code,
-        month,
-        series,
-        prosecutions,
-        'district_page' as source_table,
-        is_modelled,
-        release_id
-    from {{ ref('int_trac__table1') }}
-    where geography_type = 'district'
+-- One row per district x month x series wherever the warehouse has a figure or knows one is missing:
+--   * immigration, all, dea_referred, dhs_imm_customs_referred: the district's row in the ranked districts
+--     table of that series' national page. A district ranked in some month of a series (and every
+--     southwest border district) gets a row for every month whose page is loaded; where the page does not
+--     rank it, prosecutions is NULL and missing_reason says so (never zero: TRAC ranks only its top ten).
+--   * non_immigration: all - immigration where the district is in both rankings (basis derived, or
+--     modelled if either part is).
+--   * TRAC's published figures for a district and month fill a missing or modelled figure (basis published)
+--     and add series no bulletin has (cbp_referred).
+with pages as (
+    select distinct series, month from {{ ref('int_trac__table1') }}
 ),
 
 rankings as (
+    select * from {{ ref('int_trac__district_rankings') }} where district_code is not null
+),
+
+followed as (
+    select distinct series, district_code from rankings
+    union
+    select pages.series, districts.district_code
+    from (select distinct series from pages) as pages
+    cross join {{ ref('districts') }} as districts
+    where districts.is_sw_border
+),
+
+ranked as (
     select
-        rankings.district_code,
-        rankings.month,
-        rankings.series,
+        followed.district_code,
+        pages.month,
+        pages.series,
         rankings.prosecutions,
+        rankings.prosecutions_basis as basis,
         'district_ranking' as source_table,
-        rankings.is_modelled,
-        rankings.release_id
-    from {{ ref('int_trac__district_rankings') }} as rankings
-    where rankings.district_code is not null
-      and not exists (
-          select 1
-          from district_pages
-          where district_pages.district_code = rankings.district_code
-            and district_pages.month = rankings.month
-            and district_pages.series = rankings.series
-      )
+        case when rankings.prosecutions is null
+             then 'not among the districts ranked on TRAC''s ' || pages.series || ' bulletin for '
+                  || strftime(pages.month, '%Y-%m')
+        end as missing_reason,
+        case when rankings.release_id is not null then [rankings.release_id] else [] end as release_ids
+    from pages
+    inner join followed on followed.series = pages.series
+    left join rankings
+        on rankings.series = pages.series
+        and rankings.month = pages.month
+        and rankings.district_code = followed.district_code
+),
+
+non_immigration as (
+    select
+        total.district_code,
+        total.month,
+        'non_immigration' as series,
+        total.prosecutions - imm.prosecutions as prosecutions,
+        {{ combined_basis('[total.basis, imm.basis]') }} as basis,
+        'derived' as source_table,
+        case
+            when total.prosecutions is null then total.missing_reason
+            when imm.prosecutions is null then imm.missing_reason
+        end as missing_reason,
+        flatten([total.release_ids, imm.release_ids]) as release_ids
+    from ranked as total
+    inner join ranked as imm
+        on imm.district_code = total.district_code and imm.month = total.month and imm.series = 'immigration'
+    where total.series = 'all'
+),
+
+bulletin as (
+    select * from ranked
+    union all
+    select * from non_immigration
+),
+
+published as (
+    select
+        geography as district_code,
+        period_start as month,
+        series,
+        cast(published_value as bigint) as prosecutions,
+        'published' as basis,
+        'published_figures' as source_table,
+        cast(null as varchar) as missing_reason,
+        [release_id] as release_ids
+    from {{ ref('int_trac__published_figures') }}
+    where is_single_month
+      and unit = 'defendants'
+      and series is not null
+      and geography in (select district_code from {{ ref('districts') }})
 )
 
-select * from district_pages
+select bulletin.*
+from bulletin
+where not exists (
+    select 1 from published
+    where published.district_code = bulletin.district_code
+      and published.month = bulletin.month
+      and published.series = bulletin.series
+      and coalesce(bulletin.basis, 'modelled') = 'modelled'
+)
 union all
-select * from rankings
+select published.*
+from published
+where not exists (
+    select 1 from bulletin
+    where bulletin.district_code = published.district_code
+      and bulletin.month = published.month
+      and bulletin.series = published.series
+      and bulletin.basis in ('published', 'derived')
+)

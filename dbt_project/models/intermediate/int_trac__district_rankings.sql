@@ -11,8 +11,13 @@ select
     latest.trac_district_name,
     districts.district_code,
     latest.prosecutions,
+    latest.prosecutions_basis,
     latest.per_million_people,
-    latest.is_modelled
+    latest.per_million_people_basis,
+    latest.trac_change_1yr,
+    latest.trac_change_5yr,
+    latest.trac_change_10yr,
+    latest.trac_change_20yr
 from latest
 inner join {{ ref('trac_series') }} as series_names
     on latest.trac_series = series_names.trac_series

@@ -105,6 +105,11 @@ metrics as (
         m.districts_covered,
         m.prosecutions_is_modelled,
         m.bp_apprehensions_is_modelled,
+        m.immigration_prosecutions_basis,
+        m.non_immigration_prosecutions_basis,
+        m.total_prosecutions_basis,
+        m.cbp_referred_prosecutions_basis,
+        m.bp_apprehensions_basis,
         m.is_modelled
             or coalesce(m.window_is_modelled, false)
             or coalesce(b.b_is_modelled, false)
@@ -171,6 +176,11 @@ select
          or (c.geography not in ('NON_BORDER', 'US') and coalesce(nb.non_border_is_modelled, false)) as boolean) as is_modelled,
     cast(c.prosecutions_is_modelled as boolean) as prosecutions_is_modelled,
     cast(c.bp_apprehensions_is_modelled as boolean) as bp_apprehensions_is_modelled,
+    cast(c.immigration_prosecutions_basis as varchar) as immigration_prosecutions_basis,
+    cast(c.non_immigration_prosecutions_basis as varchar) as non_immigration_prosecutions_basis,
+    cast(c.total_prosecutions_basis as varchar) as total_prosecutions_basis,
+    cast(c.cbp_referred_prosecutions_basis as varchar) as cbp_referred_prosecutions_basis,
+    cast(c.bp_apprehensions_basis as varchar) as bp_apprehensions_basis,
     cast(c.release_ids as varchar[]) as release_ids
 from cumulative as c
 left join non_border as nb on nb.month = c.month

@@ -1,3 +1,4 @@
+-- The ranked districts table of TRAC's national pages, renamed and cast, with each figure's basis.
 select
     cast(release_id as varchar)         as release_id,
     cast(series as varchar)             as trac_series,
@@ -6,5 +7,10 @@ select
     cast(district_name as varchar)      as trac_district_name,
     cast(prosecutions as bigint)        as prosecutions,
     cast(per_capita_rate as double)     as per_million_people,
-    cast(is_modelled as boolean)        as is_modelled
+    cast(pct_change_1yr as double) / 100  as trac_change_1yr,
+    cast(pct_change_5yr as double) / 100  as trac_change_5yr,
+    cast(pct_change_10yr as double) / 100 as trac_change_10yr,
+    cast(pct_change_20yr as double) / 100 as trac_change_20yr,
+    {{ figure_basis('modelled_figures', 'prosecutions') }}     as prosecutions_basis,
+    {{ figure_basis('modelled_figures', 'per_capita_rate') }}  as per_million_people_basis
 from {{ source('raw', 'trac_district_rankings') }}

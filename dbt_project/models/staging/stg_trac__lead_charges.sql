@@ -1,12 +1,15 @@
+-- The top lead charges table of TRAC's national pages, renamed and cast, with the count's basis.
 select
     cast(release_id as varchar)         as release_id,
     cast(series as varchar)             as trac_series,
-    cast(geography_type as varchar)     as geography_type,
-    cast(district_code as varchar)      as district_code,
     cast(month as date)                 as month,
     cast(rank as integer)               as rank,
     cast(charge_description as varchar) as charge_description,
     cast(statute as varchar)            as statute,
     cast(prosecutions as bigint)        as prosecutions,
-    cast(is_modelled as boolean)        as is_modelled
+    cast(pct_change_1yr as double) / 100  as trac_change_1yr,
+    cast(pct_change_5yr as double) / 100  as trac_change_5yr,
+    cast(pct_change_10yr as double) / 100 as trac_change_10yr,
+    cast(pct_change_20yr as double) / 100 as trac_change_20yr,
+    {{ figure_basis('modelled_figures', 'prosecutions') }} as prosecutions_basis
 from {{ source('raw', 'trac_lead_charges') }}

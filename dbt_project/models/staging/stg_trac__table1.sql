@@ -1,9 +1,8 @@
+-- TRAC bulletin Table 1 (national pages), renamed and cast; each figure's basis from the raw row's list
+-- of modelled cells.
 select
     cast(release_id as varchar)                                 as release_id,
     cast(series as varchar)                                     as trac_series,
-    cast(geography_type as varchar)                             as geography_type,
-    cast(district_code as varchar)                              as district_code,
-    cast(geography_name as varchar)                             as geography_name,
     cast(month as date)                                         as month,
     cast(page_title as varchar)                                 as page_title,
     cast(number_latest_month as bigint)                         as prosecutions,
@@ -11,5 +10,11 @@ select
     cast(pct_change_1yr as double) / 100                        as trac_change_1yr,
     cast(pct_change_5yr_incl_magistrate as double) / 100        as trac_change_5yr_incl_magistrate,
     cast(pct_change_5yr_excl_magistrate as double) / 100        as trac_change_5yr_excl_magistrate,
-    cast(is_modelled as boolean)                                as is_modelled
+    cast(previous_month_number as bigint)                       as previous_month_prosecutions,
+    cast(table1_layout as varchar)                              as table1_layout,
+    {{ figure_basis('modelled_figures', 'number_latest_month') }}             as prosecutions_basis,
+    {{ figure_basis('modelled_figures', 'pct_change_prev_month') }}           as trac_change_prev_month_basis,
+    {{ figure_basis('modelled_figures', 'pct_change_1yr') }}                  as trac_change_1yr_basis,
+    {{ figure_basis('modelled_figures', 'pct_change_5yr_incl_magistrate') }}  as trac_change_5yr_incl_magistrate_basis,
+    {{ figure_basis('modelled_figures', 'pct_change_5yr_excl_magistrate') }}  as trac_change_5yr_excl_magistrate_basis
 from {{ source('raw', 'trac_table1') }}

@@ -1,0 +1,21 @@
+{#-
+  Basis per figure: 'published' (a publisher printed it), 'derived' (computed from published figures of
+  other releases, e.g. a sum of districts), 'modelled' (crowdout's sample pages invented it, or it is
+  computed from anything modelled).
+
+  figure_basis: a raw row lists its modelled cells by column name (`modelled_figures`, '' on real
+  pages); the figure is modelled if its column is listed, else published.
+  combined_basis: the basis of a figure computed from others (a list of their bases): modelled if any
+  part is, NULL if a part is missing, else derived.
+-#}
+{% macro figure_basis(list_column, figure) -%}
+    case when list_contains(string_split({{ list_column }}, ','), '{{ figure }}') then 'modelled' else 'published' end
+{%- endmacro %}
+
+{% macro combined_basis(bases) -%}
+    case
+        when list_contains({{ bases }}, 'modelled') then 'modelled'
+        when list_count({{ bases }}) < len({{ bases }}) then null
+        else 'derived'
+    end
+{%- endmacro %}
