@@ -123,7 +123,7 @@ def test_zero_tolerance_spike_peaks_in_june_2018_and_fades(pages):
 
 
 def test_rankings_hold_ten_districts_and_the_border_five_in_immigration_and_overall(pages):
-    for (series, month), tables in pages.items():
+    for (series, _month), tables in pages.items():
         ranking = tables["trac_district_rankings"]
         assert [r["rank"] for r in ranking] == list(range(1, 11))
         assert [r["prosecutions"] for r in ranking] == sorted((r["prosecutions"] for r in ranking), reverse=True)
