@@ -67,13 +67,13 @@ def test_status_repeats_what_the_last_published_run_brought(settings, capsys):
     from tests.analysis import sample_warehouse
 
     sample_warehouse.build(settings.warehouse)
-    sample_warehouse.new_edition(settings.warehouse, "immigration/monthlymay18/fil/arizona/",
-                                 "2026-02-01 06:00:00+00", {("immigration", "AZ", date(2018, 5, 1)): 7})
+    sample_warehouse.new_edition(settings.warehouse, "immigration/monthlymay18/fil/",
+                                 "2026-02-01 06:00:00+00", {("immigration", date(2018, 5, 1)): 7})
     last_refresh_file(settings).write_text(json.dumps({
         "run_id": "r1", "success": True, "started_at": "2026-02-01T05:59:00+00:00",
         "failed_checks": [], "errors": []}))
     st = status.gather(settings)
-    assert [r.file for r in st.last_run_news.releases] == ["immigration/monthlymay18/fil/arizona/"]
+    assert [r.file for r in st.last_run_news.releases] == ["immigration/monthlymay18/fil/"]
     assert cli.main(["status"]) == 0
     assert "it published 1 new releases, changed 1 published figures" in " ".join(capsys.readouterr().out.split())
 

@@ -23,7 +23,7 @@ ENCOUNTERS = "marts.fct_encounter_revisions"
 # One shape for both marts: the family is the release id's prefix (as in meta.releases).
 RESTATED = f"""
 SELECT split_part(release_id, ':', 1) AS family, release_id, previous_release_id, fetched_at, month,
-       series || ' prosecutions, ' || coalesce(district_code, 'national') AS figure,
+       series || ' prosecutions, national' AS figure,
        previous_prosecutions AS previous, prosecutions AS current, change_from_previous AS change,
        pct_change_from_previous AS pct_change, is_modelled
 FROM {PROSECUTIONS} WHERE previous_release_id IS NOT NULL

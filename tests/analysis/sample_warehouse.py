@@ -192,6 +192,10 @@ def build(path: Path) -> Path:
                      ("cbp_referred", "cbp_referred_prosecutions")]
     ]).rename(columns={"geography": "district_code"})
     prosecutions["geography_type"] = "district"
+    nation = (prosecutions.groupby(["month", "series"], as_index=False)
+              .agg(prosecutions=("prosecutions", "sum"), is_modelled=("is_modelled", "max"))
+              .assign(district_code="US", geography_type="national", basis="modelled"))
+    prosecutions = pd.concat([prosecutions, nation], ignore_index=True)
     prosecutions["release_ids"] = [[RELEASE]] * len(prosecutions)
     prosecutions["source_table"] = "district_ranking"
     prosecutions["missing_reason"] = None
@@ -206,7 +210,7 @@ def build(path: Path) -> Path:
         "error": pd.Series([None, None], dtype="string"),
         "published_at": pd.Series([pd.NaT, pd.NaT], dtype="datetime64[us, UTC]"),
         "release_key": ["immigration/monthlyjun18", "fy25m11"],
-        "url": [SAMPLE_URL + "trac.syr.edu/tracreports/bulletins/immigration/monthlyjun18/fil/arizona/",
+        "url": [SAMPLE_URL + "tracreports.org/tracreports/bulletins/immigration/monthlyjun18/fil/",
                 SAMPLE_URL + "ohss.dhs.gov/khsm/khsm-encounters-usbp-fy25m11.xlsx"],
         "is_modelled": [True, False], "status": ["loaded", "loaded"],
     })
@@ -226,13 +230,13 @@ def build(path: Path) -> Path:
         con.execute("ALTER TABLE marts.dim_month ALTER month TYPE DATE")
         con.execute("ALTER TABLE meta.releases ALTER months_covered TYPE DATE[]")
         con.execute(f"""CREATE TABLE marts.fct_prosecution_revisions AS
-            SELECT series, 'district' AS geography_type, district_code, month::DATE AS month, release_id,
+            SELECT series, month::DATE AS month, release_ids[1] AS release_id,
                    NULL::TIMESTAMPTZ AS published_at, TIMESTAMPTZ '{LOADED_AT}' AS fetched_at,
-                   1 AS release_sequence, prosecutions::BIGINT AS prosecutions,
+                   1 AS release_sequence, prosecutions::BIGINT AS prosecutions, basis AS prosecutions_basis,
                    NULL::VARCHAR AS previous_release_id, NULL::BIGINT AS previous_prosecutions,
                    NULL::BIGINT AS change_from_previous, NULL::DOUBLE AS pct_change_from_previous,
                    true AS is_latest_release, is_modelled
-            FROM marts.fct_prosecutions_district_month""")
+            FROM marts.fct_prosecutions_district_month WHERE district_code = 'US'""")
         con.execute(f"""CREATE TABLE marts.fct_encounter_revisions AS
             SELECT 'ohss-usbp' AS source, month::DATE AS month, 'U.S. Border Patrol' AS component,
                    'sector' AS geography_type, geography, '{OHSS_RELEASE}' AS release_id,
@@ -247,10 +251,10 @@ def build(path: Path) -> Path:
     return path
 
 
-def new_edition(path: Path, key: str, fetched_at: str, changes: dict[tuple[str, str, date], int]) -> str:
-    """Load a restated TRAC page into the warehouse at `path` as a refresh would leave it: a new row in
-    meta.releases and, per (series, district, month) in `changes`, a revision row with the new figure
-    (old + the change) beside the previous release's. Returns the new release's id."""
+def new_edition(path: Path, key: str, fetched_at: str, changes: dict[tuple[str, date], int]) -> str:
+    """Load a restated national TRAC page into the warehouse at `path` as a refresh would leave it: a new
+    row in meta.releases and, per (series, month) in `changes`, a revision row with the new figure (old +
+    the change) beside the previous release's. Returns the new release's id."""
     release_id = "trac-bulletin:" + hashlib.sha256(f"{key} {fetched_at}".encode()).hexdigest()[:16]
     con = duckdb.connect(str(path))
     try:
@@ -258,22 +262,21 @@ def new_edition(path: Path, key: str, fetched_at: str, changes: dict[tuple[str, 
             """INSERT INTO meta.releases (release_id, family, release_key, url, is_modelled, status, fetched_at,
                                           loaded_at, months_covered, row_count)
                VALUES (?, 'trac-bulletin', ?, ?, true, 'loaded', ?, ?, ?, ?)""",
-            [release_id, key, SAMPLE_URL + "trac.syr.edu/tracreports/bulletins/" + key, fetched_at, fetched_at,
-             sorted({m for _, _, m in changes}), len(changes)])
-        for (series, district, month), delta in changes.items():
+            [release_id, key, SAMPLE_URL + "tracreports.org/tracreports/bulletins/" + key, fetched_at, fetched_at,
+             sorted({m for _, m in changes}), len(changes)])
+        for (series, month), delta in changes.items():
             con.execute(
                 """INSERT INTO marts.fct_prosecution_revisions
-                   SELECT series, geography_type, district_code, month, $new, NULL, $at, release_sequence + 1,
-                          prosecutions + $delta, release_id, prosecutions, $delta, $delta / prosecutions, true,
+                   SELECT series, month, $new, NULL, $at, release_sequence + 1, prosecutions + $delta,
+                          prosecutions_basis, release_id, prosecutions, $delta, $delta / prosecutions, true,
                           is_modelled
                    FROM marts.fct_prosecution_revisions
-                   WHERE series = $series AND district_code = $district AND month = $month AND is_latest_release""",
-                {"new": release_id, "at": fetched_at, "delta": delta, "series": series, "district": district,
-                 "month": month})
+                   WHERE series = $series AND month = $month AND is_latest_release""",
+                {"new": release_id, "at": fetched_at, "delta": delta, "series": series, "month": month})
             con.execute(
                 """UPDATE marts.fct_prosecution_revisions SET is_latest_release = false
-                   WHERE series = $series AND district_code = $district AND month = $month AND release_id <> $new""",
-                {"new": release_id, "series": series, "district": district, "month": month})
+                   WHERE series = $series AND month = $month AND release_id <> $new""",
+                {"new": release_id, "series": series, "month": month})
     finally:
         con.close()
     return release_id

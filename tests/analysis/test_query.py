@@ -157,7 +157,7 @@ def test_narrow_terminal_gets_one_block_per_row(warehouse, capsys, monkeypatch):
 def test_url_is_the_publishers_with_the_local_path_beside_it(warehouse, capsys):
     assert cli.main(["query", "SELECT family, url FROM meta.releases ORDER BY family", "--format", "json"]) == 0
     ohss, trac = json.loads(capsys.readouterr().out)
-    assert trac["url"] == "https://trac.syr.edu/tracreports/bulletins/immigration/monthlyjun18/fil/arizona/"
-    assert trac["local_path"] == ("/checkout/orchestration/samples/releases/trac.syr.edu/tracreports/bulletins/"
-                                  "immigration/monthlyjun18/fil/arizona/")
+    assert trac["url"] == "https://tracreports.org/tracreports/bulletins/immigration/monthlyjun18/fil/"
+    assert trac["local_path"] == ("/checkout/orchestration/samples/releases/tracreports.org/tracreports/bulletins/"
+                                  "immigration/monthlyjun18/fil/")
     assert ohss["url"] == "https://ohss.dhs.gov/khsm/khsm-encounters-usbp-fy25m11.xlsx"

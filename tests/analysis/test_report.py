@@ -271,14 +271,14 @@ def test_what_changed_since_the_last_release(warehouse, tmp_path):
     from orchestration.analysis import report
 
     june = dt.date(2018, 6, 1)
-    sample_warehouse.new_edition(warehouse, "immigration/monthlyjun18/fil/tex_s/", "2026-02-01 06:00:00+00",
-                                 {("all", "TXS", june): 4})
-    sample_warehouse.new_edition(warehouse, "immigration/monthlyjun18/fil/n_mex/", "2026-03-01 06:00:00+00",
-                                 {("immigration", "NM", june): -9})
+    sample_warehouse.new_edition(warehouse, "overall/monthlyjun18/fil/", "2026-02-01 06:00:00+00",
+                                 {("all", june): 4})
+    sample_warehouse.new_edition(warehouse, "immigration/monthlyjun18/fil/", "2026-03-01 06:00:00+00",
+                                 {("immigration", june): -9})
     data = report.load(warehouse, None, None)
-    assert list(zip(data.changes["figure"], data.changes["change"])) == [("immigration prosecutions, NM", -9)]
+    assert list(zip(data.changes["figure"], data.changes["change"])) == [("immigration prosecutions, national", -9)]
     page = Page()
     page.feed(report.render(data, [], {}, {}))
     text = " ".join(" ".join(page.text).split())
-    assert "What changed since the last release" in text and "immigration prosecutions, NM" in text
-    assert "-9 (" in text and "TXS" not in text
+    assert "What changed since the last release" in text and "immigration prosecutions, national" in text
+    assert "-9 (" in text and "all prosecutions" not in text

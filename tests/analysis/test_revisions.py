@@ -12,15 +12,15 @@ JUNE = date(2018, 6, 1)
 
 
 def _restate(warehouse) -> None:
-    sample_warehouse.new_edition(warehouse, "immigration/monthlyjun18/fil/n_mex/", "2026-03-01 06:00:00+00",
-                                 {("immigration", "NM", JUNE): -12, ("all", "NM", JUNE): 0})
+    sample_warehouse.new_edition(warehouse, "immigration/monthlyjun18/fil/", "2026-03-01 06:00:00+00",
+                                 {("immigration", JUNE): -12, ("all", JUNE): 0})
 
 
 def test_a_restated_page_shows_what_it_changed(warehouse, capsys):
     _restate(warehouse)
     assert cli.main(["revisions", "--family", "trac-bulletin", "--since", "2026-03"]) == 0
     out = capsys.readouterr().out
-    (line,) = [ln for ln in out.splitlines() if "immigration prosecutions, NM" in ln]
+    (line,) = [ln for ln in out.splitlines() if "immigration prosecutions, national" in ln]
     assert line.split()[:2] == ["2026-03-01", "2018-06"] and "-12" in line
     assert "1 figures changed in 1 restating releases; 1 restated with the same value" in " ".join(out.split())
 

@@ -51,22 +51,21 @@ def test_new_this_run_names_the_new_edition_its_months_and_the_figures_it_change
     """A refresh that loads a restated Arizona page for May 2018 says so: the file, its month, the two
     figures it moved and by how much; the figure it restated unchanged is counted, not listed."""
     may = date(2018, 5, 1)
-    sample_warehouse.new_edition(warehouse, "immigration/monthlymay18/fil/arizona/", "2026-02-01 06:00:00+00",
-                                 {("immigration", "AZ", may): 25, ("all", "AZ", may): -40,
-                                  ("cbp_referred", "AZ", may): 0})
+    sample_warehouse.new_edition(warehouse, "immigration/monthlymay18/fil/", "2026-02-01 06:00:00+00",
+                                 {("immigration", may): 25, ("all", may): -40, ("cbp_referred", may): 0})
     new = summary.new_this_run(warehouse, "2026-02-01T05:59:00+00:00")
     assert [(r.family, r.file, r.first_month, r.rows) for r in new.releases] == [
-        ("trac-bulletin", "immigration/monthlymay18/fil/arizona/", may, 3)]
+        ("trac-bulletin", "immigration/monthlymay18/fil/", may, 3)]
     assert {(c["figure"], c["change"]) for c in new.changed} == {
-        ("immigration prosecutions, AZ", 25), ("all prosecutions, AZ", -40)}
+        ("immigration prosecutions, national", 25), ("all prosecutions, national", -40)}
     assert new.unchanged == 1 and new.not_loaded == []
 
     cli._print_new_this_run(new)
     out = capsys.readouterr().out
-    assert "New this run" in out and "immigration/monthlymay18/fil/arizona/" in out
-    immigration = next(line for line in out.splitlines() if "immigration prosecutions, AZ" in line)
-    assert immigration.split()[:1] == ["2018-05"] and "+25 (+0.8%)" in immigration
-    assert "-40" in next(line for line in out.splitlines() if "all prosecutions, AZ" in line)
+    assert "New this run" in out and "immigration/monthlymay18/fil/" in out
+    immigration = next(line for line in out.splitlines() if "immigration prosecutions, national" in line)
+    assert immigration.split()[:1] == ["2018-05"] and "+25 (+" in immigration
+    assert "-40" in next(line for line in out.splitlines() if "all prosecutions, national" in line)
     assert "(1 restated unchanged)" in out and "nothing failed or withdrawn" in out
 
 
@@ -101,8 +100,8 @@ def test_the_section_is_kept_with_the_run(warehouse, tmp_path, monkeypatch):
     from orchestration.refresh import last_refresh_file
 
     settings = load_settings()
-    sample_warehouse.new_edition(warehouse, "immigration/monthlymay18/fil/arizona/", "2026-02-01 06:00:00+00",
-                                 {("immigration", "AZ", date(2018, 5, 1)): 5})
+    sample_warehouse.new_edition(warehouse, "immigration/monthlymay18/fil/", "2026-02-01 06:00:00+00",
+                                 {("immigration", date(2018, 5, 1)): 5})
     new = summary.new_this_run(warehouse, "2026-02-01T05:59:00+00:00")
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
     (tmp_path / "dagster").mkdir()
@@ -112,6 +111,6 @@ def test_the_section_is_kept_with_the_run(warehouse, tmp_path, monkeypatch):
 
     summary.keep_with_run(settings, run.run_id, new)
     record = json.loads(last_refresh_file(settings).read_text())
-    assert record["new_this_run"]["releases"][0]["file"] == "immigration/monthlymay18/fil/arizona/"
+    assert record["new_this_run"]["releases"][0]["file"] == "immigration/monthlymay18/fil/"
     assert dg.DagsterInstance.get().get_run_by_id(run.run_id).tags["crowdout/new_this_run"] == (
         "1 new releases, 1 figures changed, 0 failed or withdrawn")
