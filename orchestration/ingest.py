@@ -69,6 +69,13 @@ def _landing_name(ref: ReleaseRef) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", ref.key) + ".html"
 
 
+def _posted(ref: ReleaseRef) -> datetime | None:
+    """The posting month the publisher's upload folder gives (http.upload_month), when the server sent no
+    Last-Modified: first of that month, UTC."""
+    posted = ref.params.get("posted")
+    return datetime.fromisoformat(posted).replace(tzinfo=timezone.utc) if posted else None
+
+
 def _published_at(last_modified: str | None) -> datetime | None:
     if not last_modified:
         return None
@@ -123,7 +130,7 @@ def ingest_release(
         bytes=landed.bytes,
         landing_path=str(landed.path),
         fetched_at=datetime.now(timezone.utc),
-        published_at=_published_at(dl.last_modified),
+        published_at=_published_at(dl.last_modified) or _posted(ref),
         etag=dl.etag,
         last_modified=dl.last_modified,
         content_type=dl.content_type,

@@ -626,4 +626,8 @@ EOUSA_NCD = Family(
     parse=parse,
     fetch=fetch,
     load_into=load_into,
+    # A dump is the database as of one month's end, at a page of its own that is never revised: the next
+    # dump (a new page) restates its months. So a release page already loaded is not asked for again, and
+    # its version is the manifest it landed as, not the page's bytes.
+    restated=False,
 )
