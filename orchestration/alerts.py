@@ -8,6 +8,7 @@ that is down must not hide the failure, so its error is returned for logging, ne
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from pathlib import Path
 
 import requests
@@ -47,3 +48,19 @@ def last_failure(settings: Settings) -> dict | None:
         return None
     lines = path.read_text(encoding="utf-8").splitlines()
     return json.loads(lines[-1]) if lines else None
+
+
+def alert(settings: Settings, *, run_id: str | None, job: str, message: str, failed_steps: list[str],
+          trigger: str) -> str | None:
+    """Record a failure and post it, as the daemon's `run_failure_alerts` sensor does for its runs: the
+    path for runs no daemon watches (a cron-driven `crowdout refresh`). Returns the webhook's problem."""
+    failure = {
+        "run_id": run_id,
+        "job": job,
+        "failed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "message": message,
+        "failed_steps": failed_steps,
+        "tags": {"crowdout/trigger": trigger},
+    }
+    record_failure(settings, failure)
+    return post_webhook(settings, failure)

@@ -9,12 +9,13 @@ from pathlib import Path
 
 from rich.console import Console
 
+from orchestration.analysis import layout
 from orchestration.analysis.reader import AnalysisError
 from orchestration.config import load_settings
 
-# Piped into a file or a log, rich would assume 80 columns and truncate table cells: use a log's width.
-console = Console(width=None if sys.stdout.isatty() else 132)
-err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 132)
+# The terminal's width, or COLUMNS, or 80 when piped (rich's own rule): tables are laid out to fit it.
+console = Console()
+err_console = Console(stderr=True)
 
 
 def _print_results(results) -> None:
@@ -71,19 +72,49 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    from orchestration.analysis import query
+    from orchestration.analysis import publisher_url, query
 
-    warehouse = load_settings().warehouse
-    table = query.run(warehouse, args.sql)
+    settings = load_settings()
+    warehouse = settings.warehouse
+    if args.output is not None:
+        query.check_output(settings, args.output)
+    timeout = settings.releases["query"]["timeout_seconds"] if args.timeout is None else args.timeout
+    table = publisher_url.with_publisher_urls(query.run(warehouse, args.sql, timeout_s=timeout))
     warning = query.modelled_warning(warehouse, table)
     if warning:
         err_console.print(f"[yellow]{warning}[/]")  # stderr: csv/json on stdout stay clean
     if args.format == "table" and args.output is None:
-        console.print(query.to_rich(table, args.limit))
+        console.print(query.to_rich(table, args.limit, console.width))
     else:
         query.write(table, "csv" if args.format == "table" else args.format, args.output)
         if args.output is not None:
             err_console.print(f"{table.num_rows:,} rows written to {args.output}")
+    return 0
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    from orchestration import ingest
+    from orchestration.warehouse import registry
+    from orchestration.warehouse.lock import writer_lock
+
+    settings = load_settings()
+    with writer_lock(settings.build_warehouse):
+        con = ingest.connect_build(settings)
+        try:
+            if args.action == "withdraw":
+                landed = registry.withdraw(con, args.release_id, args.reason)
+            else:
+                landed = registry.restore(con, args.release_id)
+        except registry.UnknownRelease as exc:
+            err_console.print(f"[red]error:[/] {exc}")
+            return 1
+        finally:
+            con.close()
+    done = "withdrawn" if args.action == "withdraw" else "restored"
+    console.print(f"{args.release_id} {done}; it stays in meta.releases and its landed file stays at {landed}.")
+    console.print(f"The next `crowdout refresh` rebuilds every mart {'without' if done == 'withdrawn' else 'with'} "
+                  "it. If analysts would lose months or rows they have now, that publish is refused until "
+                  "run with --allow-shrink.", soft_wrap=True)
     return 0
 
 
@@ -113,7 +144,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     view = metrics_table.load(load_settings().warehouse, args.geography,
                               metrics_table.parse_month(args.start), metrics_table.parse_month(args.end))
     if args.format == "table":
-        console.print(metrics_table.to_rich(view, wide=args.wide))
+        console.print(metrics_table.to_rich(view, console.width, wide=args.wide))
         for line in metrics_table.summary(view):
             console.print(line)
     else:
@@ -140,13 +171,14 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_docs(args: argparse.Namespace) -> int:
     from orchestration.analysis import docs
 
+    settings = load_settings()
     with console.status("dbt docs generate (on a copy of the warehouse)…"):
-        page = docs.generate(load_settings())
+        page = docs.generate(settings)
     console.print(f"dbt docs generated: {page} (opens offline) and {page.with_name('index.html')}")
     if args.no_serve:
         return 0
     console.print(f"Serving on http://127.0.0.1:{args.port}/ — Ctrl-C to stop.")
-    return docs.serve(args.port)
+    return docs.serve(settings, args.port)
 
 
 def _fmt(value, column: str) -> str:
@@ -156,16 +188,15 @@ def _fmt(value, column: str) -> str:
 
 
 def _print_summary(warehouse) -> None:
-    from rich.table import Table
-
     from orchestration import summary
     from orchestration.analysis import reconcile
 
     s = summary.read_summary(warehouse)
     march, june = s.months
-    table = Table(title=f"{summary.GEOGRAPHY}, {march:%B} vs {june:%B %Y} (published warehouse)")
-    for col in ("figure", f"{march:%b %Y}", f"{june:%b %Y}", "change", "basis", "seed article"):
-        table.add_column(col, justify="left" if col in ("figure", "basis") else "right")
+    table = layout.table(f"{summary.GEOGRAPHY} prosecutions and apprehensions, {march:%B} vs {june:%B %Y} "
+                         "(published warehouse)")
+    for col in ("figure", f"{march:%b %Y}", f"{june:%b %Y}", "change", "basis", "article"):
+        table.add_column(col, justify="left" if col in ("figure", "basis") else "right", no_wrap=True)
     notes = []
     for column, label in summary.FIGURES:
         before, after = s.figures[column][march], s.figures[column][june]
@@ -183,12 +214,105 @@ def _print_summary(warehouse) -> None:
         table.add_row(label, _fmt(before, column), _fmt(after, column), delta,
                       summary.basis_label(s.modelled[column]), published,
                       style="italic yellow" if s.modelled[column] else None)
-    console.print(table)
+    console.print(layout.fit(table, console.width, "figure"))
     for i, note in enumerate(notes, start=1):
         console.print(f"{'†' * i} {note}")
+    console.print("article: the seed article's published figures (TRAC, CBP).", style="dim")
     console.print(summary.basis_sentence(s))
     console.print(f"{s.releases_loaded:,} releases loaded from {s.families} families "
                   f"({s.modelled_releases:,} modelled).")
+
+
+LISTED = 12  # rows of a "new this run" list shown before pointing at the command that gives them all
+
+
+def _print_releases(title: str, releases) -> None:
+    """Releases (summary.NewRelease) as a table: one row each, or one per family when there are many
+    (a first refresh loads hundreds)."""
+    by_family = len(releases) > LISTED
+    table = layout.table(f"{title}: {len(releases):,}" + (", by family" if by_family else ""))
+    for col in ("family", "releases" if by_family else "file", "months", "rows"):
+        table.add_column(col, no_wrap=True, justify="right" if col in ("releases", "rows") else "left")
+    groups: dict[tuple, list] = {}
+    for r in releases:
+        groups.setdefault((r.family,) if by_family else (r.family, r.file), []).append(r)
+    for rs in groups.values():
+        first = min((r.first_month for r in rs if r.first_month), default=None)
+        last = max((r.last_month for r in rs if r.last_month), default=None)
+        span = f"{_month(first)}..{_month(last)}" if first != last else _month(first)
+        table.add_row(rs[0].family, f"{len(rs):,}" if by_family else rs[0].file, span,
+                      f"{sum(r.rows or 0 for r in rs):,}")
+    console.print(layout.fit(table, console.width, "release"))
+
+
+def _print_changes(title: str, rows: list[dict], fetched: bool = False) -> None:
+    """Changed figures (revisions.RESTATED rows): month, figure, before, after, change; modelled in italics."""
+    table = layout.table(title)
+    for col in ("fetched",) * fetched + ("month", "figure", "before", "after", "change"):
+        table.add_column(col, no_wrap=True, justify="right" if col in ("before", "after", "change") else "left")
+    for r in rows:
+        pct = "" if r["pct_change"] is None else f" ({r['pct_change']:+.1%})"
+        table.add_row(*(f"{r['fetched_at']:%Y-%m-%d}",) * fetched, _month(r["month"]), r["figure"],
+                      f"{r['previous']:,}", f"{r['current']:,}", f"{r['change']:+,}{pct}",
+                      style="italic yellow" if r["is_modelled"] else None)
+    console.print(layout.fit(table, console.width, "figure"))
+
+
+def _print_new_this_run(new) -> None:
+    """The refresh's own news: releases new this run, figures they changed, releases that failed."""
+    since = new.since.replace("T", " ")
+    console.print(f"[bold]New this run[/] (since {since}):")
+    if not new.releases:
+        console.print("  no new releases: every release found was already loaded")
+    else:
+        _print_releases("Releases loaded", new.releases)
+    if new.changed:
+        _print_changes(f"Figures changed by restated releases: {len(new.changed):,} "
+                       f"({new.unchanged:,} restated unchanged)", new.changed[:LISTED])
+        if len(new.changed) > LISTED:
+            console.print(f"  … {len(new.changed) - LISTED:,} more: crowdout revisions --since {new.since[:10]}")
+    elif new.unchanged:
+        console.print(f"  {new.unchanged:,} figures restated, none changed")
+    else:
+        console.print("  no figures restated")
+    for r in new.not_loaded:
+        console.print(f"  [red]{r['status']}[/] {r['family']} {r['file']}: {r['error']}", soft_wrap=True)
+    if not new.not_loaded:
+        console.print("  nothing failed or withdrawn")
+
+
+def cmd_revisions(args: argparse.Namespace) -> int:
+    from orchestration.analysis import query, revisions
+
+    since = revisions.parse_since(args.since) if args.since else None
+    found = revisions.load(load_settings().warehouse, args.family, since)
+    if args.format != "table":
+        query.write(found.changed, args.format, args.output)
+        return 0
+    scope = f"{args.family or 'every family'}" + (f", releases fetched since {since}" if since else "")
+    if found.changed.num_rows == 0:
+        console.print(f"No figure changed ({scope}): {found.releases:,} restating releases, "
+                      f"{found.unchanged:,} figures restated with the same value.")
+        return 0
+    console.print(f"[bold]Figures changed by restated releases[/] ({scope}), newest release first:")
+    rows = found.changed.to_pylist()
+    for family in dict.fromkeys(r["family"] for r in rows):  # one table per family, in the rows' order
+        _print_changes(family, [r for r in rows if r["family"] == family], fetched=True)
+    console.print(f"{found.changed.num_rows:,} figures changed in {found.releases:,} restating releases; "
+                  f"{found.unchanged:,} restated with the same value. Modelled figures in italics; "
+                  "--format csv|json for every column (release ids included).")
+    return 0
+
+
+def _alert(settings, run_id: str | None, message: str, failed_steps: list[str]) -> None:
+    from orchestration import alerts
+
+    problem = alerts.alert(settings, run_id=run_id, job="refresh", message=message, failed_steps=failed_steps,
+                           trigger="cli")
+    where = f" and posted to {settings.alert_webhook}" if settings.alert_webhook and not problem else ""
+    err_console.print(f"Failure recorded in {alerts.failure_log(settings)}{where}.")
+    if problem:
+        err_console.print(f"[yellow]warning:[/] {problem}")
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
@@ -197,21 +321,25 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
     from rich.table import Table
 
-    from orchestration import refresh
+    from orchestration import refresh, summary
     from orchestration.analysis.progress import steps
 
     settings = load_settings(live=args.live or None)
     source = "the publishers' live sites" if settings.live else "the bundled sample releases"
     console.print(f"Refresh from {source}: releases -> raw -> dbt -> publish "
                   f"(dbt's log: {refresh.refresh_log(settings)})")
-    with ExitStack() as stack:
-        bar = {}
+    try:
+        with ExitStack() as stack:
+            bar = {}
 
-        def on_start(total: int) -> None:
-            bar["step"] = stack.enter_context(steps("refresh", total=total))
+            def on_start(total: int) -> None:
+                bar["step"] = stack.enter_context(steps("refresh", total=total))
 
-        outcome = refresh.run_refresh(settings, force=args.force, on_start=on_start,
-                                      on_step=lambda step: bar["step"](step))
+            outcome = refresh.run_refresh(settings, force=args.force, allow_shrink=args.allow_shrink,
+                                          on_start=on_start, on_step=lambda step: bar["step"](step))
+    except Exception as exc:  # the run never finished: cron must hear of it as of a failed run
+        _alert(settings, None, str(exc).splitlines()[0] if str(exc) else type(exc).__name__, [])
+        raise
     if outcome.nothing_new:
         since = datetime.fromisoformat(outcome.published_at).strftime("%Y-%m-%d %H:%M UTC")
         console.print(f"nothing new since {since}; the warehouse is unchanged ({outcome.seconds:.1f}s)")
@@ -234,31 +362,72 @@ def cmd_refresh(args: argparse.Namespace) -> int:
             err_console.print(f"[red]error:[/] {error}")
         err_console.print(f"Refresh failed after {outcome.seconds:.0f}s; analysts still read the previous "
                           f"warehouse ({settings.warehouse}). `crowdout status` shows what is failing.")
+        _alert(settings, outcome.run_id, "; ".join(e.splitlines()[0] for e in outcome.errors) or "run failed",
+               [s["step"] for s in outcome.steps if s["status"] == "failed"])
+        try:  # what the run did load or fail to load is in the build file, unpublished
+            _print_new_this_run(summary.new_this_run(settings.build_warehouse, outcome.started_at))
+        except AnalysisError as exc:
+            err_console.print(f"(what this run loaded cannot be listed: {exc})")
         return 1
     console.print(f"Refresh done in {outcome.seconds:.0f}s; published {settings.warehouse}")
     _print_summary(settings.warehouse)
+    new = summary.new_this_run(settings.warehouse, outcome.started_at)
+    _print_new_this_run(new)
+    summary.keep_with_run(settings, outcome.run_id, new)
     return 0
 
 
+def _month(value) -> str:
+    return f"{value:%Y-%m}" if value else "–"
+
+
 def cmd_status(args: argparse.Namespace) -> int:
-    from rich.table import Table
+    from rich.markup import escape
 
     from orchestration import status as status_mod
 
-    st = status_mod.gather(load_settings())
+    settings = load_settings()
+    st = status_mod.gather(settings)
     published = st.published_at.strftime("%Y-%m-%d %H:%M UTC") if st.published_at else "never"
-    console.print(f"Published warehouse: {st.warehouse} (published {published}, freshness {st.freshness})")
-    table = Table(title="Releases loaded")
-    for col in ("family", "loaded", "failed", "months", "last loaded", "modelled", "freshness"):
-        table.add_column(col)
+    console.print(f"[bold]Published file[/] (what analysts read): {st.warehouse}", soft_wrap=True)
+    console.print(f"  published {published}; refresh freshness {st.freshness}")
+    table = layout.table("Releases in the published file, and how far their data reaches")
+    for col in ("family", "files", "data months", "due", "recency", "loaded"):
+        table.add_column(col, no_wrap=True)
     for f in st.families:
-        months = f"{f.first_month}..{f.last_month}" if f.first_month else ""
-        last = f.last_loaded_at.strftime("%Y-%m-%d") if f.last_loaded_at else ""
-        table.add_row(f.family, str(f.loaded), f"[red]{f.failed}[/]" if f.failed else "0", months, last,
-                      "yes" if f.modelled else "no", f.freshness)
-    console.print(table)
-    for release_id, error in st.failed_releases:
-        console.print(f"[red]failed release[/] {release_id}: {error}")
+        r = f.recency
+        colour = {"FAIL": "red", "WARN": "yellow"}.get(r.state, "green")
+        table.add_row(f.family + (" ‡" if f.modelled else ""), f"{f.loaded:,}",
+                      f"{_month(f.first_month)}..{_month(f.last_month)}", _month(r.expected),
+                      f"[{colour}]{r.state}[/]" + (f" -{r.months_behind}mo" if r.months_behind else ""),
+                      f.freshness)
+    console.print(layout.fit(table, console.width, "family"))
+    console.print("  due: the last month the data should reach, given the publisher's lag (releases.toml "
+                  "publication_lag_days); recency: against it, with months behind; loaded: the family's "
+                  "last load against the monthly schedule; ‡ holds modelled figures.", style="dim")
+    if not settings.live and any(f.recency.state == "FAIL" for f in st.families):
+        console.print("  The bundled sample ends where its files end, so its recency fails: with --live, the "
+                      "same check says when a publisher is late.", style="dim")
+
+    console.print(f"[bold]Build file[/] (the writer's copy, published by the next successful refresh): "
+                  f"{st.build_warehouse}", soft_wrap=True)
+    if st.build_busy:
+        console.print("  a refresh is writing it now: pending releases and failures are shown when it is done.")
+    elif not st.pending:
+        console.print("  no releases waiting to be published")
+    else:
+        _print_releases("Releases loaded, not yet published", st.pending)
+    since = f"since the last publish ({published})" if st.published_at else "(nothing published yet)"
+    if not st.build_busy:
+        console.print(f"  {len(st.failed_since_publish)} failed releases {since}")
+    for failed in st.failed_since_publish:
+        console.print(f"  [red]failed release[/] {failed.release_id}: {failed.error}", soft_wrap=True)
+    for reason in st.blocked:
+        console.print(f"  [red]publish blocked[/] {escape(reason)}", soft_wrap=True)
+    for release_id, reason in st.withdrawn:
+        console.print(f"  [yellow]withdrawn release[/] {release_id}: {escape(reason)} "
+                      f"(`crowdout release restore {release_id}` to use it again)", soft_wrap=True)
+
     run = st.last_run
     if run is None:
         console.print("Last run: none recorded (run `crowdout refresh`, or set DAGSTER_HOME to see UI runs).")
@@ -271,8 +440,33 @@ def cmd_status(args: argparse.Namespace) -> int:
             console.print("  no failing checks")
         for error in run["errors"]:
             console.print(f"  [red]step failed[/] {error.splitlines()[0]}")
+    if st.last_run_news is not None:
+        news = st.last_run_news
+        console.print(f"  it published {len(news.releases):,} new releases, changed {len(news.changed):,} "
+                      f"published figures, and {len(news.not_loaded):,} releases failed or were withdrawn "
+                      "(the refresh's 'New this run' section; figures: crowdout revisions --since "
+                      f"{news.since[:10]})")
     if st.last_failure:
-        console.print(f"Last recorded run failure: {st.last_failure['run_id']} at {st.last_failure['failed_at']}")
+        console.print(f"Run failure since the last publish: {st.last_failure['run_id']} at "
+                      f"{st.last_failure['failed_at']}")
+    return 0
+
+
+def cmd_instance(args: argparse.Namespace) -> int:
+    from orchestration import instance
+
+    settings = load_settings()
+    if args.action == "init":
+        path = instance.init_instance(settings)
+        store = "PostgreSQL (CROWDOUT_DAGSTER_POSTGRES_URL)" if settings.postgres_url else "SQLite files beside it"
+        console.print(f"wrote {path}: runs stored in {store}", highlight=False)
+        return 0
+    from dagster import DagsterInstance
+
+    days = args.older_than_days or instance.InstancePolicy.from_settings(settings).run_retention_days
+    with DagsterInstance.from_config(str(settings.dagster_home)) as dagster_instance:
+        pruned = instance.prune_run_history(dagster_instance, older_than_days=days)
+    console.print(f"pruned {len(pruned)} finished run(s) older than {days} days", highlight=False)
     return 0
 
 
@@ -294,9 +488,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--live", action="store_true", help="read the publishers' real sites, not the bundled samples")
     p.add_argument("--force", action="store_true",
                    help="run even when no release is new, e.g. after changing a dbt model")
+    p.add_argument("--allow-shrink", action="store_true",
+                   help="publish even if analysts would lose months, rows or releases they have now")
     p.set_defaults(func=cmd_refresh)
 
-    p = sub.add_parser("status", help="releases loaded, the last run, failing checks, freshness")
+    p = sub.add_parser("status", help="published vs pending releases, failures since the last publish, "
+                                      "data recency, the last run")
     p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("query", help="run one read-only SQL query on the published warehouse")
@@ -304,7 +501,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("table", "csv", "json", "parquet"), default="table")
     p.add_argument("--output", type=Path, help="write to this file instead of the terminal")
     p.add_argument("--limit", type=int, default=100, help="rows shown in table format (0 = all)")
+    p.add_argument("--timeout", type=float,
+                   help="stop the query after this many seconds (default: query.timeout_seconds in releases.toml; 0 = none)")
     p.set_defaults(func=cmd_query)
+
+    p = sub.add_parser("release", help="withdraw a bad release from every mart (kept on record), or restore it")
+    actions = p.add_subparsers(dest="action", required=True)
+    w = actions.add_parser("withdraw", help="take a loaded release out of the marts from the next refresh on")
+    w.add_argument("release_id", help="as shown by `crowdout status` / `crowdout ingest`, e.g. cbp-sbo:0123abcd4567ef89")
+    w.add_argument("--reason", required=True, help="why, kept in meta.releases beside the release")
+    r = actions.add_parser("restore", help="use a withdrawn release again from the next refresh on")
+    r.add_argument("release_id")
+    p.set_defaults(func=cmd_release)
 
     p = sub.add_parser("export", help="every mart to Parquet and CSV, with a data dictionary")
     p.add_argument("dir", type=Path, help="folder to write (created if missing; files are replaced)")
@@ -320,6 +528,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", type=Path, help="file for csv/json/parquet")
     p.set_defaults(func=cmd_metrics)
 
+    p = sub.add_parser("revisions", help="figures a restated release changed (from the revision marts)")
+    p.add_argument("--family", help="trac-bulletin, cbp-nationwide-aor, cbp-nationwide-state, cbp-sbo or ohss-usbp")
+    p.add_argument("--since", help="releases fetched on or after this date, YYYY-MM-DD or YYYY-MM")
+    p.add_argument("--format", choices=("table", "csv", "json", "parquet"), default="table")
+    p.add_argument("--output", type=Path, help="file for csv/json/parquet")
+    p.set_defaults(func=cmd_revisions)
+
     p = sub.add_parser("report", help="self-contained HTML report of the 2018 story, with its PNG charts beside it")
     p.add_argument("--output", type=Path, help="HTML file (default: <data dir>/report/crowdout-report.html)")
     p.add_argument("--from", dest="start", help="first month, YYYY-MM (default: all months)")
@@ -330,6 +545,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8580)
     p.add_argument("--no-serve", action="store_true", help="only generate, and print the path")
     p.set_defaults(func=cmd_docs)
+
+    p = sub.add_parser("instance", help="the Dagster instance (DAGSTER_HOME): write its dagster.yaml, prune old runs")
+    p.add_argument("action", choices=("init", "prune"),
+                   help="init: write dagster.yaml from the template; prune: delete old finished runs")
+    p.add_argument("--older-than-days", type=int, help="prune: default releases.toml [instance] run_retention_days")
+    p.set_defaults(func=cmd_instance)
     return parser
 
 

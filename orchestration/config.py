@@ -15,6 +15,8 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 SAMPLE_RELEASES_DIR = PACKAGE_DIR / "samples" / "releases"
 RELEASES_TOML = PACKAGE_DIR / "releases.toml"
 DBT_PROJECT_DIR = PACKAGE_DIR.parent / "dbt_project"
+# A team's Dagster run database; unset, runs are kept in SQLite files under DAGSTER_HOME.
+POSTGRES_URL_ENV = "CROWDOUT_DAGSTER_POSTGRES_URL"
 
 
 def _default_data_dir() -> Path:
@@ -38,6 +40,8 @@ class Settings:
     live: bool = False
     releases: dict = field(default_factory=dict, repr=False)
     alert_webhook: str | None = None
+    dagster_home: Path | None = None
+    postgres_url: str | None = field(default=None, repr=False)
 
     @property
     def build_warehouse(self) -> Path:
@@ -67,10 +71,13 @@ def load_settings(*, live: bool | None = None) -> Settings:
     releases_file = Path(os.environ.get("CROWDOUT_RELEASES_TOML", RELEASES_TOML))
     with releases_file.open("rb") as fh:
         releases = tomllib.load(fh)
+    dagster_home = Path(os.environ.get("DAGSTER_HOME") or data / "dagster").expanduser().resolve()
     return Settings(
         warehouse=warehouse,
         landing=landing,
         live=live,
         releases=releases,
         alert_webhook=os.environ.get("CROWDOUT_ALERT_WEBHOOK") or None,
+        dagster_home=dagster_home,
+        postgres_url=os.environ.get(POSTGRES_URL_ENV) or None,
     )

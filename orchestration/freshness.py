@@ -1,12 +1,20 @@
-"""How stale is too stale: one rule for Dagster's freshness policies and `crowdout status`.
+"""How stale is too stale, in two senses: when the warehouse was last refreshed, and how far its data reaches.
 
-Publishers release monthly and the schedule runs monthly, so anything not refreshed in about a month
-means a sensor or the schedule is off, or runs are failing.
+Refresh age: publishers release monthly and the schedule runs monthly, so anything not refreshed in about
+a month means a sensor or the schedule is off, or runs are failing (one rule for Dagster's freshness
+policies and `crowdout status`).
+
+Data recency: a warehouse refreshed this morning can still end years ago (the bundled TRAC sample ends
+in 2019-09) when a publisher stopped publishing or a connector stopped finding its releases. Each family
+declares its publisher's lag (`publication_lag_days` in releases.toml): the month its data should reach
+is the last month that ended at least that long ago; a family further behind than the tolerance
+(`[recency] tolerance_months`) fails.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 WARN_AFTER = timedelta(days=32)
 FAIL_AFTER = timedelta(days=35)
@@ -18,3 +26,26 @@ def state(age: timedelta | None) -> str:
     if age > FAIL_AFTER:
         return "FAIL"
     return "WARN" if age > WARN_AFTER else "PASS"
+
+
+@dataclass(frozen=True)
+class Recency:
+    latest: date | None  # the last month the family's loaded releases reach
+    expected: date  # the last month they should reach, given the publisher's lag
+    months_behind: int | None
+    state: str  # PASS (reaches it), WARN (behind, within tolerance), FAIL (beyond it), UNKNOWN (no data)
+
+
+def expected_month(today: date, lag_days: int) -> date:
+    """The last month that ended at least `lag_days` before `today` (first day of that month)."""
+    after_cutoff = today - timedelta(days=lag_days) + timedelta(days=1)
+    return (after_cutoff.replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
+def recency(latest: date | None, today: date, lag_days: int, tolerance_months: int) -> Recency:
+    expected = expected_month(today, lag_days)
+    if latest is None:
+        return Recency(None, expected, None, "UNKNOWN")
+    behind = (expected.year - latest.year) * 12 + expected.month - latest.month
+    verdict = "PASS" if behind <= 0 else "WARN" if behind <= tolerance_months else "FAIL"
+    return Recency(latest, expected, max(behind, 0), verdict)

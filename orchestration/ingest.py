@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import email.utils
 import re
+import stat
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -31,12 +32,14 @@ from orchestration.sources.release import (
     ReleaseRef,
 )
 from orchestration.warehouse import raw, registry
+from orchestration.warehouse.publish import seed_build
 from orchestration.warehouse.schema import ensure_schema
 
 
 @dataclass
 class IngestResult:
-    """What happened to one release; `status` is loaded | unchanged | not_modified | not_published | failed."""
+    """What happened to one release; `status` is loaded | unchanged | withdrawn (the same bytes were
+    withdrawn by an operator) | not_modified | not_published | failed."""
 
     ref: ReleaseRef
     status: str
@@ -50,6 +53,9 @@ class IngestResult:
 
 
 def connect_build(settings: Settings) -> duckdb.DuckDBPyConnection:
+    """The build warehouse, started from the published one if the build file is missing (a fresh
+    machine, a lost disk): a refresh then adds to what analysts have rather than rebuilding less."""
+    seed_build(settings.build_warehouse, settings.warehouse)
     settings.build_warehouse.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(settings.build_warehouse))
     ensure_schema(con, FAMILIES.values())
@@ -84,11 +90,15 @@ def ingest_release(
     etag, last_modified = registry.http_validators(con, ref.url)
     attempt = dict(family=ref.family, release_key=ref.key, url=ref.url)
     try:
-        dl = http.download(
-            session, ref, settings.landing / ref.family, http_cfg=http_cfg, etag=etag,
-            last_modified=last_modified,
-            expected_content_types=settings.family(ref.family).get("content_types"),
-        )
+        if family.fetch is not None:  # a release of many files (EOUSA's disks) lands its parts itself
+            dl = family.fetch(session, ref, settings.landing / ref.family, http_cfg=http_cfg,
+                              family_cfg=settings.family(ref.family))
+        else:
+            dl = http.download(
+                session, ref, settings.landing / ref.family, http_cfg=http_cfg, etag=etag,
+                last_modified=last_modified,
+                expected_content_types=settings.family(ref.family).get("content_types"),
+            )
     except NotPublished as exc:
         registry.record_attempt(con, **attempt, outcome="not_published", error=exc.problem)
         return IngestResult(ref, "not_published", error=str(exc))
@@ -120,6 +130,11 @@ def ingest_release(
         if ref.is_modelled:  # a modelled flag learnt later (a sample page's link) is never lost
             registry.mark_modelled(con, existing)
         return IngestResult(ref, "unchanged", release_id=existing, **common)
+    withdrawn = registry.withdrawn_release(con, ref.family, landed.sha256)
+    if withdrawn:  # an operator took these bytes out; fetching them again must not bring them back
+        rid, reason = withdrawn
+        return IngestResult(ref, "withdrawn", release_id=rid, error=f"withdrawn earlier ({reason}); "
+                            f"`crowdout release restore {rid}` uses it again", **common)
     try:
         parsed = family.parse(landed.path, ref)
     except ReleaseError as exc:
@@ -129,12 +144,31 @@ def ingest_release(
         problem = f"unexpected {type(exc).__name__} while parsing: {exc}"
         rid = raw.record_failed_release(con, family, ref, file, problem)
         return IngestResult(ref, "failed", release_id=rid, error=str(ParseError(ref, problem)), **common)
-    rid = raw.load_release(con, family, ref, file, parsed)
+    try:
+        rid = raw.load_release(con, family, ref, file, parsed)
+    except ReleaseError as exc:  # a streaming family (load_into) meets some format errors only now
+        rid = raw.record_failed_release(con, family, ref, file, exc.problem)
+        return IngestResult(ref, "failed", release_id=rid, error=str(exc), **common)
+    except (duckdb.Error, OSError) as exc:  # the warehouse could not take it (disk full, I/O error)
+        return _failed_write(con, family, ref, file, exc, common)
     return IngestResult(
         ref, "loaded", release_id=rid, rows=parsed.row_count,
-        table_rows={t: tbl.num_rows for t, tbl in parsed.tables.items()}, months=parsed.months,
+        table_rows=parsed.table_rows, months=parsed.months,
         **common,
     )
+
+
+def _failed_write(con, family, ref, file, exc: BaseException, common: dict) -> IngestResult:
+    """A parsed release the build warehouse could not store: the raw tables are as they were (the
+    transaction rolled back); register the failure with the write error itself, so `crowdout status`
+    shows it. On a full disk that registration may fail too; then the error says so."""
+    problem = " ".join([f"could not write to the build warehouse: {exc}", *getattr(exc, "__notes__", [])])
+    rid = registry.release_id(family.name, file.sha256)
+    try:
+        raw.record_failed_release(con, family, ref, file, problem)
+    except duckdb.Error as record_error:
+        problem += f"; the failure could not be recorded in meta.releases either ({record_error})"
+    return IngestResult(ref, "failed", release_id=rid, error=str(ReleaseError(ref, problem)), **common)
 
 
 def discover(
@@ -190,7 +224,27 @@ def ref_for_location(
     """A release named by hand: a local path, a file:// URL or an http(s):// URL."""
     family = get_family(family_name)
     url = location if re.match(r"^(https?|file)://", location) else Path(location).resolve().as_uri()
+    if url.startswith("file://"):
+        _require_regular_file(location, Path(unquote(urlparse(url).path)))
     params = family.params_from_url(url, settings.family(family_name)) if family.params_from_url else {}
     key = params.get("key") or unquote(Path(urlparse(url).path).name) or url
     return ReleaseRef(family_name, url, key, params, is_modelled)
+
+
+def _require_regular_file(location: str, path: Path) -> None:
+    """Refuse a FIFO, device or socket before anything opens it: reading one blocks or never ends,
+    and the caller would be holding the writer lock meanwhile. A missing file is left to the fetch,
+    which reports it as not published."""
+    if path.is_dir():  # a page's folder URL is served as its index.html, as a web server would
+        path = path / "index.html"
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(mode):
+        kinds = {stat.S_ISFIFO: "a FIFO (named pipe)", stat.S_ISCHR: "a character device",
+                 stat.S_ISBLK: "a block device", stat.S_ISSOCK: "a socket"}
+        kind = next((name for test, name in kinds.items() if test(mode)), "not a regular file")
+        raise ReleaseError(location, f"is {kind}; crowdout ingests regular files only. Copy the release "
+                                     "to a file and ingest that.")
 

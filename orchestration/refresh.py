@@ -129,10 +129,12 @@ def run_refresh(
     settings: Settings,
     *,
     force: bool = False,
+    allow_shrink: bool = False,
     on_step: Callable[[str], None] | None = None,
     on_start: Callable[[int], None] | None = None,
 ) -> RefreshOutcome:
-    """Refresh when something is new (or `force`). `on_start(steps)` is called once a run is due, with
+    """Refresh when something is new (or `force`); `allow_shrink` publishes a build that holds less
+    than the published warehouse. `on_start(steps)` is called once a run is due, with
     the number of steps it has; `on_step(step)` as each step finishes, for a progress bar."""
     begun = time.monotonic()
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -170,7 +172,7 @@ def run_refresh(
                 asset_selection=keys,
                 tags={"crowdout/trigger": "cli", PID_TAG: str(os.getpid())},
                 run_config={
-                    "resources": {"warehouse": {"config": {"live": settings.live}}},
+                    "resources": {"warehouse": {"config": {"live": settings.live, "allow_shrink": allow_shrink}}},
                     "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},  # the CLI reports
                 },
                 raise_on_error=False,

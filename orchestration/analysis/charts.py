@@ -4,13 +4,16 @@ Modelled figures must never pass for published ones: every line segment that tou
 dashed with hollow markers and its legend entry says "(modelled)", modelled bars are hatched, and a chart
 with any modelled value says so in its footer, so a PNG shown on its own still tells the truth. Each series
 is judged by its own measure's flag (`basis.modelled`), so real apprehensions beside modelled prosecutions
-are drawn solid.
+are drawn solid. A PNG travels without the report, so each one carries its own source line (publishers and
+release dates), the last month of its data and the basis of its figures, drawn under the chart and kept
+in the file's metadata; its footnote explains only the marks it actually draws.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import textwrap
+from dataclasses import dataclass, field
 
 import matplotlib
 
@@ -31,7 +34,6 @@ COLORS = {"CAS": "#1f77b4", "AZ": "#d62728", "NM": "#2ca02c", "TXW": "#9467bd", 
           "SW_BORDER": "#111111", "NON_BORDER": "#7f7f7f", "US": "#8c564b"}
 ZERO_TOLERANCE = (dt.date(2018, 4, 6), dt.date(2018, 6, 20))
 PUBLISHED_STYLE = dict(marker="D", color="black", markersize=7, linestyle="none", zorder=5)
-MODELLED_NOTE = "Dashed lines, hollow markers and hatched bars are modelled figures, not a publisher's numbers."
 COUNT = FuncFormatter(lambda v, _: f"{v:,.0f}")
 
 
@@ -43,6 +45,46 @@ class Chart:
     caption: str
     figure: Figure
     modelled: bool
+    data: pd.DataFrame  # what the chart draws, one row per month and series: the CSV beside the PNG
+    families: tuple[str, ...]  # release families its warehouse figures come from (its source line)
+    notes: str = ""  # the footnote: what the chart's marks mean (only those it draws)
+    published: bool = False  # whether it draws published figures as marks (their publishers join the source)
+    metadata: dict[str, str] = field(default_factory=dict)  # PNG text chunks, set by `stamp`
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a report's figures come from, for the line every chart carries."""
+
+    sources: dict[str, str]  # family -> "publisher, what and when" (e.g. "TRAC monthly bulletins ...")
+    published_marks: str  # who published the figures drawn as marks
+    last_month: dt.date | None
+
+
+def source_line(chart: Chart, provenance: Provenance) -> str:
+    sources = [provenance.sources[f] for f in chart.families if f in provenance.sources]
+    if chart.published:
+        sources.append(provenance.published_marks)
+    through = f"{provenance.last_month:%b %Y}" if provenance.last_month else "no months"
+    basis_text = ("includes modelled figures (the bundled sample), drawn as the key says" if chart.modelled
+                  else "publishers' figures")
+    return f"Source: {'; '.join(sources) or 'none'}. Data through {through}. Basis: {basis_text}."
+
+
+def stamp(chart: Chart, provenance: Provenance) -> None:
+    """Draw the footnote and the source line under the chart, and keep the source line in the PNG's
+    metadata (tEXt chunks `savefig` writes)."""
+    line = source_line(chart, provenance)
+    fig = chart.figure
+    y = 0.1  # inches from the bottom edge
+    for text, size, color in ((line, 8, "#333333"),
+                              (chart.notes, 9, "#b03a2e" if "modelled" in chart.notes else "#444444")):
+        wrapped = textwrap.fill(text, FOOTER_CHARS * 9 // size)
+        fig.text(0.01, y / fig.get_figheight(), wrapped, fontsize=size, color=color, ha="left", va="bottom")
+        y += (wrapped.count("\n") + 1) * size * 1.35 / 72 + 0.06
+    fig.tight_layout(rect=(0, y / fig.get_figheight(), 1, 0.96))
+    chart.metadata = {"Title": chart.title, "Source": line, "Description": chart.alt,
+                      "Comment": chart.notes, "Software": "crowdout (matplotlib)"}
 
 
 def _axes(nrows: int = 1, height: float = 4.8) -> tuple[Figure, list]:
@@ -61,16 +103,27 @@ def _month_axis(ax, baseline: dt.date | None) -> None:
     ax.spines[["top", "right"]].set_visible(False)
 
 
-def _finish(fig: Figure, title: str, modelled: bool, baseline: dt.date | None) -> None:
+def _finish(fig: Figure, title: str, baseline: dt.date | None, marks: list[str]) -> str:
+    """Set the title; return the footnote, naming only the marks this chart draws (`marks`: sentences the
+    chart added for its own modelled series or published figures). `stamp` draws it with the source line."""
     fig.suptitle(title, fontsize=14, fontweight="bold", x=0.01, ha="left")
     notes = ["Shaded: \u201czero tolerance\u201d (6 Apr \u2013 20 Jun 2018)."]
     if baseline is not None:
         notes.append(f"Dotted: baseline month {baseline:%b %Y}.")
-    if modelled:
-        notes.append(MODELLED_NOTE)
-    fig.text(0.01, 0.005, " ".join(notes), fontsize=9, color="#b03a2e" if modelled else "#444444",
-             ha="left", va="bottom", wrap=True)
-    fig.tight_layout(rect=(0, 0.04, 1, 0.96))
+    return " ".join(notes + marks)
+
+
+FOOTER_CHARS = 150  # characters per footer line on an 11-inch figure at 9 points
+
+
+def _marks(modelled: bool, published: bool) -> list[str]:
+    """The footnote sentences for a line chart's own marks."""
+    return [m for m, used in ((MODELLED_LINES, modelled), (PUBLISHED_MARKS, published)) if used]
+
+
+MODELLED_LINES = "Dashed lines and hollow markers: modelled figures, not a publisher's numbers."
+MODELLED_BARS = "Hatched bars: modelled figures, not a publisher's numbers."
+PUBLISHED_MARKS = "Black diamonds: figures as published (TRAC; CBP's exact monthly apprehensions)."
 
 
 def plot_series(ax, months, values, modelled, label: str, color: str, lw: float = 1.8) -> bool:
@@ -105,18 +158,36 @@ def baseline_month(disp: pd.DataFrame) -> dt.date | None:
     return disp["baseline_month"].dropna().iloc[0]
 
 
-def _published(ax, points: list[tuple[dt.date, float]], label: str) -> None:
-    ax.plot([pd.Timestamp(d) for d, _ in points], [v for _, v in points], label=label, **PUBLISHED_STYLE)
+def _published(ax, points: list[tuple[dt.date, float]], months, label: str) -> bool:
+    """Draw every published figure inside the months drawn; returns whether any was drawn."""
+    shown = [(d, v) for d, v in points if len(months) and min(months) <= d <= max(months)]
+    if shown:
+        ax.plot([pd.Timestamp(d) for d, _ in shown], [v for _, v in shown], label=label, **PUBLISHED_STYLE)
+    return bool(shown)
+
+
+def _series_data(g: pd.DataFrame, columns: list[str], geography: str | None = None) -> pd.DataFrame:
+    """The chart's CSV rows: month, geography, each drawn column and whether it is modelled."""
+    out = pd.DataFrame({"month": list(g["month"]), "geography": geography or list(g["geography"])})
+    for column in columns:
+        out[column] = list(g[column])
+        out[f"{column}_is_modelled"] = list(basis.modelled(g, column))
+    return out
+
+
+TRAC = ("trac-bulletin",)
 
 
 def border_districts(disp: pd.DataFrame) -> Chart:
     baseline = baseline_month(disp)
     fig, (top, bottom) = _axes(2, 4.2)
     modelled = False
+    frames = []
     for code, name in BORDER_DISTRICTS.items():
         g = _geo(disp, code)
         for ax, column in ((top, "immigration_prosecutions"), (bottom, "non_immigration_prosecutions")):
             modelled |= plot_series(ax, g["month"], g[column], basis.modelled(g, column), name, COLORS[code])
+        frames.append(_series_data(g, ["immigration_prosecutions", "non_immigration_prosecutions"]))
     top.set_title("Immigration prosecutions", loc="left")
     bottom.set_title("Non-immigration prosecutions (all other federal prosecutions)", loc="left")
     for ax in (top, bottom):
@@ -126,41 +197,52 @@ def border_districts(disp: pd.DataFrame) -> Chart:
         ax.set_ylim(bottom=0)
     top.legend(ncol=2, fontsize=8, loc="upper left", frameon=False)
     title = "Immigration and non-immigration prosecutions by month, five border districts"
-    _finish(fig, title, modelled, baseline)
+    notes = _finish(fig, title, baseline, _marks(modelled, False))
     return Chart("border-districts", title,
                  "Two panels of monthly prosecutions for the five southwest border districts: immigration "
                  "above, non-immigration below.",
                  "Immigration prosecutions rose in every border district in spring 2018; the lower panel shows "
-                 "what happened to all other federal prosecutions in the same districts.", fig, modelled)
+                 "what happened to all other federal prosecutions in the same districts.", fig, modelled,
+                 pd.concat(frames, ignore_index=True), TRAC, notes)
 
 
 def non_immigration_share(disp: pd.DataFrame, published: list[tuple[dt.date, float]]) -> Chart:
+    """Two panels, each on its own scale: the border's share runs from about 17% down to 6%, the rest of
+    the country's stays above 90%, and one axis from 0 to 95% squashes the border's fall into a sliver."""
     baseline = baseline_month(disp)
-    fig, (ax,) = _axes()
-    modelled = False
-    for geo, label in (("SW_BORDER", "5 SW border districts"), ("NON_BORDER", "rest of the country")):
+    fig, (border, rest) = _axes(2, 3.6)
+    modelled = drew_published = False
+    frames = []
+    for ax, geo, label in ((border, "SW_BORDER", "5 SW border districts"), (rest, "NON_BORDER", "rest of the country")):
         g = _geo(disp, geo)
-        modelled |= plot_series(ax, g["month"], g["non_immigration_share"], basis.modelled(g, "non_immigration_share"),
-                                label, COLORS[geo])
-    _published(ax, published, "TRAC published (5 SW districts)")
-    _month_axis(ax, baseline)
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    ax.set_ylim(bottom=0)
-    ax.set_ylabel("non-immigration share of all prosecutions")
-    ax.legend(fontsize=9, frameon=False, loc="center right")
+        modelled |= plot_series(ax, g["month"], g["non_immigration_share"],
+                                basis.modelled(g, "non_immigration_share"), label, COLORS[geo])
+        frames.append(_series_data(g, ["non_immigration_share"], geo))
+        if geo == "SW_BORDER":
+            drew_published = _published(ax, published, list(g["month"]), "TRAC published (5 SW districts)")
+        _month_axis(ax, baseline)
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.legend(fontsize=9, frameon=False, loc="lower left")
+    border.set_ylim(bottom=0)
+    border.set_title("5 southwest border districts (axis from 0)", loc="left")
+    rest.set_title("Rest of the country (own scale: the axis does not start at 0)", loc="left")
+    fig.supylabel("non-immigration share of all prosecutions", fontsize=10)
     title = "Non-immigration share of all federal prosecutions"
-    _finish(fig, title, modelled, baseline)
+    notes = _finish(fig, title, baseline, _marks(modelled, drew_published))
     return Chart("non-immigration-share", title,
-                 "Line chart of the non-immigration share of prosecutions, border districts against the rest "
-                 "of the country, with TRAC's published 14% and 6%.",
+                 "Two line charts of the non-immigration share of prosecutions, each on its own scale: the "
+                 "border districts above (with TRAC's published 14% and 6%), the rest of the country below.",
                  "TRAC: one in seven prosecutions in the border districts was for something other than "
-                 "immigration in March 2018, one in seventeen in June.", fig, modelled)
+                 "immigration in March 2018, one in seventeen in June. The rest of the country is drawn on its "
+                 "own scale below, so the border's fall is not flattened by the other districts' 90%-plus.",
+                 fig, modelled, pd.concat(frames, ignore_index=True), TRAC, notes, drew_published)
 
 
 def cumulative_missing(disp: pd.DataFrame) -> Chart:
     baseline = baseline_month(disp)
     fig, (ax,) = _axes()
     modelled = False
+    frames = []
     for code, name in [*BORDER_DISTRICTS.items(), ("SW_BORDER", "5 SW border districts")]:
         g = _geo(disp, code).dropna(subset=["cumulative_missing_non_immigration"])
         if g.empty:
@@ -168,6 +250,7 @@ def cumulative_missing(disp: pd.DataFrame) -> Chart:
         modelled |= plot_series(ax, g["month"], g["cumulative_missing_non_immigration"],
                                 basis.modelled(g, "cumulative_missing_non_immigration"), name, COLORS[code],
                                 lw=3 if code == "SW_BORDER" else 1.6)
+        frames.append(_series_data(g, ["cumulative_missing_non_immigration"], code))
         last = g.iloc[-1]
         if code == "SW_BORDER":
             ax.annotate(f"{last['cumulative_missing_non_immigration']:,.0f}",
@@ -179,13 +262,13 @@ def cumulative_missing(disp: pd.DataFrame) -> Chart:
     ax.set_ylabel("prosecutions below the pre-baseline level, summed")
     ax.legend(fontsize=8, frameon=False, loc="center right", ncol=2)
     title = "Cumulative missing non-immigration prosecutions since the baseline"
-    _finish(fig, title, modelled, baseline)
+    notes = _finish(fig, title, baseline, _marks(modelled, False))
     return Chart("cumulative-missing", title,
                  "Running total of non-immigration prosecutions below the pre-baseline expectation, per "
                  "border district and for the five together.",
                  "Each month's shortfall is the expected non-immigration count (the mean of the months before "
                  "the baseline) minus the actual count; the lines add the shortfalls up from the baseline.",
-                 fig, modelled)
+                 fig, modelled, pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(), TRAC, notes)
 
 
 def cbp_vs_apprehensions(disp: pd.DataFrame, published: dict[str, list[tuple[dt.date, float]]]) -> Chart:
@@ -194,15 +277,15 @@ def cbp_vs_apprehensions(disp: pd.DataFrame, published: dict[str, list[tuple[dt.
     baseline = baseline_month(disp)
     fig, axes = _axes(3, 3.2)
     g = _geo(disp, "SW_BORDER")
-    modelled = False
-    for ax, column, label, color in (
-        (axes[0], "cbp_referred_prosecutions", "CBP-referred prosecutions", "#c0392b"),
-        (axes[1], "bp_apprehensions", "Border Patrol apprehensions (OHSS, rounded to 10)", "#2471a3"),
-        (axes[2], "prosecutions_per_apprehension", "CBP-referred prosecutions per apprehension", "#6c3483"),
-    ):
+    modelled = drew_published = False
+    columns = ["cbp_referred_prosecutions", "bp_apprehensions", "prosecutions_per_apprehension"]
+    for ax, column, label, color in zip(axes, columns, (
+            "CBP-referred prosecutions", "Border Patrol apprehensions (OHSS, rounded to 10)",
+            "CBP-referred prosecutions per apprehension"), ("#c0392b", "#2471a3", "#6c3483")):
         modelled |= plot_series(ax, g["month"], g[column], basis.modelled(g, column), label, color)
         if column in published:
-            _published(ax, published[column], "published (TRAC; CBP exact monthly figures)")
+            drew_published |= _published(ax, published[column], list(g["month"]),
+                                         "published (TRAC; CBP exact monthly figures)")
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0) if column.startswith("prosecutions_per")
                                      else COUNT)
         ax.set_ylim(bottom=0)
@@ -210,15 +293,16 @@ def cbp_vs_apprehensions(disp: pd.DataFrame, published: dict[str, list[tuple[dt.
         ax.legend(fontsize=8, frameon=False, loc="best")
         _month_axis(ax, baseline)
     title = "CBP-referred prosecutions against Border Patrol apprehensions, SW border"
-    _finish(fig, title, modelled, baseline)
+    notes = _finish(fig, title, baseline, _marks(modelled, drew_published))
     return Chart("cbp-vs-apprehensions", title,
                  "Three panels for the southwest border by month: CBP-referred prosecutions, Border Patrol "
-                 "apprehensions, and prosecutions per apprehension, with the published March and June 2018 "
-                 "figures as black diamonds.",
+                 "apprehensions, and prosecutions per apprehension, with every published monthly figure as a "
+                 "black diamond.",
                  "TRAC: from March to June 2018 CBP-referred prosecutions rose 74% while apprehensions fell "
                  "slightly, so a larger share of the people apprehended were prosecuted. The warehouse's "
                  "apprehensions come from the OHSS series, rounded to 10 and allocated from sectors to districts.",
-                 fig, modelled)
+                 fig, modelled, _series_data(g, columns, "SW_BORDER"), ("trac-bulletin", "ohss-usbp"),
+                 notes, drew_published)
 
 
 def drug_846_arizona(charges: pd.DataFrame, baseline: dt.date | None) -> Chart:
@@ -248,10 +332,13 @@ def drug_846_arizona(charges: pd.DataFrame, baseline: dt.date | None) -> Chart:
         ax.set_ylabel("prosecutions per month")
         ax.set_ylim(0, charges["prosecutions"].max() * 1.3)
         ax.legend(fontsize=9, frameon=False, loc="upper right", ncol=2)
-    _finish(fig, title, modelled, baseline)
+    notes = _finish(fig, title, baseline, [MODELLED_BARS] if modelled else [])
+    data = charges[[c for c in ("month", "series", "rank", "statute", "prosecutions", "is_modelled")
+                    if c in charges]].sort_values(["month", "series"]) if not charges.empty else pd.DataFrame()
     return Chart("drug-846-arizona", title,
                  "Bar chart of monthly prosecutions with 21 USC 846 (attempt and conspiracy, drugs) as lead "
                  "charge in the District of Arizona.",
                  "Drug conspiracy cases are among those that can be crowded out when prosecutors and courts "
                  "turn to illegal-entry cases. Counts are for months where 21 USC 846 is among the lead charges "
-                 "TRAC lists; a month without a bar means it was not listed, not zero.", fig, modelled)
+                 "TRAC lists; a month without a bar means it was not listed, not zero.", fig, modelled, data, TRAC,
+                 notes)

@@ -13,32 +13,41 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
+from rich.console import Group, RenderableType
 from rich.table import Table
+from rich.text import Text
 
+from orchestration.analysis.layout import natural_width
+from orchestration.analysis.layout import table as compact_table
 from orchestration.analysis.reader import AnalysisError, reading, require_table
 
 MART = "marts.fct_displacement_district_month"
 
-# (column, header, kind); the first block is the default view, `wide` adds the rest.
+# (column, short header, meaning, kind); the first block is the default view, `wide` adds the rest. Headers
+# are short so the default view fits an 80-column terminal; the legend under the table spells them out.
 CORE = [
-    ("month", "Month", "month"),
-    ("immigration_prosecutions", "Immigration", "count"),
-    ("non_immigration_prosecutions", "Non-immigration", "count"),
-    ("non_immigration_share", "Non-imm share", "pct"),
-    ("pct_change_vs_baseline_non_immigration", "Non-imm vs baseline", "signed_pct"),
-    ("cbp_referred_prosecutions", "CBP-referred", "count"),
-    ("bp_apprehensions", "BP apprehensions", "count"),
-    ("missing_non_immigration", "Missing non-imm", "signed_count"),
-    ("cumulative_missing_non_immigration", "Cumulative missing", "signed_count"),
+    ("month", "month", "", "month"),
+    ("immigration_prosecutions", "imm", "immigration prosecutions", "count"),
+    ("non_immigration_prosecutions", "non", "non-immigration prosecutions", "count"),
+    ("non_immigration_share", "share", "non-immigration share of all prosecutions", "pct"),
+    ("pct_change_vs_baseline_non_immigration", "Δbase", "non-immigration change vs the baseline month",
+     "signed_pct"),
+    ("cbp_referred_prosecutions", "cbp", "CBP-referred prosecutions", "count"),
+    ("bp_apprehensions", "bp", "Border Patrol apprehensions", "count"),
+    ("missing_non_immigration", "miss", "missing non-immigration prosecutions (expected − actual)",
+     "signed_count"),
+    ("cumulative_missing_non_immigration", "cum", "cumulative missing since the baseline", "signed_count"),
 ]
 WIDE = [
-    ("total_prosecutions", "Total", "count"),
-    ("pct_change_vs_baseline_immigration", "Imm vs baseline", "signed_pct"),
-    ("yoy_pct_change_non_immigration", "Non-imm YoY", "signed_pct"),
-    ("displacement_ratio", "Displacement ratio", "ratio"),
-    ("expected_non_immigration", "Expected non-imm", "count"),
-    ("prosecutions_per_apprehension", "CBP-referred per apprehension", "pct"),
-    ("border_vs_rest_gap", "Border vs rest gap", "signed_pct"),
+    ("total_prosecutions", "total", "all prosecutions", "count"),
+    ("pct_change_vs_baseline_immigration", "iΔbase", "immigration change vs the baseline month", "signed_pct"),
+    ("yoy_pct_change_non_immigration", "nYoY", "non-immigration change vs the same month a year earlier",
+     "signed_pct"),
+    ("displacement_ratio", "ratio", "displacement ratio (non-immigration lost per immigration case added)",
+     "ratio"),
+    ("expected_non_immigration", "exp", "expected non-immigration prosecutions", "count"),
+    ("prosecutions_per_apprehension", "c/bp", "CBP-referred prosecutions per apprehension", "pct"),
+    ("border_vs_rest_gap", "gap", "border vs rest of the country, percentage points", "signed_pct"),
 ]
 
 
@@ -67,8 +76,10 @@ def load(warehouse: Path, geography: str, start: dt.date, end: dt.date) -> Metri
     with reading(warehouse) as con:
         require_table(con, MART)
         known = [r[0] for r in con.execute(f"SELECT DISTINCT geography FROM {MART} ORDER BY 1").fetchall()]
-        if geography not in known:
+        by_upper = {k.upper(): k for k in known}  # `az` and `sw_border` mean AZ and SW_BORDER
+        if geography.upper() not in by_upper:
             raise AnalysisError(f"no geography {geography!r} in {MART}; choose one of: {', '.join(known)}")
+        geography = by_upper[geography.upper()]
         data = con.sql(
             f"SELECT * FROM {MART} WHERE geography = $g AND month BETWEEN $a AND $b ORDER BY month",
             params={"g": geography, "a": start, "b": end},
@@ -132,17 +143,66 @@ def summary(view: MetricsView) -> list[str]:
     return lines
 
 
-def to_rich(view: MetricsView, wide: bool = False) -> Table:
-    columns = [c for c in CORE + (WIDE if wide else []) if c[0] in view.data.column_names]
-    table = Table(title=f"Displacement metrics: {view.geography}", title_justify="left")
-    for _column, header, kind in columns:
-        table.add_column(header, justify="left" if kind == "month" else "right")
+def _columns(view: MetricsView, wide: bool) -> list[tuple[str, str, str, str]]:
+    return [c for c in CORE + (WIDE if wide else []) if c[0] in view.data.column_names]
+
+
+def _cells(view: MetricsView, columns) -> list[list[str]]:
+    """Each row's formatted cells: † on allocated apprehensions, ‡ after a modelled month."""
+    names = [c[0] for c in columns]
+    out = []
     for r in view.rows:
-        cells = [fmt(r[col], kind) for col, _, kind in columns]
-        if "bp_apprehensions" in (c[0] for c in columns) and r.get("bp_apprehensions_is_allocated"):
-            i = [c[0] for c in columns].index("bp_apprehensions")
-            cells[i] += "†"
+        cells = [fmt(r[col], kind) for col, _, _, kind in columns]
+        if "bp_apprehensions" in names and r.get("bp_apprehensions_is_allocated"):
+            cells[names.index("bp_apprehensions")] += "†"
         if r.get("is_modelled"):
             cells[0] += " ‡"
-        table.add_row(*cells, style="italic yellow" if r.get("is_modelled") else None)
+        out.append(cells)
+    return out
+
+
+def _style(row: dict) -> str | None:
+    return "italic yellow" if row.get("is_modelled") else None
+
+
+def _by_month(view: MetricsView, columns) -> Table:
+    """One row per month, one column per metric: the natural layout when it fits the terminal."""
+    table = compact_table(f"Displacement metrics: {view.geography}")
+    for _, header, _, kind in columns:
+        table.add_column(header, justify="left" if kind == "month" else "right", no_wrap=True)
+    for row, cells in zip(view.rows, _cells(view, columns)):
+        table.add_row(*cells, style=_style(row))
     return table
+
+
+def _by_metric(view: MetricsView, columns, width: int) -> list[Table]:
+    """The same table turned on its side (one row per metric, one column per month), in as many blocks of
+    months as the width needs: the wide view in a narrow terminal, still with nothing cut or wrapped."""
+    cells = _cells(view, columns)
+
+    def block(start: int, count: int) -> Table:
+        table = compact_table(None if start else f"Displacement metrics: {view.geography}")
+        table.add_column("", no_wrap=True)
+        chunk = cells[start:start + count]
+        for month_cells, row in zip(chunk, view.rows[start:start + count]):
+            table.add_column(Text(month_cells[0], style=_style(row) or ""), justify="right", no_wrap=True)
+        for i, (_, header, _, _) in enumerate(columns[1:], start=1):
+            table.add_row(header, *(row[i] for row in chunk))
+        return table
+
+    def blocks(per_block: int) -> list[Table]:
+        return [block(start, per_block) for start in range(0, len(cells), per_block)]
+
+    fits = (n for n in range(len(cells), 1, -1) if max(map(natural_width, blocks(n))) <= width)
+    return blocks(next(fits, 1))
+
+
+def to_rich(view: MetricsView, width: int, wide: bool = False) -> RenderableType:
+    """The table for a terminal `width` columns wide: by month when that fits, else turned on its side;
+    a legend of the short headers follows."""
+    columns = _columns(view, wide)
+    table = _by_month(view, columns)
+    if natural_width(table) > width:
+        table = Group(*_by_metric(view, columns, width))
+    legend = Text("; ".join(f"{header} = {meaning}" for _, header, meaning, _ in columns[1:]), style="dim")
+    return Group(table, legend)

@@ -9,16 +9,20 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
+import os
 import sys
+import threading
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
-from rich.table import Table
+from rich.console import RenderableType
 
+from orchestration.analysis import layout
 from orchestration.analysis.reader import AnalysisError, mart_tables, reading
+from orchestration.config import DBT_PROJECT_DIR, PACKAGE_DIR, RELEASES_TOML, Settings
 
 FORMATS = ("table", "csv", "json", "parquet")
 
@@ -29,11 +33,22 @@ READ_ONLY_HELP = (
 )
 
 
-def run(warehouse: Path, sql: str) -> pa.Table:
+def run(warehouse: Path, sql: str, timeout_s: float | None = None) -> pa.Table:
+    """The query's result; after `timeout_s` seconds DuckDB is interrupted, so a runaway query (a
+    cross join, `range(1e14)`) ends with a message instead of running on."""
     with reading(warehouse) as con:
+        timer = threading.Timer(timeout_s, con.interrupt) if timeout_s else None
+        if timer:
+            timer.daemon = True
+            timer.start()
         try:
             rel = con.sql(sql)
             return rel.to_arrow_table() if rel is not None else pa.table({})
+        except duckdb.InterruptException as exc:
+            raise AnalysisError(
+                f"query stopped after {timeout_s:g}s (--timeout; the default is query.timeout_seconds in "
+                "releases.toml). Narrow it with WHERE/LIMIT, or give a longer --timeout."
+            ) from exc
         except duckdb.PermissionException as exc:
             raise AnalysisError(f"{exc}\n{READ_ONLY_HELP} SQL cannot read or write other files here.") from exc
         except duckdb.Error as exc:
@@ -44,6 +59,32 @@ def run(warehouse: Path, sql: str) -> pa.Table:
                 f"DuckDB: {exc}\nTables you can query: {tables}, meta.releases.\n"
                 "Columns of one table: crowdout query \"DESCRIBE marts.fct_displacement_district_month\""
             ) from exc
+        finally:
+            if timer:
+                timer.cancel()
+
+
+def protected_paths(settings: Settings) -> list[Path]:
+    """Files and folders a query result must never be written over or into: the published and build
+    warehouses, the landed releases, and the project itself (code, dbt project, configuration)."""
+    return [settings.warehouse, settings.build_warehouse, settings.landing,
+            PACKAGE_DIR, DBT_PROJECT_DIR, RELEASES_TOML]
+
+
+def check_output(settings: Settings, output: Path) -> None:
+    """Refuse an --output that resolves (through symlinks, `..` or a hard link) to a file crowdout owns,
+    or to a warehouse's WAL, lock or publish temp file beside it: `--output $CROWDOUT_WAREHOUSE` once
+    replaced the warehouse with a CSV."""
+    target = output.expanduser().resolve()
+    for owned in map(Path.resolve, protected_paths(settings)):
+        sibling = owned.suffix == ".duckdb" and target.parent == owned.parent and owned.name in target.name
+        inside = target == owned or owned in target.parents
+        same_file = target.exists() and owned.exists() and os.path.samefile(target, owned)
+        if sibling or inside or same_file:
+            raise AnalysisError(
+                f"--output {output} would write over {owned}, which crowdout owns (warehouse, build, "
+                "landing or project files). Write the result somewhere else, e.g. --output result.csv."
+            )
 
 
 def modelled_warning(warehouse: Path, table: pa.Table) -> str | None:
@@ -79,16 +120,19 @@ def cell(value) -> str:
     return str(value)
 
 
-def to_rich(table: pa.Table, limit: int) -> Table:
+def to_rich(table: pa.Table, limit: int, width: int) -> RenderableType:
+    """A result for a terminal `width` columns wide (layout.fit: one block per row when too wide)."""
     shown = table.slice(0, limit) if limit else table
-    title = f"{table.num_rows:,} rows" + (f" (first {shown.num_rows:,} shown)" if shown.num_rows < table.num_rows else "")
-    out = Table(title=title, title_justify="left")
+    title = f"{table.num_rows:,} rows"
+    if shown.num_rows < table.num_rows:
+        title += f" (first {shown.num_rows:,} shown)"
+    out = layout.table(title)
     for field in table.schema:
         numeric = pa.types.is_integer(field.type) or pa.types.is_floating(field.type) or pa.types.is_decimal(field.type)
-        out.add_column(field.name, justify="right" if numeric else "left", overflow="fold")
+        out.add_column(field.name, justify="right" if numeric else "left", no_wrap=True)
     for row in shown.to_pylist():
         out.add_row(*(cell(v) if v is not None else "[dim]NULL[/]" for v in row.values()))
-    return out
+    return layout.fit(out, width)
 
 
 def _json_default(value):

@@ -1,27 +1,33 @@
 """`crowdout report`: one self-contained HTML file that tells the 2018 story from the warehouse.
 
-Self-contained means it opens offline and can be mailed: the charts are inlined as base64 PNGs and the
-styles are inline, nothing is fetched when it renders. The same PNGs are written beside it for slides.
-The data is read through one read-only connection and then the file is closed before any drawing starts.
+Self-contained means it opens offline and can be mailed: the charts are inlined as base64 PNGs, each
+chart's data is a `data:` CSV link, and the styles are inline; nothing is fetched when it renders. The
+same PNGs and CSVs are written beside it for slides and newsrooms, each PNG carrying its source line in
+the image and in its metadata. The page is a Jinja2 template (package data, autoescaped). The data is
+read through one read-only connection and then the file is closed before any drawing starts.
 """
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
-import html
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+from jinja2 import Environment, PackageLoader, select_autoescape
 
-from orchestration.analysis import charts, reconcile
+from orchestration.analysis import charts, published, reconcile, revisions
 from orchestration.analysis.progress import Step, quiet
+from orchestration.analysis.publisher_url import local_path, publisher_url
 from orchestration.analysis.reader import reading, require_table
+from orchestration.config import load_settings
 
 DISPLACEMENT = "marts.fct_displacement_district_month"
 CHARGES = "marts.fct_prosecutions_by_charge_district_month"
 CHART_COUNT = 5
+TEMPLATES = Environment(loader=PackageLoader("orchestration.analysis", "templates"),
+                        autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
 
 
 @dataclass
@@ -29,6 +35,7 @@ class ReportData:
     displacement: pd.DataFrame
     drug_846_az: pd.DataFrame
     releases: pd.DataFrame
+    changes: pd.DataFrame  # each family's newest restating release: the figures it changed
     warehouse: Path
 
 
@@ -44,18 +51,43 @@ def load(warehouse: Path, start: dt.date | None, end: dt.date | None) -> ReportD
                         f"AND {window} ORDER BY series, month", params=params).df()
         ids = sorted({i for lst in disp["release_ids"] for i in (lst if lst is not None else [])}
                      | set(drugs.get("release_id", pd.Series(dtype=str)).dropna()))
-        releases = con.sql("SELECT release_id, family, release_key, url, is_modelled FROM meta.releases "
-                           "WHERE list_contains($ids, release_id) ORDER BY family, release_key",
+        releases = con.sql("SELECT release_id, family, release_key, url, is_modelled, "
+                           "coalesce(published_at, fetched_at) AS released_at, published_at IS NOT NULL AS dated "
+                           "FROM meta.releases WHERE list_contains($ids, release_id) ORDER BY family, release_key",
                            params={"ids": ids}).df()
     for frame in (disp, drugs):
         frame["month"] = pd.to_datetime(frame["month"]).dt.date
     if "baseline_month" in disp:
         disp["baseline_month"] = pd.to_datetime(disp["baseline_month"]).dt.date
-    return ReportData(disp, drugs, releases, warehouse)
+    return ReportData(disp, drugs, releases, _latest_changes(warehouse), warehouse)
 
 
-def _published_points(column: str) -> list[tuple[dt.date, float]]:
-    return [(f.month, f.published) for f in reconcile.SEED_ARTICLE if f.column == column and f.kind != "change"]
+def _latest_changes(warehouse: Path) -> pd.DataFrame:
+    """The figures changed by each family's newest restating release ("since the last release")."""
+    changed = revisions.load(warehouse).changed.to_pandas()
+    if changed.empty:
+        return changed
+    newest = changed.sort_values("fetched_at").groupby("family")["release_id"].last()
+    return changed[changed["release_id"].isin(newest)].sort_values(["family", "month", "figure"])
+
+
+def provenance(data: ReportData) -> charts.Provenance:
+    """Each family's source line: its publisher (releases.toml), what was read and when it was released
+    (the publisher's date where known, else when it was fetched)."""
+    settings = load_settings()
+    sources = {}
+    for family, g in data.releases.groupby("family", sort=True):
+        publisher = settings.family(family)["publisher"] if family in settings.releases["families"] else family
+        name = settings.releases["publishers"].get(publisher, {}).get("name", publisher)
+        what = (", ".join(sorted(g["release_key"])) if len(g) <= 2
+                else f"{len(g):,} releases, {g['release_key'].min()} to {g['release_key'].max()}")
+        dates = pd.to_datetime(g["released_at"], utc=True)
+        when = "released" if g["dated"].all() else "fetched"
+        span = (f"{dates.min():%Y-%m-%d}" if dates.min().date() == dates.max().date()
+                else f"{dates.min():%Y-%m-%d} to {dates.max():%Y-%m-%d}")
+        sources[family] = f"{name} ({family}: {what}; {when} {span})"
+    last = data.displacement["month"].max() if len(data.displacement) else None
+    return charts.Provenance(sources, published.PUBLISHERS, last)
 
 
 def build_charts(data: ReportData, step: Step = quiet) -> list[charts.Chart]:
@@ -64,121 +96,111 @@ def build_charts(data: ReportData, step: Step = quiet) -> list[charts.Chart]:
     made = []
     for make in (
         lambda: charts.border_districts(disp),
-        lambda: charts.non_immigration_share(disp, _published_points("non_immigration_share")),
+        lambda: charts.non_immigration_share(disp, published.points("SW_BORDER", "non_immigration_share")),
         lambda: charts.cumulative_missing(disp),
-        lambda: charts.cbp_vs_apprehensions(disp, {c: _published_points(c) for c in
+        lambda: charts.cbp_vs_apprehensions(disp, {c: published.points("SW_BORDER", c) for c in
                                                    ("cbp_referred_prosecutions", "bp_apprehensions")}),
         lambda: charts.drug_846_arizona(data.drug_846_az, baseline),
     ):
         made.append(make())
         step(made[-1].slug)
+    source = provenance(data)
+    for chart in made:
+        charts.stamp(chart, source)
     return made
 
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;
 padding:0 1em;color:#222;line-height:1.45}
-h1{margin-bottom:.2em} .meta{color:#555;font-size:.9em}
+h1{margin-bottom:.2em} .meta{color:#555;font-size:.9em} .source{color:#333;font-size:.85em}
 .banner{background:#fdecea;border:2px solid #b03a2e;color:#7b241c;padding:.8em 1em;border-radius:6px;margin:1em 0}
 figure{margin:2em 0} figure img{width:100%;border:1px solid #ddd}
 figcaption{color:#444;font-size:.92em} .tag{background:#b03a2e;color:#fff;border-radius:3px;padding:0 .35em;
 font-size:.8em;margin-left:.4em}
 table{border-collapse:collapse;width:100%;font-size:.9em;margin:1em 0} th,td{border-bottom:1px solid #ddd;
 padding:.35em .5em;text-align:left;vertical-align:top} td.num{text-align:right;white-space:nowrap}
-tr.modelled td{background:#fff4f2;font-style:italic} td.figure{width:34%} td.src{word-break:break-all;font-size:.8em} .ok{color:#1e8449} .off{color:#b03a2e}
+tr.modelled td{background:#fff4f2;font-style:italic} td.figure{width:34%} td.src{word-break:break-all;font-size:.8em}
+.ok{color:#1e8449} .off{color:#b03a2e}
 """
 
 
-def _esc(text: object) -> str:
-    return html.escape(str(text))
-
-
-def _comparison_table(rows: list[reconcile.Comparison]) -> str:
-    out = ["<table><thead><tr><th>figure</th><th>published</th><th>warehouse</th><th>difference</th>"
-           "<th>agrees</th><th>source</th></tr></thead><tbody>"]
-    for c in rows:
+def _comparisons(sw: pd.DataFrame) -> list[dict]:
+    rows = []
+    for c in reconcile.compare(sw):
         f = c.figure
-        agree = {True: '<span class="ok">yes</span>', False: '<span class="off">no</span>', None: "–"}[c.agrees]
-        note = f"<br><small>{_esc(f.note)}</small>" if f.note else ""
-        tag = '<span class="tag">modelled</span>' if c.modelled else ""
-        out.append(
-            f'<tr class="{"modelled" if c.modelled else ""}"><td class="figure">{_esc(f.label)}{note}</td>'
-            f'<td class="num">{reconcile.fmt(f.published, f.kind)}</td>'
-            f'<td class="num">{reconcile.fmt(c.warehouse, f.kind)}{tag}</td>'
-            f'<td class="num">{"" if c.difference is None else reconcile.fmt(c.difference, f.kind, signed=True)}</td>'
-            f'<td>{agree}</td><td class="src"><a href="{_esc(f.url)}">{_esc(f.url)}</a></td></tr>')
-    out.append("</tbody></table>")
-    return "\n".join(out)
+        rows.append({"label": f.label, "note": f.note, "url": f.url, "modelled": c.modelled, "agrees": c.agrees,
+                     "published": reconcile.fmt(f.published, f.kind),
+                     "warehouse": reconcile.fmt(c.warehouse, f.kind),
+                     "difference": "" if c.difference is None else reconcile.fmt(c.difference, f.kind, signed=True)})
+    return rows
 
 
-def _releases_table(releases: pd.DataFrame) -> str:
-    """One row per family and basis: a refresh loads a release per page and month, too many to list."""
-    out = ["<table><thead><tr><th>family</th><th>basis</th><th>releases</th><th>from</th><th>to</th>"
-           "<th>example url</th></tr></thead><tbody>"]
+def _releases(releases: pd.DataFrame) -> list[dict]:
+    """One row per family and basis (a refresh loads a release per page and month, too many to list),
+    with the publisher's URL of an example release and the local file it was read from."""
+    rows = []
+    publishers = load_settings().releases["publishers"]
     for (family, modelled), g in releases.groupby(["family", "is_modelled"], sort=True):
         keys = g["release_key"].sort_values()
-        basis = '<span class="tag">modelled</span>' if modelled else "published"
-        out.append(f"<tr><td>{_esc(family)}</td><td>{basis}</td><td class='num'>{len(g):,}</td>"
-                   f"<td>{_esc(keys.iloc[0])}</td><td>{_esc(keys.iloc[-1])}</td>"
-                   f"<td class='src'>{_esc(g['url'].iloc[0])}</td></tr>")
-    out.append("</tbody></table><p class='meta'>Every release, with its landed file: "
-               "<code>crowdout query \"SELECT * FROM meta.releases\"</code>.</p>")
-    return "\n".join(out)
+        url = g["url"].iloc[0]
+        rows.append({"family": family, "modelled": bool(modelled), "count": f"{len(g):,}", "first": keys.iloc[0],
+                     "last": keys.iloc[-1], "url": publisher_url(url, publishers), "local": local_path(url)})
+    return rows
 
 
-def render(data: ReportData, made: list[charts.Chart], pngs: dict[str, bytes]) -> str:
+def _changes(changes: pd.DataFrame) -> list[dict]:
+    return [{"family": r.family, "fetched": f"{r.fetched_at:%Y-%m-%d}", "month": f"{r.month:%Y-%m}",
+             "figure": r.figure, "previous": f"{r.previous:,}", "current": f"{r.current:,}",
+             "change": f"{r.change:+,}" + ("" if pd.isna(r.pct_change) else f" ({r.pct_change:+.1%})"),
+             "is_modelled": bool(r.is_modelled)} for r in changes.itertuples()]
+
+
+def render(data: ReportData, made: list[charts.Chart], pngs: dict[str, bytes],
+           csvs: dict[str, tuple[str, str]]) -> str:
+    """The page; `csvs` maps each chart's slug to its CSV's file name and text."""
     disp = data.displacement
-    sw = disp[disp["geography"] == "SW_BORDER"]
-    comparisons = reconcile.compare(sw)
     baseline = charts.baseline_month(disp)
-    n_modelled = int(disp["is_modelled"].fillna(False).sum())
-    banner = ""
-    if n_modelled or any(c.modelled for c in made):
-        banner = (f'<div class="banner"><strong>Contains modelled figures.</strong> {n_modelled} of {len(disp)} '
-                  "geography-months in this report are modelled (sample figures standing in for releases that "
-                  "are not available here), not a publisher's numbers. They are labelled "
-                  "<em>(modelled)</em>, drawn dashed with hollow markers or hatched, and shaded in tables."
-                  "</div>")
-    months = f"{disp['month'].min():%b %Y} to {disp['month'].max():%b %Y}" if len(disp) else "no months"
-    parts = [
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
-        "<title>crowdout: the 2018 story from the warehouse</title>",
-        f"<style>{CSS}</style></head><body>",
-        "<h1>Immigration prosecutions crowding out the rest: 2018 on the southwest border</h1>",
-        f'<p class="meta">From <code>{_esc(data.warehouse)}</code> · {months} · baseline '
-        f'{"none" if baseline is None else f"{baseline:%b %Y}"} · generated '
-        f"{dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}</p>",
-        banner,
-        "<h2>The seed article's figures against the warehouse</h2>",
-        "<p>TRAC reported that, as \u201czero tolerance\u201d filled the five border districts' dockets with "
-        "illegal-entry cases, their other federal prosecutions fell from 1,093 in March 2018 to 703 in June. "
-        "Each published figure below sits beside the warehouse's value for the same thing.</p>",
-        _comparison_table(comparisons),
-    ]
-    for chart in made:
-        b64 = base64.b64encode(pngs[chart.slug]).decode()
-        tag = '<span class="tag">includes modelled figures</span>' if chart.modelled else ""
-        parts.append(
-            f'<figure id="{chart.slug}"><h2>{_esc(chart.title)}{tag}</h2>'
-            f'<img src="data:image/png;base64,{b64}" alt="{_esc(chart.alt)}" title="{_esc(chart.title)}">'
-            f"<figcaption>{_esc(chart.caption)}</figcaption></figure>")
-    parts += ["<h2>Releases behind these numbers</h2>", _releases_table(data.releases), "</body></html>"]
-    return "\n".join(p for p in parts if p)
+    districts = disp[disp.get("geography_type", pd.Series(dtype=str)) == "district"]
+    source = provenance(data)
+    return TEMPLATES.get_template("report.html.j2").render(
+        css=CSS,
+        warehouse=data.warehouse,
+        months=f"{disp['month'].min():%b %Y} to {disp['month'].max():%b %Y}" if len(disp) else "no months",
+        baseline="none" if baseline is None else f"{baseline:%b %Y}",
+        generated=f"{dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}",
+        source="Sources: " + "; ".join(source.sources.values()) + ".",
+        modelled_rows=int(disp["is_modelled"].fillna(False).sum()),
+        total_rows=len(disp),
+        modelled_district_rows=int(districts["prosecutions_is_modelled"].fillna(True).sum()) if len(districts) else 0,
+        district_rows=len(districts),
+        comparisons=_comparisons(disp[disp["geography"] == "SW_BORDER"]),
+        charts=[{"slug": c.slug, "title": c.title, "alt": c.alt, "caption": c.caption, "modelled": c.modelled,
+                 "source": c.metadata["Source"], "png": base64.b64encode(pngs[c.slug]).decode(),
+                 "csv_name": csvs[c.slug][0], "csv": base64.b64encode(csvs[c.slug][1].encode()).decode()}
+                for c in made],
+        changes=_changes(data.changes),
+        releases=_releases(data.releases),
+    )
 
 
 def write(data: ReportData, output: Path, step: Step = quiet) -> tuple[Path, list[Path]]:
-    """Draw, save the PNGs beside `output`, then write the HTML; returns both paths."""
+    """Draw, save the PNGs (with their metadata) and CSVs beside `output`, then write the HTML; returns the
+    HTML's path and the PNGs'."""
     import matplotlib.pyplot as plt
 
     output.parent.mkdir(parents=True, exist_ok=True)
     made = build_charts(data, step)
-    pngs, paths = {}, []
+    pngs, csvs, paths = {}, {}, []
     for i, chart in enumerate(made, start=1):
         path = output.with_name(f"{output.stem}-{i:02d}-{chart.slug}.png")
-        chart.figure.savefig(path, dpi=110)
+        chart.figure.savefig(path, dpi=110, metadata=chart.metadata)
         plt.close(chart.figure)
         pngs[chart.slug] = path.read_bytes()
+        csv = path.with_suffix(".csv")
+        csvs[chart.slug] = (csv.name, chart.data.to_csv(index=False))
+        csv.write_text(csvs[chart.slug][1], encoding="utf-8")
         paths.append(path)
-    output.write_text(render(data, made, pngs), encoding="utf-8")
+    output.write_text(render(data, made, pngs, csvs), encoding="utf-8")
     step("html")
     return output, paths

@@ -34,6 +34,8 @@ class WarehouseResource(ConfigurableResource):
     """
 
     live: bool | None = None
+    # `crowdout refresh --allow-shrink`: publish even if analysts would lose months, rows or releases.
+    allow_shrink: bool = False
 
     def settings(self) -> Settings:
         return load_settings(live=self.live)
@@ -77,7 +79,7 @@ class WarehouseResource(ConfigurableResource):
     def publish(self) -> Path:
         settings = self.settings()
         with writer_lock(settings.build_warehouse):
-            return publish(settings.build_warehouse, settings.warehouse)
+            return publish(settings.build_warehouse, settings.warehouse, allow_shrink=self.allow_shrink)
 
     def dbt(self) -> DbtCliResource:
         """The dbt CLI on this warehouse's build file, through `crowdout-dbt` (dies with its parent)."""

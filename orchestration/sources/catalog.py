@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from orchestration.sources import cbp, ohss, trac
+from orchestration.sources import cbp, eousa_ncd, ohss, trac
 from orchestration.sources.release import Family
 
 FAMILIES: dict[str, Family] = {
-    f.name: f for f in (trac.BULLETIN, cbp.NATIONWIDE_AOR, cbp.NATIONWIDE_STATE, cbp.SBO, ohss.USBP)
+    f.name: f for f in (trac.BULLETIN, cbp.NATIONWIDE_AOR, cbp.NATIONWIDE_STATE, cbp.SBO, ohss.USBP, eousa_ncd.EOUSA_NCD)
 }
 
 

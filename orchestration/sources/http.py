@@ -14,7 +14,9 @@ import hashlib
 import mimetypes
 import os
 import re
+import socket
 import tempfile
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -63,11 +65,37 @@ class Link:
 
 class ReleaseSession(requests.Session):
     """A session that carries its HTTP limits, so code that is handed only a session (a family's
-    `discover`) still applies the configured timeout and size limit."""
+    `discover`) still applies the configured timeout, size limit and deadline.
+
+    `deadline` is when the session's work must be over (`deadline_seconds` after it was made): without
+    network a run then fails in bounded time, whatever the number of releases. `unreachable` remembers
+    hosts whose name did not resolve or that refused the connection, so the next release from the same
+    host fails at once with the same cause instead of trying again."""
 
     def __init__(self, http_cfg: Mapping):
         super().__init__()
         self.http_cfg = dict(http_cfg)
+        self.deadline = time.monotonic() + float(http_cfg["deadline_seconds"])
+        self.unreachable: dict[str, str] = {}
+
+
+class _Retry(urllib3.util.Retry):
+    """urllib3's Retry (the only retry layer), made to give up at once where trying again cannot help:
+    a name that does not resolve or a connection refused or unreachable (NewConnectionError; a connect
+    *timeout* is still retried), and any failure after the session's deadline."""
+
+    deadline: float = float("inf")
+
+    def new(self, **kw):
+        retry = super().new(**kw)
+        retry.deadline = self.deadline
+        return retry
+
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
+        if isinstance(error, urllib3.exceptions.NewConnectionError) or time.monotonic() >= self.deadline:
+            reason = error or urllib3.exceptions.ResponseError(f"HTTP {response.status if response else '?'}")
+            raise urllib3.exceptions.MaxRetryError(_pool, url, reason) from reason
+        return super().increment(method, url, response, error, _pool, _stacktrace)
 
 
 class _SampleFileAdapter(FileAdapter):
@@ -99,7 +127,8 @@ def make_session(http_cfg: Mapping) -> ReleaseSession:
     response, so the caller can report the publisher's final status rather than a generic retry error.
     """
     retries = int(http_cfg["retries"])
-    retry = urllib3.util.Retry(
+    session = ReleaseSession(http_cfg)
+    retry = _Retry(
         total=retries,
         connect=retries,
         read=retries,
@@ -112,7 +141,7 @@ def make_session(http_cfg: Mapping) -> ReleaseSession:
         retry_after_max=int(http_cfg.get("retry_after_max_seconds", 120)),
         raise_on_status=False,
     )
-    session = ReleaseSession(http_cfg)
+    retry.deadline = session.deadline
     adapter = HTTPAdapter(max_retries=retry)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
@@ -183,6 +212,58 @@ def download(
             tmp.unlink(missing_ok=True)
             raise
     return Download(status="downloaded", path=tmp, sha256=digest.hexdigest(), bytes=size, **result)
+
+
+def download_resumable(
+    session: requests.Session,
+    url: str,
+    part: Path,
+    label: ReleaseRef | str,
+    *,
+    http_cfg: Mapping | None = None,
+    expected_content_types: Collection[str] | None = None,
+) -> int:
+    """Download `url` into `part`, continuing from the bytes already there (HTTP Range); returns its size.
+
+    For multi-gigabyte files that a cut connection must not send back to byte zero. The total comes
+    from the Content-Range of a 206 answer or the Content-Length of a 200 (a server that ignores the
+    Range is read from the start again); a body that ends short of it raises FetchError and leaves
+    `part` in place, so the next call resumes. A 416 with `bytes */<size>` equal to what is held means
+    the file was already complete.
+    """
+    cfg = _http_cfg(session, http_cfg)
+    have = part.stat().st_size if part.exists() else 0
+    headers = {"Range": f"bytes={have}-"} if have else {}
+    try:
+        response = _get(session, url, label, cfg, headers)
+    except FetchError as exc:
+        done = re.search(r"HTTP 416", exc.problem)
+        if done and have:
+            return have  # nothing after what we hold; the caller's size checks still apply
+        raise
+    with response:
+        _check_content_type(response.headers.get("Content-Type"), expected_content_types, label)
+        if response.status_code == 206:
+            match = re.match(r"bytes (\d+)-\d+/(\d+)", response.headers.get("Content-Range", ""))
+            if not match or int(match.group(1)) != have:
+                raise FetchError(label, f"unusable Content-Range {response.headers.get('Content-Range')!r}")
+            total, mode = int(match.group(2)), "ab"
+        else:
+            declared = response.headers.get("Content-Length")
+            total, have, mode = (int(declared) if declared and declared.isdigit() else None), 0, "wb"
+        part.parent.mkdir(parents=True, exist_ok=True)
+        size = have
+        with open(part, mode) as fh:
+            try:
+                for chunk in _body(response, label, cfg):
+                    fh.write(chunk)
+                    size += len(chunk)
+            finally:
+                fh.flush()
+                os.fsync(fh.fileno())
+    if total is not None and size != total:
+        raise FetchError(label, f"got {size} of {total} bytes; kept in {part}, the next run resumes")
+    return size
 
 
 def get_page(
@@ -266,12 +347,31 @@ def _get(
     cfg: Mapping,
     headers: Mapping[str, str] | None = None,
 ) -> requests.Response:
-    """GET with streaming; network failures and error statuses become FetchError/NotPublished."""
+    """GET with streaming; network failures and error statuses become FetchError/NotPublished.
+
+    A host already found unreachable in this session, or a session past its deadline, fails without
+    a request; each request's timeout is cut to the time left before the deadline."""
     timeout = float(cfg["timeout_seconds"])
+    host = urlsplit(url).netloc
+    unreachable = getattr(session, "unreachable", {})
+    if host in unreachable:
+        raise FetchError(label, f"{unreachable[host]} (earlier in this run; not tried again)")
+    deadline = getattr(session, "deadline", None)
+    if deadline is not None:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise FetchError(label, f"not tried: the {float(cfg['deadline_seconds']):g}s deadline for this "
+                             "run's downloads (http.deadline_seconds in releases.toml) has passed")
+        timeout = min(timeout, left)
     try:
         response = session.get(url, headers=headers, stream=True, timeout=timeout)
     except requests.RequestException as exc:
-        raise FetchError(label, _network_problem(exc, timeout)) from exc
+        problem = _network_problem(exc, timeout, host)
+        if _is_unreachable(exc) and host:
+            unreachable[host] = problem
+        elif deadline is not None and time.monotonic() >= deadline:
+            problem += f"; gave up at the {float(cfg['deadline_seconds']):g}s deadline (http.deadline_seconds)"
+        raise FetchError(label, problem) from exc
     status = response.status_code
     if status < 400:
         return response
@@ -330,18 +430,37 @@ def _check_content_type(
         raise FetchError(label, f"wrong content type {media_type}, expected {', '.join(sorted(expected))}")
 
 
-def _network_problem(exc: BaseException, timeout: float) -> str:
-    """A short, specific reason: requests reports a read timeout that exhausted the retries as a
-    ConnectionError, so the cause chain is searched for a timeout before calling it a connection failure."""
+def _chain(exc: BaseException) -> list[BaseException]:
+    """The exception and its causes, through requests' and urllib3's wrappers down to the socket error."""
     chain: list[BaseException] = []
     current: BaseException | None = exc
     while current is not None and current not in chain:
         chain.append(current)
         causes = [getattr(current, "reason", None), *current.args, current.__cause__]
         current = next((c for c in causes if isinstance(c, BaseException)), None)
+    return chain
+
+
+def _is_unreachable(exc: BaseException) -> bool:
+    return any(isinstance(e, urllib3.exceptions.NewConnectionError) for e in _chain(exc))
+
+
+def _network_problem(exc: BaseException, timeout: float, host: str = "") -> str:
+    """A short, specific reason. urllib3 makes a failed name lookup and a refused connection subclasses
+    of its connect *timeout*, so those are named first, from the socket error at the root of the chain;
+    requests reports a read timeout that exhausted the retries as a ConnectionError, so the chain is then
+    searched for a timeout before calling it a connection failure."""
+    chain = _chain(exc)
+    root = chain[-1]
+    where = f" {host}" if host else ""
+    if any(isinstance(e, socket.gaierror) for e in chain):
+        return f"DNS lookup failed for{where or ' the host'}: {root}"
+    if any(isinstance(e, ConnectionRefusedError) for e in chain):
+        return f"connection refused by{where or ' the host'}"
+    if any(isinstance(e, urllib3.exceptions.NewConnectionError) for e in chain):
+        return f"cannot connect to{where or ' the host'}: {type(root).__name__}: {root}"
     if any(isinstance(e, (requests.Timeout, urllib3.exceptions.TimeoutError, TimeoutError)) for e in chain):
         return f"timed out after {timeout:g}s"
-    root = chain[-1]
     return f"connection failed: {type(root).__name__}: {root}"
 
 

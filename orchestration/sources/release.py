@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import pyarrow as pa
 
@@ -55,10 +55,16 @@ class ParsedRelease:
 
     tables: dict[str, pa.Table]
     months: list[date] = field(default_factory=list)
+    # Rows per raw table that a streaming family (`Family.load_into`) loaded itself; the loader fills it.
+    streamed_rows: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def table_rows(self) -> dict[str, int]:
+        return {**{t: tbl.num_rows for t, tbl in self.tables.items()}, **self.streamed_rows}
 
     @property
     def row_count(self) -> int:
-        return sum(t.num_rows for t in self.tables.values())
+        return sum(self.table_rows.values())
 
 
 @dataclass(frozen=True)
@@ -100,7 +106,16 @@ class Family:
     than a rolling file that grows and is replaced under the same link (CBP, OHSS);
     `restated`: a later release may carry other figures for months an earlier one covered, so a URL
     already loaded is asked for again (conditionally). A family that never restates is fetched once
-    per URL.
+    per URL. A family addressed by month is restated only by its own key (series, month) fetched
+    again; a rolling file is the family's whole table, so any later file covering the same months
+    restates it, whatever its name (orchestration/quality.py).
+
+    Two optional traits serve releases too big for the one-file, in-memory path (EOUSA's multi-GB
+    set of zips): `fetch(session, ref, dest_dir, *, http_cfg, family_cfg)` downloads and lands the
+    parts itself and returns an `http.Download` of one small file that names them (the release file
+    that is landed and registered); `load_into(con, path, ref, release_id)` streams the landed release
+    into its raw tables over the loader's connection, inside the loader's transaction, after the
+    tables `parse` returned, and returns rows loaded per raw table.
     """
 
     name: str
@@ -110,3 +125,5 @@ class Family:
     params_from_url: Callable[[str, Mapping], dict[str, str]] | None = None
     addressed_by_month: bool = False
     restated: bool = True
+    fetch: Callable[..., Any] | None = None
+    load_into: Callable[[Any, Path, ReleaseRef, str], Mapping[str, int]] | None = None

@@ -1,41 +1,102 @@
 """One writer at a time on the build warehouse, across processes (CLI, Dagster runs, tests).
 
 DuckDB itself allows one writing process, but fails the second one with a lock error after the first
-has done half its work; taking this lock first makes the second writer wait, or fail fast, cleanly.
+has done half its work; taking this lock first makes the second writer wait, or fail, cleanly.
+
+The lock is the kernel's (`filelock`, an flock on `<build>.lock`): it is released when its process
+dies, however it dies (kill -9, OOM, a lost terminal), so a dead refresh never blocks the next one.
+Beside it the holder writes who it is (pid, command, start time) to `<build>.lock.holder`, so a
+process that has to wait can say for whom, and one that gives up can say whom to look at.
 """
 
 from __future__ import annotations
 
-import fcntl
+import json
 import os
-import time
+import sys
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
+
+from filelock import FileLock, Timeout
+
+from orchestration.config import load_settings
 
 
 class WarehouseBusy(RuntimeError):
     pass
 
 
-@contextmanager
-def writer_lock(build_warehouse: Path, *, timeout_s: float = 600.0) -> Iterator[None]:
-    lock_path = build_warehouse.with_name(build_warehouse.name + ".lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+def _holder_path(lock_path: Path) -> Path:
+    return lock_path.with_name(lock_path.name + ".holder")
+
+
+def holder(build_warehouse: Path) -> dict | None:
+    """Who holds (or last held) the writer lock: pid, command and start time, or None if unknown."""
+    path = _holder_path(_lock_path(build_warehouse))
     try:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise WarehouseBusy(
-                        f"another crowdout process is writing {build_warehouse} (lock {lock_path}); "
-                        f"waited {timeout_s:.0f}s. Try again when it finishes."
-                    ) from None
-                time.sleep(0.2)
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def describe_holder(info: dict | None) -> str:
+    if not info:
+        return "another crowdout process (it has not said who it is yet)"
+    return f"pid {info['pid']} ({info['command']}, holding it since {info['since']})"
+
+
+def _lock_path(build_warehouse: Path) -> Path:
+    return build_warehouse.with_name(build_warehouse.name + ".lock")
+
+
+def _default_wait() -> float:
+    """The configured wait ([writer_lock] wait_seconds in releases.toml): long enough for a refresh to
+    finish its current step, short enough that a scheduled run does not queue for hours unnoticed."""
+    return float(load_settings().releases["writer_lock"]["wait_seconds"])
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+@contextmanager
+def writer_lock(
+    build_warehouse: Path,
+    *,
+    timeout_s: float | None = None,
+    on_wait: Callable[[str], None] = _say,
+) -> Iterator[None]:
+    """Hold the build warehouse's writer lock for the `with` block.
+
+    If another process holds it, `on_wait` is told once whom we wait for; after `timeout_s` (default:
+    the configured wait) WarehouseBusy names the holder and what to do."""
+    timeout = _default_wait() if timeout_s is None else timeout_s
+    lock_path = _lock_path(build_warehouse)
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(lock_path)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        on_wait(f"Waiting for the writer lock on {build_warehouse}: held by "
+                f"{describe_holder(holder(build_warehouse))}; giving up after {timeout:.0f}s.")
+        try:
+            lock.acquire(timeout=timeout, poll_interval=0.2)
+        except Timeout:
+            raise WarehouseBusy(
+                f"another crowdout process is writing {build_warehouse}: "
+                f"{describe_holder(holder(build_warehouse))}; waited {timeout:.0f}s. Try again when it "
+                f"finishes, or stop that process (the lock is released the moment it exits)."
+            ) from None
+    holder_path = _holder_path(lock_path)
+    try:
+        holder_path.write_text(json.dumps({
+            "pid": os.getpid(),
+            "command": " ".join(sys.argv) or sys.executable,
+            "since": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        }))
         yield
     finally:
-        os.close(fd)
+        holder_path.unlink(missing_ok=True)
+        lock.release()

@@ -1,25 +1,125 @@
-"""Atomic publish: analysts read a file the writer never writes in place.
+"""Atomic publish: analysts read a file the writer never writes in place, and that never shrinks by surprise.
 
 The writer builds in its own file; publishing copies it beside the published path and renames it over
 the old one. A reader with the old file open keeps reading the old inode; a new reader gets the new
 file; nobody ever sees a half-built warehouse, and a reader never holds a lock the writer needs.
+
+Before the swap the build is compared with what analysts read now (months per mart, rows per mart,
+releases per family): a build that would lose any of it (a range refresh on a fresh build file, a
+truncated release that slipped through) is refused, naming the loss, unless the caller allows it.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import duckdb
 
+from orchestration.warehouse.schema import ensure_schema
 
-def publish(build_warehouse: Path, published: Path) -> Path:
-    """Checkpoint the build file (so it is self-contained), then copy and rename it into place.
+
+class PublishRefused(RuntimeError):
+    """The build holds less than the published warehouse; the published file was left as it was."""
+
+
+@dataclass
+class Inventory:
+    """What a warehouse file offers analysts, in the terms a loss is noticed in."""
+
+    rows: dict[str, int] = field(default_factory=dict)  # marts table -> rows
+    months: dict[str, set[date]] = field(default_factory=dict)  # marts table with a month column -> months
+    releases: dict[str, int] = field(default_factory=dict)  # family -> releases loaded or withdrawn
+
+
+def inventory(path: Path) -> Inventory:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        inv = Inventory()
+        tables = con.execute(
+            """SELECT table_name, bool_or(column_name = 'month') FROM information_schema.columns
+               WHERE table_schema = 'marts' GROUP BY table_name ORDER BY table_name"""
+        ).fetchall()
+        for table, has_month in tables:
+            inv.rows[table] = con.execute(f'SELECT count(*) FROM marts."{table}"').fetchone()[0]
+            if has_month:
+                inv.months[table] = {m for (m,) in con.execute(
+                    f'SELECT DISTINCT CAST(month AS DATE) FROM marts."{table}" WHERE month IS NOT NULL').fetchall()}
+        try:
+            inv.releases = dict(con.execute(
+                """SELECT family, count(*) FROM meta.releases WHERE status IN ('loaded', 'withdrawn')
+                   GROUP BY family""").fetchall())
+        except duckdb.CatalogException:
+            pass
+        return inv
+    finally:
+        con.close()
+
+
+def _span(months: set[date]) -> str:
+    ordered = sorted(months)
+    if len(ordered) == 1:
+        return f"{ordered[0]:%Y-%m}"
+    return f"{len(ordered)} months, {ordered[0]:%Y-%m} .. {ordered[-1]:%Y-%m}"
+
+
+def losses(published: Inventory, build: Inventory) -> list[str]:
+    """Everything analysts have now that the build would take away, one line each."""
+    lost = []
+    for table, rows in published.rows.items():
+        if table not in build.rows:
+            lost.append(f"marts.{table}: the whole table ({rows:,} rows)")
+            continue
+        gone = published.months.get(table, set()) - build.months.get(table, set())
+        if gone:
+            lost.append(f"marts.{table}: {_span(gone)}")
+        if build.rows[table] < rows:
+            lost.append(f"marts.{table}: {rows - build.rows[table]:,} of its {rows:,} rows")
+    for family, count in published.releases.items():
+        if build.releases.get(family, 0) < count:
+            lost.append(f"meta.releases: {family} would have {build.releases.get(family, 0):,} releases, not {count:,}")
+    return lost
+
+
+def seed_build(build_warehouse: Path, published: Path) -> bool:
+    """Start a missing build file from the published warehouse, so a refresh on a fresh machine (or
+    after the build file was lost) adds to what analysts have instead of starting from nothing.
+    Copied under a temp name and renamed, so a killed copy leaves no half build. Callers hold the
+    writer lock. Returns whether it copied."""
+    if build_warehouse.exists() or not published.exists():
+        return False
+    build_warehouse.parent.mkdir(parents=True, exist_ok=True)
+    tmp = build_warehouse.with_name(f".{build_warehouse.name}.{os.getpid()}.tmp")
+    try:
+        shutil.copyfile(published, tmp)
+        os.replace(tmp, build_warehouse)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return True
+
+
+def publish(build_warehouse: Path, published: Path, *, allow_shrink: bool = False) -> Path:
+    """Refuse a build that would lose months, rows or releases analysts have now (unless
+    `allow_shrink`), record the publish in meta.publishes, checkpoint the build file (so it is
+    self-contained), then copy and rename it into place.
 
     Callers hold the writer lock, so any temp copy already there is a killed publish's leftover."""
+    if published.exists() and not allow_shrink:
+        lost = losses(inventory(published), inventory(build_warehouse))
+        if lost:
+            raise PublishRefused(
+                f"publish refused: the build would lose what analysts read now in {published}:\n"
+                + "\n".join(f"  - {line}" for line in lost)
+                + "\nThe published warehouse is unchanged. If the loss is intended (a withdrawn or corrected "
+                "release), run `crowdout refresh --allow-shrink`."
+            )
     con = duckdb.connect(str(build_warehouse))
     try:
+        ensure_schema(con, [])
+        con.execute("INSERT INTO meta.publishes SELECT now(), count(*) FROM meta.releases WHERE status = 'loaded'")
         con.execute("CHECKPOINT")
     finally:
         con.close()

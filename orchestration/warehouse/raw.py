@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
 import pyarrow.compute as pc
@@ -61,12 +62,25 @@ def load_release(
                 [rid],
             )
             con.unregister("_release_batch")
+        if family.load_into is not None:  # too big for memory: the family streams its rows in itself
+            parsed.streamed_rows.update(family.load_into(con, Path(file.landing_path), ref, rid))
         _register(con, family, ref, file, rid, "loaded", None, parsed.row_count, parsed.months, parsed)
         con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
+    except BaseException as exc:
+        _rollback(con, exc)
         raise
     return rid
+
+
+def _rollback(con: duckdb.DuckDBPyConnection, exc: BaseException) -> None:
+    """Undo the open transaction without hiding why it failed.
+
+    A COMMIT that fails (disk full) has already ended the transaction, so the ROLLBACK then fails too
+    ("no transaction is active"); raising that would replace the cause the operator needs to see."""
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error as rollback_error:
+        exc.add_note(f"(the ROLLBACK after it also failed: {rollback_error})")
 
 
 def record_failed_release(
@@ -79,8 +93,8 @@ def record_failed_release(
         if registry.loaded_release(con, family.name, file.sha256) is None:
             _register(con, family, ref, file, rid, "failed", error, None, None)
         con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
+    except BaseException as exc:
+        _rollback(con, exc)
         raise
     return rid
 

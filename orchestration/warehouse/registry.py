@@ -24,6 +24,51 @@ def loaded_release(con: duckdb.DuckDBPyConnection, family: str, sha256: str) -> 
     return row[0] if row else None
 
 
+def withdrawn_release(con: duckdb.DuckDBPyConnection, family: str, sha256: str) -> tuple[str, str] | None:
+    """(release_id, reason) if these bytes were withdrawn: fetching them again must not bring them back."""
+    row = con.execute(
+        "SELECT release_id, error FROM meta.releases WHERE family = ? AND sha256 = ? AND status = 'withdrawn'",
+        [family, sha256],
+    ).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+class UnknownRelease(ValueError):
+    pass
+
+
+def _status(con: duckdb.DuckDBPyConnection, release_id: str) -> tuple[str, str]:
+    row = con.execute("SELECT status, landing_path FROM meta.releases WHERE release_id = ?", [release_id]).fetchone()
+    if row is None:
+        near = [r[0] for r in con.execute(
+            "SELECT release_id FROM meta.releases WHERE release_id LIKE ? ORDER BY 1 LIMIT 5",
+            [release_id.split(":")[0] + "%"]).fetchall()]
+        raise UnknownRelease(f"no release {release_id} in the build warehouse"
+                             + (f"; releases of that family: {', '.join(near)}" if near else "")
+                             + ". `crowdout status` lists releases by id.")
+    return row
+
+
+def withdraw(con: duckdb.DuckDBPyConnection, release_id: str, reason: str) -> str:
+    """Take a loaded release out of every mart from the next dbt build on (models read status =
+    'loaded' only), keeping its row, reason, raw rows and landed file. Returns the landed path."""
+    status, landing_path = _status(con, release_id)
+    if status != "loaded":
+        raise UnknownRelease(f"{release_id} is {status}, not loaded: only a loaded release can be withdrawn")
+    con.execute("UPDATE meta.releases SET status = 'withdrawn', error = ? WHERE release_id = ?",
+                [reason, release_id])
+    return landing_path
+
+
+def restore(con: duckdb.DuckDBPyConnection, release_id: str) -> str:
+    """Undo `withdraw`: the release is loaded again, as it was."""
+    status, landing_path = _status(con, release_id)
+    if status != "withdrawn":
+        raise UnknownRelease(f"{release_id} is {status}, not withdrawn: nothing to restore")
+    con.execute("UPDATE meta.releases SET status = 'loaded', error = NULL WHERE release_id = ?", [release_id])
+    return landing_path
+
+
 def mark_modelled(con: duckdb.DuckDBPyConnection, release_id: str) -> None:
     con.execute("UPDATE meta.releases SET is_modelled = true WHERE release_id = ?", [release_id])
 

@@ -1,5 +1,9 @@
 """DDL for the tables crowdout owns before dbt runs: the release registry (`meta`) and raw tables (`raw`).
 
+`meta.releases.status` is loaded, failed or withdrawn; `error` says why a release is not used (its load
+error, or the reason given when it was withdrawn). `meta.publishes` has a row per publish, so checks can
+tell the releases loaded since analysts last got a warehouse.
+
 Raw tables are declared by the connectors (`Family.raw_tables`), so a new family brings its own tables
 and nothing here changes.
 """
@@ -34,6 +38,10 @@ CREATE TABLE IF NOT EXISTS meta.releases (
     row_count       BIGINT,
     months_covered  DATE[],
     loaded_at       TIMESTAMPTZ
+);
+CREATE TABLE IF NOT EXISTS meta.publishes (
+    published_at    TIMESTAMPTZ NOT NULL,
+    releases_loaded BIGINT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS meta.fetch_attempts (
     attempted_at    TIMESTAMPTZ NOT NULL,

@@ -5,6 +5,7 @@ prosecutions are (TRAC sample pages), their apprehensions are not (a real OHSS w
 
 from __future__ import annotations
 
+import hashlib
 import math
 from datetime import date
 from pathlib import Path
@@ -22,6 +23,8 @@ SURGE = {date(2018, 4, 1): 0.4, date(2018, 5, 1): 0.8, date(2018, 6, 1): 1.0, da
 BASELINE = date(2018, 3, 1)
 MODELLED_FROM = {"NM": date(2018, 7, 1), "TXW": date(2018, 7, 1)}
 RELEASE = "trac-bulletin:0123456789abcdef"
+LOADED_AT = "2026-01-05 06:00:00+00"
+SAMPLE_URL = "file:///checkout/orchestration/samples/releases/"  # where a checkout's sample releases live
 OHSS_RELEASE = "ohss-usbp:fedcba9876543210"
 
 
@@ -169,7 +172,13 @@ def build(path: Path) -> Path:
     dim_month = pd.DataFrame({"month": months()})
     releases = pd.DataFrame({
         "release_id": [RELEASE, OHSS_RELEASE], "family": ["trac-bulletin", "ohss-usbp"],
-        "release_key": ["immigration/monthlyjun18", "fy25m11"], "url": ["file:///sample/trac", "file:///ohss"],
+        "fetched_at": [pd.Timestamp(LOADED_AT)] * 2, "loaded_at": [pd.Timestamp(LOADED_AT)] * 2,
+        "months_covered": [months(), months()], "row_count": [len(prosecutions), len(districts)],
+        "error": pd.Series([None, None], dtype="string"),
+        "published_at": pd.Series([pd.NaT, pd.NaT], dtype="datetime64[us, UTC]"),
+        "release_key": ["immigration/monthlyjun18", "fy25m11"],
+        "url": [SAMPLE_URL + "trac.syr.edu/tracreports/bulletins/immigration/monthlyjun18/fil/arizona/",
+                SAMPLE_URL + "ohss.dhs.gov/khsm/khsm-encounters-usbp-fy25m11.xlsx"],
         "is_modelled": [True, False], "status": ["loaded", "loaded"],
     })
     con = duckdb.connect(str(path))
@@ -185,6 +194,56 @@ def build(path: Path) -> Path:
         con.register("frame", releases)
         con.execute("CREATE TABLE meta.releases AS SELECT * FROM frame")
         con.execute("ALTER TABLE marts.dim_month ALTER month TYPE DATE")
+        con.execute("ALTER TABLE meta.releases ALTER months_covered TYPE DATE[]")
+        con.execute(f"""CREATE TABLE marts.fct_prosecution_revisions AS
+            SELECT series, 'district' AS geography_type, district_code, month::DATE AS month, release_id,
+                   NULL::TIMESTAMPTZ AS published_at, TIMESTAMPTZ '{LOADED_AT}' AS fetched_at,
+                   1 AS release_sequence, prosecutions::BIGINT AS prosecutions,
+                   NULL::VARCHAR AS previous_release_id, NULL::BIGINT AS previous_prosecutions,
+                   NULL::BIGINT AS change_from_previous, NULL::DOUBLE AS pct_change_from_previous,
+                   true AS is_latest_release, is_modelled
+            FROM marts.fct_prosecutions_district_month""")
+        con.execute(f"""CREATE TABLE marts.fct_encounter_revisions AS
+            SELECT 'ohss-usbp' AS source, month::DATE AS month, 'U.S. Border Patrol' AS component,
+                   'sector' AS geography_type, geography, '{OHSS_RELEASE}' AS release_id,
+                   NULL::TIMESTAMPTZ AS published_at, TIMESTAMPTZ '{LOADED_AT}' AS fetched_at,
+                   1 AS release_sequence, bp_apprehensions::BIGINT AS encounter_count,
+                   NULL::VARCHAR AS previous_release_id, NULL::BIGINT AS previous_encounter_count,
+                   NULL::BIGINT AS change_from_previous, NULL::DOUBLE AS pct_change_from_previous,
+                   true AS is_latest_release, false AS is_modelled
+            FROM marts.fct_displacement_district_month WHERE geography_type = 'district'""")
     finally:
         con.close()
     return path
+
+
+def new_edition(path: Path, key: str, fetched_at: str, changes: dict[tuple[str, str, date], int]) -> str:
+    """Load a restated TRAC page into the warehouse at `path` as a refresh would leave it: a new row in
+    meta.releases and, per (series, district, month) in `changes`, a revision row with the new figure
+    (old + the change) beside the previous release's. Returns the new release's id."""
+    release_id = "trac-bulletin:" + hashlib.sha256(f"{key} {fetched_at}".encode()).hexdigest()[:16]
+    con = duckdb.connect(str(path))
+    try:
+        con.execute(
+            """INSERT INTO meta.releases (release_id, family, release_key, url, is_modelled, status, fetched_at,
+                                          loaded_at, months_covered, row_count)
+               VALUES (?, 'trac-bulletin', ?, ?, true, 'loaded', ?, ?, ?, ?)""",
+            [release_id, key, SAMPLE_URL + "trac.syr.edu/tracreports/bulletins/" + key, fetched_at, fetched_at,
+             sorted({m for _, _, m in changes}), len(changes)])
+        for (series, district, month), delta in changes.items():
+            con.execute(
+                """INSERT INTO marts.fct_prosecution_revisions
+                   SELECT series, geography_type, district_code, month, $new, NULL, $at, release_sequence + 1,
+                          prosecutions + $delta, release_id, prosecutions, $delta, $delta / prosecutions, true,
+                          is_modelled
+                   FROM marts.fct_prosecution_revisions
+                   WHERE series = $series AND district_code = $district AND month = $month AND is_latest_release""",
+                {"new": release_id, "at": fetched_at, "delta": delta, "series": series, "district": district,
+                 "month": month})
+            con.execute(
+                """UPDATE marts.fct_prosecution_revisions SET is_latest_release = false
+                   WHERE series = $series AND district_code = $district AND month = $month AND release_id <> $new""",
+                {"new": release_id, "series": series, "district": district, "month": month})
+    finally:
+        con.close()
+    return release_id

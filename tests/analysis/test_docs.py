@@ -48,7 +48,11 @@ def _free_port() -> int:
 
 
 @pytest.mark.slow
-def test_one_command_generates_and_serves(warehouse):
+def test_one_command_generates_and_serves_and_sigterm_frees_the_port(warehouse):
+    """The docs build leaves the pipeline's manifest alone, and SIGTERM to `crowdout docs` (not to its
+    process group) stops the `dbt docs serve` under it."""
+    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
+    before = manifest.read_bytes() if manifest.exists() else None
     port = _free_port()
     proc = subprocess.Popen([sys.executable, "-m", "orchestration.cli", "docs", "--port", str(port)],
                             cwd=Path(__file__).resolve().parents[2], env=os.environ.copy(),
@@ -66,8 +70,20 @@ def test_one_command_generates_and_serves(warehouse):
             except OSError:
                 assert time.monotonic() < deadline, "dbt docs serve did not answer within 180 s"
                 time.sleep(1)
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
+        os.kill(proc.pid, signal.SIGTERM)  # the parent only, as a process manager would
         proc.wait(timeout=30)
-    assert (DBT_PROJECT_DIR / "target" / "static_index.html").exists()
+        deadline = time.monotonic() + 30
+        while _answers(port):
+            assert time.monotonic() < deadline, "dbt docs serve still holds the port after SIGTERM"
+            time.sleep(0.5)
+    finally:
+        if proc.poll() is None or _answers(port):
+            os.killpg(proc.pid, signal.SIGTERM)
+    assert (docs.target_path(load_settings()) / "static_index.html").exists()
+    assert (manifest.read_bytes() if manifest.exists() else None) == before
     assert warehouse.with_name(warehouse.name + ".wal").exists() is False
+
+
+def _answers(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0

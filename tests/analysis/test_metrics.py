@@ -34,7 +34,7 @@ def test_percentages_and_modelled_rows(warehouse):
     assert metrics_table.fmt(-0.357, "signed_pct") == "-35.7%"
     from rich.console import Console
     console = Console(width=250, record=True)
-    console.print(metrics_table.to_rich(view))
+    console.print(metrics_table.to_rich(view, 250))
     lines = [ln for ln in console.export_text().splitlines() if "2018-0" in ln]
     assert "‡" not in lines[0] and "2018-07 ‡" in lines[1]
     assert any("1 of 2 months are modelled" in s for s in metrics_table.summary(view))
@@ -60,3 +60,23 @@ def test_bad_and_empty_ranges(warehouse, capsys):
     assert "after" in capsys.readouterr().err
     assert cli.main(["metrics", "--from", "2030-01", "--to", "2030-12"]) == 1
     assert "min(month)" in _flat(capsys.readouterr().err)
+
+
+def test_fits_the_terminal_width_it_is_given(warehouse, capsys, monkeypatch):
+    """COLUMNS is honoured even when the output is piped (as under pytest), and nothing is cut (…) or
+    wrapped: at 80 columns the default view is one row per month, the wide view is turned on its side."""
+    for columns, wide in (("80", []), ("80", ["--wide"]), ("60", [])):
+        monkeypatch.setenv("COLUMNS", columns)
+        assert cli.main(["metrics", "--geography", "nm", "--from", "2018-01", "--to", "2018-12", *wide]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        assert max(len(line) for line in lines) <= int(columns)
+        assert not any("…" in line for line in lines)
+        assert not any(line.strip() in ("‡", "†") for line in lines)
+        months = [line for line in lines if line.lstrip().startswith("2018-") and line.count("2018-") == 1
+                  and ":" not in line]
+        assert len(months) == (12 if columns == "80" and not wide else 0)
+    assert "imm = immigration prosecutions" in " ".join(lines)
+
+
+def test_geography_is_case_insensitive(warehouse):
+    assert metrics_table.load(warehouse, "sw_border", dt.date(2018, 3, 1), dt.date(2018, 3, 1)).geography == "SW_BORDER"

@@ -92,3 +92,72 @@ def test_reader_closes_its_connection(warehouse):
     cli.main(["query", "SELECT 1"])
     con = duckdb.connect(str(warehouse))  # a writer could open it now: nothing is left holding the file
     con.close()
+
+
+def _owned_paths(warehouse):
+    """Each place `--output` must not reach, spelt the ways a user might reach it (issue 11, case 5)."""
+    from orchestration.config import RELEASES_TOML, load_settings
+
+    settings = load_settings()
+    link = warehouse.parent / "innocent.csv"
+    link.symlink_to(warehouse)
+    return {
+        "warehouse": warehouse,
+        "warehouse via ..": warehouse.parent / "landing" / ".." / warehouse.name,
+        "warehouse via a symlink": link,
+        "its WAL": warehouse.with_name(warehouse.name + ".wal"),
+        "build": settings.build_warehouse,
+        "landing": settings.landing / "cbp-nationwide-state" / "x.csv",
+        "configuration": RELEASES_TOML,
+    }
+
+
+@pytest.mark.parametrize("which", ["warehouse", "warehouse via ..", "warehouse via a symlink", "its WAL",
+                                   "build", "landing", "configuration"])
+def test_output_may_not_reach_a_file_crowdout_owns(warehouse, capsys, which):
+    target = _owned_paths(warehouse)[which]
+    before = target.read_bytes() if target.exists() else None
+    assert cli.main(["query", "SELECT 1 AS a", "--format", "csv", "--output", str(target)]) == 1
+    assert "which crowdout owns" in " ".join(capsys.readouterr().err.split())
+    assert (target.read_bytes() if target.exists() else None) == before
+
+
+def test_output_elsewhere_is_written(warehouse, tmp_path, capsys):
+    out = tmp_path / "sw.csv"
+    assert cli.main(["query", SW_2018, "--format", "csv", "--output", str(out)]) == 0
+    assert out.read_text().count("\n") == 5
+
+
+def test_a_runaway_query_is_stopped_at_the_timeout(warehouse, capsys):
+    assert cli.main(["query", "SELECT count(*) FROM range(100000000000000)", "--timeout", "1"]) == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert "query stopped after 1s" in err and "--timeout" in err
+
+
+def test_the_default_timeout_comes_from_configuration(warehouse, tmp_path, monkeypatch, capsys):
+    from orchestration.config import RELEASES_TOML
+
+    toml = tmp_path / "releases.toml"
+    toml.write_text(RELEASES_TOML.read_text().replace("timeout_seconds = 300", "timeout_seconds = 0.5"))
+    monkeypatch.setenv("CROWDOUT_RELEASES_TOML", str(toml))
+    assert cli.main(["query", "SELECT count(*) FROM range(100000000000000)"]) == 1
+    assert "query stopped after 0.5s" in " ".join(capsys.readouterr().err.split())
+    assert cli.main(["query", "SELECT 1"]) == 0  # a quick query is not affected
+
+
+def test_narrow_terminal_gets_one_block_per_row(warehouse, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "60")
+    assert cli.main(["query", "SELECT * FROM marts.fct_displacement_district_month LIMIT 2"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert max(len(line) for line in lines) <= 60 and not any("…" in line for line in lines)
+    assert "row 2" in [line.strip() for line in lines]
+    assert any(line.startswith("non_immigration_share") for line in lines)
+
+
+def test_url_is_the_publishers_with_the_local_path_beside_it(warehouse, capsys):
+    assert cli.main(["query", "SELECT family, url FROM meta.releases ORDER BY family", "--format", "json"]) == 0
+    ohss, trac = json.loads(capsys.readouterr().out)
+    assert trac["url"] == "https://trac.syr.edu/tracreports/bulletins/immigration/monthlyjun18/fil/arizona/"
+    assert trac["local_path"] == ("/checkout/orchestration/samples/releases/trac.syr.edu/tracreports/bulletins/"
+                                  "immigration/monthlyjun18/fil/arizona/")
+    assert ohss["url"] == "https://ohss.dhs.gov/khsm/khsm-encounters-usbp-fy25m11.xlsx"

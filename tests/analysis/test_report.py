@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from orchestration import cli
-from orchestration.analysis import charts, reconcile
+from orchestration.analysis import charts, published, reconcile
 from tests.analysis import sample_warehouse
 
 SHARED_FIGURES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "reference" / \
@@ -165,3 +165,99 @@ def test_seed_figures_match_the_transcribed_reference():
             continue
         published = float(row["value"]) / (100 if row["unit"] == "percent" else 1)
         assert f.published == pytest.approx(published) and f.url == row["source_url"], f.label
+
+
+def test_every_png_carries_its_source_line_in_its_metadata_and_the_html(report):
+    """A PNG lifted out of the report still says where its figures come from, how far they reach and on
+    what basis; the page shows the same line under each chart."""
+    from PIL import Image
+
+    out, page = report
+    text = " ".join(" ".join(page.text).split())
+    for png in sorted(out.parent.glob("r-*.png")):
+        info = Image.open(png).text
+        source = info["Source"]
+        assert source.startswith("Source: TRAC, Syracuse University (trac-bulletin: 1 release") or \
+            source.startswith("Source: TRAC, Syracuse University (trac-bulletin: immigration/monthlyjun18")
+        assert "Data through Mar 2019." in source  # the sample warehouse's last month
+        assert "Basis: includes modelled figures" in source or "Basis: publishers' figures" in source
+        assert info["Title"] in TITLES and source in text
+    apprehensions = Image.open(out.parent / "r-04-cbp-vs-apprehensions.png").text["Source"]
+    assert "DHS Office of Homeland Security Statistics (ohss-usbp: fy25m11; fetched 2026-01-05)" in apprehensions
+    assert "CBP, U.S. Border Patrol Monthly Apprehensions" in apprehensions  # the published marks' source
+
+
+def test_each_charts_data_is_a_csv_beside_it_and_in_the_page(report):
+    out, page = report
+    csv_links = [a for a in page.links if a.startswith("data:text/csv;base64,")]
+    assert len(csv_links) == 5
+    beside = sorted(out.parent.glob("r-*.csv"))
+    assert [p.stem for p in beside] == [p.stem for p in sorted(out.parent.glob("r-*.png"))]
+    share = pd.read_csv(out.parent / "r-02-non-immigration-share.csv")
+    assert set(share["geography"]) == {"SW_BORDER", "NON_BORDER"}
+    assert {"month", "non_immigration_share", "non_immigration_share_is_modelled"} <= set(share.columns)
+    assert base64.b64decode(csv_links[1].split(",", 1)[1]).decode() == (
+        out.parent / "r-02-non-immigration-share.csv").read_text()
+
+
+def test_chart_titles_are_not_repeated_as_headings(report):
+    out, _ = report
+    html = out.read_text()
+    for title in TITLES:
+        assert f">{title}<" not in html  # only in the image and its title attribute
+
+
+def test_modelled_districts_are_said_before_any_district_comparison(report):
+    out, _ = report
+    html = out.read_text()
+    assert "District figures are modelled." in html
+    assert html.index("District figures are modelled.") < html.index('id="border-districts"')
+
+
+def test_footnotes_name_only_the_marks_drawn():
+    disp = sample_warehouse.displacement_frame()
+    lines = charts.border_districts(disp)
+    assert "Dashed lines and hollow markers" in lines.notes and "Hatched" not in lines.notes
+    assert "diamonds" not in lines.notes
+    published = charts.drug_846_arizona(pd.DataFrame({"series": "all", "month": [dt.date(2018, 1, 1)],
+                                                      "prosecutions": [9], "is_modelled": [False]}), None)
+    assert published.notes == "Shaded: \u201czero tolerance\u201d (6 Apr \u2013 20 Jun 2018)."
+    for chart in (lines, published):
+        plt.close(chart.figure)
+
+
+def test_share_chart_draws_border_and_rest_on_their_own_scales():
+    chart = charts.non_immigration_share(sample_warehouse.displacement_frame(), [])
+    border, rest = chart.figure.axes
+    assert border.get_ylim()[1] < 0.5 and rest.get_ylim()[0] > 0.5  # neither squashed by the other
+    plt.close(chart.figure)
+
+
+def test_every_published_figure_in_range_is_drawn():
+    """January, April and May 2018 CBP-referred sums are published: each is a published mark."""
+    chart = charts.cbp_vs_apprehensions(sample_warehouse.displacement_frame(),
+                                        {"cbp_referred_prosecutions": published.points("SW_BORDER",
+                                                                                       "cbp_referred_prosecutions")})
+    marks = [ln for ln in chart.figure.axes[0].get_lines() if ln.get_marker() == "D"]
+    drawn = {pd.Timestamp(x).date() for x in marks[0].get_xdata()}
+    assert drawn == {dt.date(2018, m, 1) for m in (1, 3, 4, 5, 6)}
+    assert chart.published and "Black diamonds" in chart.notes
+    plt.close(chart.figure)
+
+
+def test_what_changed_since_the_last_release(warehouse, tmp_path):
+    """The newest restating release's changes are listed; an older restatement is not news any more."""
+    from orchestration.analysis import report
+
+    june = dt.date(2018, 6, 1)
+    sample_warehouse.new_edition(warehouse, "immigration/monthlyjun18/fil/tex_s/", "2026-02-01 06:00:00+00",
+                                 {("all", "TXS", june): 4})
+    sample_warehouse.new_edition(warehouse, "immigration/monthlyjun18/fil/n_mex/", "2026-03-01 06:00:00+00",
+                                 {("immigration", "NM", june): -9})
+    data = report.load(warehouse, None, None)
+    assert list(zip(data.changes["figure"], data.changes["change"])) == [("immigration prosecutions, NM", -9)]
+    page = Page()
+    page.feed(report.render(data, [], {}, {}))
+    text = " ".join(" ".join(page.text).split())
+    assert "What changed since the last release" in text and "immigration prosecutions, NM" in text
+    assert "-9 (" in text and "TXS" not in text

@@ -1,4 +1,5 @@
-"""Ingestion checks on small hand-made registries, and their wiring as Dagster check specs."""
+"""Ingestion checks on small hand-made registries in the real registry schema, and their wiring as Dagster
+check specs."""
 
 from datetime import date
 
@@ -9,50 +10,123 @@ from orchestration import quality
 from orchestration.defs import checks
 from orchestration.sources.catalog import FAMILIES
 from orchestration.sources.release import RawColumn
+from orchestration.warehouse import registry
+from orchestration.warehouse.schema import ensure_schema
 
 
 @pytest.fixture
 def con():
+    """The real registry DDL, and one raw table `t` standing in for a family's table."""
     con = duckdb.connect()
-    con.execute("CREATE SCHEMA meta; CREATE SCHEMA raw")
-    con.execute("""CREATE TABLE meta.releases (release_id VARCHAR, family VARCHAR, release_key VARCHAR,
-                   status VARCHAR, months_covered DATE[], loaded_at TIMESTAMP, fetched_at TIMESTAMP,
-                   published_at TIMESTAMP)""")
+    ensure_schema(con, [])
     con.execute("CREATE TABLE raw.t (release_id VARCHAR, n BIGINT)")
     yield con
     con.close()
 
 
-def _release(con, rid, key, months, loaded_at, rows, published_at=None):
-    con.execute("INSERT INTO meta.releases VALUES (?, 'fam', ?, 'loaded', ?, ?, ?, ?)",
-                [rid, key, [date.fromisoformat(m + "-01") for m in months], loaded_at, loaded_at, published_at])
+def _release(con, rid, key, months, loaded_at, rows, *, family="fam", published_at=None):
+    """A loaded release; fetched when it was loaded, dated by the publisher only if `published_at`."""
+    registry.upsert_release(
+        con, release_id=rid, family=family, release_key=key, url=f"file:///{key}", fetched_at=loaded_at,
+        published_at=published_at, sha256=rid * 8, bytes_=1, etag=None, last_modified=None,
+        content_type=None, landing_path=f"/landing/{key}", is_modelled=False, status="loaded", error=None,
+        row_count=rows, months_covered=[date.fromisoformat(m + "-01") for m in months],
+    )
+    con.execute("UPDATE meta.releases SET loaded_at = ? WHERE release_id = ?", [loaded_at, rid])
     con.execute("INSERT INTO raw.t SELECT ?, range FROM range(?)", [rid, rows])
 
 
-def test_row_count_compares_each_series_with_its_previous_edition(con):
-    _release(con, "a", "file-fy23-fy25.csv", ["2023-01", "2023-02"], "2024-01-01", 100)
-    _release(con, "b", "file-fy23-fy26.csv", ["2023-01", "2023-02", "2023-03"], "2024-02-01", 95)
+def _months(first_year, n):
+    return [f"{first_year + (m // 12)}-{m % 12 + 1:02d}" for m in range(n)]
+
+
+def test_a_release_is_compared_with_the_one_covering_the_same_months_whatever_its_name(con):
+    """Issue 11, case 8: a partial file under another name was compared with nothing and published."""
+    _release(con, "full", "nationwide-encounters-fy20-fy23-state.csv", _months(2019, 48), "2024-01-01", 1000)
     assert quality.row_count_vs_previous(con, "fam", "t").passed
-    _release(con, "c", "file-fy23-fy26-jan.csv", ["2023-01", "2023-02", "2023-04"], "2024-03-01", 40)
+    _release(con, "short", "short-state.csv", _months(2019, 22), "2024-02-01", 470)
+    rows = quality.row_count_vs_previous(con, "fam", "t")
+    assert not rows.passed and rows.blocking
+    assert (rows.metadata["release_id"], rows.metadata["previous_release_id"]) == ("short", "full")
+    assert "crowdout release withdraw short --reason" in rows.description
+    months = quality.months_covered(con, "fam")
+    assert not months.passed and months.blocking and "covers 22 month(s), the 48 of full" in months.description
+
+
+def test_a_new_edition_that_moves_its_window_passes(con):
+    _release(con, "fy20", "file-fy20-fy23.csv", _months(2019, 48), "2024-01-01", 1000)
+    _release(con, "fy21", "file-fy21-fy24.csv", _months(2020, 48), "2025-01-01", 990)
+    assert quality.row_count_vs_previous(con, "fam", "t").passed
+    assert quality.months_covered(con, "fam").passed
+
+
+def test_a_restatement_that_ends_earlier_blocks_and_one_that_loses_some_rows_warns(con):
+    _release(con, "a", "s.csv", _months(2023, 12), "2024-01-01", 100)
+    _release(con, "b", "s2.csv", _months(2023, 11), "2024-02-01", 80)
+    ends = quality.months_covered(con, "fam")
+    assert ends.blocking and "ends at 2023-11, before 2023-12" in ends.description
+    warned = quality.row_count_vs_previous(con, "fam", "t")
+    assert not warned.passed and not warned.blocking and warned.metadata["ratio"] == 0.8
+
+
+def test_an_older_file_by_publication_date_is_never_a_restatement_of_a_newer_one(con):
+    _release(con, "new", "fy20-fy23.csv", _months(2019, 48), "2024-01-01", 1000, published_at="2023-11-15")
+    _release(con, "old", "fy19-fy22.csv", _months(2018, 36), "2024-02-01", 300, published_at="2022-11-15")
+    # "old" is loaded last, yet it is the one restated (by "new"), never the restatement.
+    assert [(p.new.release_id, p.old.release_id) for p in quality.restatements(con, "fam")] == [("new", "old")]
+    assert quality.row_count_vs_previous(con, "fam", "t").passed and quality.months_covered(con, "fam").passed
+
+
+def test_only_releases_loaded_since_the_last_publish_are_checked_however_they_were_loaded(con):
+    _release(con, "full", "f.csv", _months(2019, 48), "2024-01-01", 1000)
+    _release(con, "short", "g.csv", _months(2019, 48), "2024-02-01", 10)
+    assert quality.row_count_vs_previous(con, "fam", "t").blocking
+    con.execute("INSERT INTO meta.publishes VALUES ('2024-03-01', 2)")  # published (before the checks existed)
+    assert quality.row_count_vs_previous(con, "fam", "t").passed
+    _release(con, "shorter", "by-hand.csv", _months(2019, 48), "2024-04-01", 3)
     outcome = quality.row_count_vs_previous(con, "fam", "t")
-    assert not outcome.passed and outcome.blocking and outcome.metadata["release_id"] == "c"
+    assert outcome.blocking and outcome.metadata["previous_release_id"] == "short"
 
 
-def test_months_gap_warns_and_a_restatement_that_drops_months_blocks(con):
-    _release(con, "a", "s.csv", ["2023-01", "2023-02", "2023-04"], "2024-01-01", 1, published_at="2024-01-01")
+def test_keyed_pages_are_compared_with_the_same_page_only(con):
+    trac = dict(family="trac-bulletin")
+    _release(con, "nat", "immigration/2018-03/US", ["2018-03"], "2024-01-01", 200, **trac)
+    _release(con, "az", "immigration/2018-03/AZ", ["2018-03"], "2024-01-01", 20, **trac)
+    assert quality.row_count_vs_previous(con, "trac-bulletin", "t").passed  # AZ is not a restated national page
+    _release(con, "az2", "immigration/2018-03/AZ", ["2018-03"], "2024-02-01", 2, **trac)
+    outcome = quality.row_count_vs_previous(con, "trac-bulletin", "t")
+    assert outcome.blocking and outcome.metadata["previous_release_id"] == "az"
+
+
+def test_a_withdrawn_release_is_neither_checked_nor_compared_with(con):
+    _release(con, "full", "f.csv", _months(2019, 48), "2024-01-01", 1000)
+    _release(con, "short", "g.csv", _months(2019, 2), "2024-02-01", 1)
+    assert quality.months_covered(con, "fam").blocking
+    registry.withdraw(con, "short", "truncated download")
+    assert quality.months_covered(con, "fam").passed and quality.row_count_vs_previous(con, "fam", "t").passed
+    assert con.execute("SELECT status, error FROM meta.releases WHERE release_id = 'short'").fetchall() == [
+        ("withdrawn", "truncated download")]
+    registry.restore(con, "short")
+    assert quality.months_covered(con, "fam").blocking
+
+
+def test_the_thresholds_are_configuration(con, tmp_path, monkeypatch):
+    from orchestration.config import RELEASES_TOML
+
+    _release(con, "a", "f.csv", _months(2019, 12), "2024-01-01", 100)
+    _release(con, "b", "g.csv", _months(2019, 12), "2024-02-01", 40)
+    assert quality.row_count_vs_previous(con, "fam", "t").blocking
+    toml = tmp_path / "releases.toml"
+    toml.write_text(RELEASES_TOML.read_text().replace("min_row_ratio = 0.5", "min_row_ratio = 0.3"))
+    monkeypatch.setenv("CROWDOUT_RELEASES_TOML", str(toml))
+    relaxed = quality.row_count_vs_previous(con, "fam", "t")
+    assert not relaxed.passed and not relaxed.blocking
+
+
+def test_months_gap_warns(con):
+    _release(con, "a", "s.csv", ["2023-01", "2023-02", "2023-04"], "2024-01-01", 1)
     gap = quality.months_covered(con, "fam")
     assert not gap.passed and not gap.blocking and gap.metadata["gaps"] == "2023-03"
-    _release(con, "b", "s.csv", ["2023-01", "2023-02"], "2024-02-01", 1, published_at="2024-02-01")
-    shrunk = quality.months_covered(con, "fam")
-    assert not shrunk.passed and shrunk.blocking and "ends at 2023-02" in shrunk.description
-
-
-def test_an_older_edition_fetched_after_a_newer_one_is_not_a_restatement(con):
-    """A newer edition loaded by hand, then the older file the publisher's page still links: neither has a
-    publication date, so nothing says the shorter file is the newer one."""
-    _release(con, "newer", "s-fy23-fy26-aug.csv", ["2023-01", "2023-02", "2023-03"], "2024-01-01", 1)
-    _release(con, "older", "s-fy20-fy23.csv", ["2023-01", "2023-02"], "2024-02-01", 1)
-    assert quality.months_covered(con, "fam").passed
 
 
 def test_schema_unchanged_against_the_connector_declaration(con):

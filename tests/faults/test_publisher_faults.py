@@ -107,3 +107,22 @@ def test_304_costs_one_conditional_request_and_changes_nothing(settings, server,
     assert snapshot(settings) == after
     assert rows(settings, "SELECT outcome, http_status FROM meta.fetch_attempts WHERE url = ? ORDER BY attempted_at",
                 [ref.url]) == [("downloaded", 200), ("not_modified", 304)]
+
+
+def test_live_mode_without_a_network_fails_at_once_with_the_real_cause(settings, loaded_earlier):
+    """Issue 11, case 4: no route to the publishers. Every family's host is unknown; each family fails
+    on its first request, naming DNS, and the warehouse is as it was."""
+    import dataclasses
+
+    from orchestration import ingest
+    from orchestration.sources.release import FetchError
+
+    releases = dict(settings.releases, publishers={
+        name: dict(pub, live=f"http://{name}.nonexistent.invalid") for name, pub in settings.releases["publishers"].items()
+    })
+    offline = dataclasses.replace(settings, live=True, releases=releases)
+    for family in ("cbp-nationwide-state", "ohss-usbp"):
+        with pytest.raises(FetchError, match=r"DNS lookup failed for \w+\.nonexistent\.invalid") as err:
+            ingest.ingest_family(offline, family)
+        assert "timed out" not in str(err.value)
+    assert snapshot(settings) == loaded_earlier

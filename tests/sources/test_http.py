@@ -17,6 +17,7 @@ HTTP_CFG = {
     "backoff_factor": 0,
     "max_bytes": 10_000,
     "user_agent": "crowdout-test/1.0",
+    "deadline_seconds": 60,
 }
 
 
@@ -176,3 +177,63 @@ def test_find_links_resolves_filters_and_flags_modelled_links():
         http.Link("https://other.example/c-aor.csv", False),
     ]
     assert http.find_links("", page, base, ".") == []
+
+
+@pytest.fixture
+def connect_attempts(monkeypatch):
+    """Every TCP connection urllib3 opens (or tries to), by host."""
+    import urllib3.connection
+
+    attempts = []
+    real = urllib3.connection.HTTPConnection._new_conn
+
+    def counted(self):
+        attempts.append(self.host)
+        return real(self)
+
+    monkeypatch.setattr(urllib3.connection.HTTPConnection, "_new_conn", counted)
+    return attempts
+
+
+def _closed_port() -> int:
+    import socket
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()  # nothing listens there now: a connection is refused
+    return port
+
+
+def test_an_unknown_host_fails_at_once_naming_dns_and_the_host_is_not_asked_again(session, tmp_path, connect_attempts):
+    with pytest.raises(FetchError, match=r"DNS lookup failed for nonexistent\.invalid") as first:
+        fetch(session, "http://nonexistent.invalid/a.csv", tmp_path)
+    assert "timed out" not in str(first.value)
+    assert connect_attempts == ["nonexistent.invalid"]  # retries = 2, yet tried once
+    with pytest.raises(FetchError, match="DNS lookup failed .*not tried again"):
+        fetch(session, "http://nonexistent.invalid/b.csv", tmp_path)
+    assert connect_attempts == ["nonexistent.invalid"]
+
+
+def test_a_refused_connection_fails_at_once_and_says_refused(session, tmp_path, connect_attempts):
+    url = f"http://127.0.0.1:{_closed_port()}/a.csv"
+    with pytest.raises(FetchError, match=r"connection refused by 127\.0\.0\.1:\d+$"):
+        fetch(session, url, tmp_path)
+    assert connect_attempts == ["127.0.0.1"]
+    with pytest.raises(FetchError, match="connection refused .*not tried again"):
+        fetch(session, url.replace("a.csv", "b.csv"), tmp_path)
+    assert connect_attempts == ["127.0.0.1"]
+
+
+def test_the_overall_deadline_stops_retries_and_later_requests(server, tmp_path):
+    cfg = {**HTTP_CFG, "retries": 20, "timeout_seconds": 0.5, "deadline_seconds": 1.2}
+    server.routes["/f.csv"] = [stall]
+    session = http.make_session(cfg)
+    with pytest.raises(FetchError, match=r"timed out .*gave up at the 1\.2s deadline"):
+        http.download(session, ref(server.url + "/f.csv"), tmp_path, http_cfg=cfg)
+    assert len(server.requests) < 21  # the deadline, not the 20 retries, ended it
+    asked = len(server.requests)
+    server.routes["/g.csv"] = [reply(200, CSV)]
+    with pytest.raises(FetchError, match=r"not tried: the 1\.2s deadline .*http\.deadline_seconds in releases\.toml"):
+        http.download(session, ref(server.url + "/g.csv"), tmp_path, http_cfg=cfg)
+    assert len(server.requests) == asked

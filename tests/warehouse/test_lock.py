@@ -1,15 +1,68 @@
-"""The writer lock makes a second writer wait, then fail with a message that says what to do."""
+"""The writer lock: a second writer waits and says for whom, fails with a clear message after its time
+limit, and a writer that dies (kill -9) never blocks the next one (issue 11, case 1)."""
+
+import os
+import signal
+import subprocess
+import sys
 
 import pytest
 
-from orchestration.warehouse.lock import WarehouseBusy, writer_lock
+from orchestration.warehouse.lock import WarehouseBusy, holder, writer_lock
+
+HOLD = """
+import sys, time
+from pathlib import Path
+from orchestration.warehouse.lock import writer_lock
+with writer_lock(Path(sys.argv[1]), timeout_s=5):
+    print("locked", flush=True)
+    time.sleep(600)
+"""
 
 
-def test_second_writer_times_out_with_a_clear_message(tmp_path):
+@pytest.fixture
+def other_writer(tmp_path):
+    """A separate process holding the lock, as a running refresh would."""
+    build = tmp_path / "w.build.duckdb"
+    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(build)], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "locked"
+    yield build, proc
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait()
+
+
+def test_second_writer_says_whom_it_waits_for_then_times_out_naming_the_holder(other_writer):
+    build, proc = other_writer
+    said = []
+    with pytest.raises(WarehouseBusy, match=f"another crowdout process is writing .*pid {proc.pid}"):
+        with writer_lock(build, timeout_s=0.3, on_wait=said.append):
+            pass
+    assert len(said) == 1 and f"pid {proc.pid}" in said[0] and "giving up after 0s" in said[0]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+def test_a_killed_writer_releases_the_lock_at_once(other_writer, sig):
+    build, proc = other_writer
+    os.kill(proc.pid, sig)
+    proc.wait()
+    said = []
+    with writer_lock(build, timeout_s=2, on_wait=said.append):
+        assert holder(build)["pid"] == os.getpid()
+    assert said == []  # the dead writer's leftover holder record does not make anyone wait
+
+
+def test_the_wait_defaults_to_the_configured_limit(tmp_path, monkeypatch):
+    toml = tmp_path / "releases.toml"
+    from orchestration.config import RELEASES_TOML
+
+    toml.write_text(RELEASES_TOML.read_text().replace("wait_seconds = 600", "wait_seconds = 0.2"))
+    monkeypatch.setenv("CROWDOUT_RELEASES_TOML", str(toml))
     build = tmp_path / "w.build.duckdb"
     with writer_lock(build):
-        with pytest.raises(WarehouseBusy, match="another crowdout process is writing"):
-            with writer_lock(build, timeout_s=0.3):
+        with pytest.raises(WarehouseBusy, match="waited 0s"):
+            with writer_lock(build, on_wait=lambda _: None):
                 pass
     with writer_lock(build, timeout_s=0.3):
         pass
+    assert holder(build) is None  # released: nobody is named as holding it

@@ -1,0 +1,79 @@
+-- Defendants filed per district, month and series from ONE EOUSA National Caseload Data release: every dump
+-- is cumulative (it restates all earlier months), so the newest one is used, a real release before any
+-- modelled one (the bundled sample). All districts the release has cases for, every month from
+-- ncd_first_month (default 1994-10, the LIONS dashboards' start) to its last filing month, zero-filled.
+{%- set first_month = month_var('ncd_first_month', '1994-10') %}
+with releases as (
+    select r.release_id, r.is_modelled, r.loaded_at, max(ff.month) as last_month, min(ff.month) as first_month
+    from {{ ref('stg_meta__releases') }} as r
+    inner join {{ ref('int_eousa__defendants_filed') }} as ff using (release_id)
+    where r.family = 'eousa-ncd' and r.status = 'loaded'
+    group by r.release_id, r.is_modelled, r.loaded_at
+),
+
+chosen as (
+    select * from releases
+    order by is_modelled asc, last_month desc, loaded_at desc
+    limit 1
+),
+
+filed as (
+    select f.*
+    from {{ ref('int_eousa__defendants_filed') }} as f
+    inner join chosen using (release_id)
+),
+
+districts as (
+    select d.district_code
+    from {{ ref('dim_district') }} as d
+    where d.district_code in (
+        select c.district_code from {{ ref('stg_eousa__cases') }} as c inner join chosen using (release_id)
+    )
+),
+
+months as (
+    select cast(m.month as date) as month
+    from chosen,
+        generate_series(greatest(chosen.first_month, {{ first_month }}), chosen.last_month, interval 1 month) as m(month)
+),
+
+series(series) as (
+    values ('immigration'), ('non_immigration'), ('all'), ('cbp_referred')
+),
+
+by_series as (
+    select district_code, month, 'immigration' as series, defendants_filed, defendants_filed_district_court
+    from filed where program_category = '055'
+    union all
+    select district_code, month, 'non_immigration', defendants_filed, defendants_filed_district_court
+    from filed where program_category <> '055'
+    union all
+    select district_code, month, 'all', defendants_filed, defendants_filed_district_court
+    from filed
+    union all
+    select district_code, month, 'cbp_referred', defendants_filed, defendants_filed_district_court
+    from filed where lead_agency = 'HSCB'
+),
+
+totals as (
+    select district_code, month, series,
+        sum(defendants_filed) as defendants_filed,
+        sum(defendants_filed_district_court) as defendants_filed_district_court
+    from by_series
+    group by all
+)
+
+select
+    cast(d.district_code as varchar)                                    as district_code,
+    cast(m.month as date)                                               as month,
+    cast(s.series as varchar)                                           as series,
+    cast(coalesce(t.defendants_filed, 0) as bigint)                     as defendants_filed,
+    cast(coalesce(t.defendants_filed_district_court, 0) as bigint)      as defendants_filed_district_court,
+    cast(case when chosen.is_modelled then 'modelled' else 'derived' end as varchar) as basis,
+    cast(chosen.release_id as varchar)                                  as release_id
+from districts as d
+cross join months as m
+cross join series as s
+cross join chosen
+left join totals as t
+    on t.district_code = d.district_code and t.month = m.month and t.series = s.series
