@@ -321,7 +321,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
     from rich.table import Table
 
-    from orchestration import refresh, summary
+    from orchestration import refresh
     from orchestration.analysis.progress import steps
 
     settings = load_settings(live=args.live or None)
@@ -344,6 +344,8 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         since = datetime.fromisoformat(outcome.published_at).strftime("%Y-%m-%d %H:%M UTC")
         console.print(f"nothing new since {since}; the warehouse is unchanged ({outcome.seconds:.1f}s)")
         return 0
+    from orchestration import summary  # pandas: only once a run happened
+
     console.print("New: " + "; ".join(outcome.new))
     table = Table(title=f"Dagster run {outcome.run_id} ({outcome.instance} instance)")
     for col in ("step", "status", "seconds"):

@@ -4,8 +4,8 @@ A release's version is what identifies its bytes most cheaply: the publisher's E
 Last-Modified (one HEAD request), else the sha256 of the bytes themselves (file:// samples, and servers
 that send neither). A family's data version is the digest of every release it offers with its version,
 so Dagster sees a new data version exactly when a release appears or changes. A family that never
-restates (TRAC's month pages) is not asked again for a URL already loaded: its version is the sha256
-loaded. Nothing is loaded here; the ingest step does that through `ingest`.
+restates (TRAC's month pages, EOUSA's dump pages) is not asked again for a URL already loaded: its
+version is the sha256 loaded. Nothing is loaded here; the ingest step does that through `ingest`.
 """
 
 from __future__ import annotations
@@ -85,6 +85,8 @@ def observe_family(settings: Settings, family_name: str, con: duckdb.DuckDBPyCon
     unknown: list[str] = []
     errors: list[str] = []
     for ref in refs:
+        # A family that never restates is not asked again for a URL it loaded (for EOUSA the registry holds
+        # the sha256 of the manifest its fetch assembled, never of the page, so asking could not match).
         if not family.restated and ref.url in known.loaded_sha256_by_url:
             versions[ref.url] = f"sha256:{known.loaded_sha256_by_url[ref.url]}"
             continue

@@ -93,6 +93,8 @@ def restatements(con: duckdb.DuckDBPyConnection, family: str) -> list[Restatemen
         for old, _ in releases:
             if old.release_id == new.release_id or old.dated > new.dated:
                 continue
+            if new.months and old.months and min(new.months) < min(old.months) and max(new.months) < max(old.months):
+                continue  # its window lies wholly before old's: an older edition (a page may still link it), undated or not
             overlap = len(set(old.months) & set(new.months))
             if (old.key == new.key) if by_key else overlap:
                 rank = (overlap, old.dated)

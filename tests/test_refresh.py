@@ -89,15 +89,14 @@ def test_a_full_sample_refresh_reproduces_2018_and_a_second_one_finds_nothing_ne
 
 
 def _newer_sbo_edition(path: Path) -> Path:
-    """A later edition of the sample's SBO file (made for this test, not a CBP release): the sample's
-    FY2020-FY2023 rows, their counts doubled, then FY2024-FY2025 (to August 2025) repeating FY2023's rows."""
+    """A later edition of the sample's SBO file (made for this test, not a CBP release), a rolling window as
+    CBP's are: the sample's FY2022-FY2023 rows, their counts doubled, then FY2024-FY2025 (to August 2025)
+    repeating FY2023's rows."""
     with SAMPLE_SBO.open(newline="") as fh:
         header, *rows = list(csv.reader(fh))
     fy23 = [r for r in rows if r[0] == "2023"]
-    months = ("OCT", "NOV", "DEC", "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP")
-    later = [[fy, *r[1:]] for fy in ("2024", "2025") for r in fy23
-             if not (fy == "2025" and r[2] == "SEP") and r[2] in months]
-    doubled = [[*r[:-1], str(2 * int(r[-1]))] for r in rows]
+    later = [[fy, *r[1:]] for fy in ("2024", "2025") for r in fy23 if not (fy == "2025" and r[2] == "SEP")]
+    doubled = [[*r[:-1], str(2 * int(r[-1]))] for r in rows if r[0] in ("2022", "2023")]
     with path.open("w", newline="") as fh:
         csv.writer(fh, lineterminator="\r\n").writerows([header, *doubled, *later])
     return path
@@ -112,16 +111,16 @@ def test_a_newer_edition_loaded_by_hand_is_published_and_the_older_linked_file_d
     assert refreshed.returncode == 0, refreshed.stdout[-3000:] + refreshed.stderr[-3000:]
     con = duckdb.connect(str(tmp_path / "crowdout.duckdb"), read_only=True)
     try:
-        april_2021 = con.execute(
+        april_2022 = con.execute(
             """SELECT sum(encounter_count) FROM marts.fct_cbp_encounters
-               WHERE source = 'cbp-sbo' AND month = DATE '2021-04-01'""").fetchone()[0]
+               WHERE source = 'cbp-sbo' AND month = DATE '2022-04-01'""").fetchone()[0]
         last = con.execute("SELECT max(month) FROM marts.fct_cbp_encounters WHERE source = 'cbp-sbo'").fetchone()[0]
     finally:
         con.close()
     with SAMPLE_SBO.open(newline="") as fh:
         older_april = sum(int(r["Encounter Count"]) for r in csv.DictReader(fh)
-                          if r["Fiscal Year"] == "2021" and r["Month (abbv)"] == "APR")
-    assert april_2021 == 2 * older_april  # the newer edition's figure, not the older file's
+                          if r["Fiscal Year"] == "2022" and r["Month (abbv)"] == "APR")
+    assert april_2022 == 2 * older_april  # the newer edition's figure, not the older file's
     assert f"{last:%Y-%m}" == "2025-08"
 
 

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.slow
 PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 
 
-def _profile(folder: Path, db: Path) -> Path:
+def write_profile(folder: Path, db: Path) -> Path:
     """dbt_project/profiles.yml with `db` as the warehouse path, in `folder`."""
     profile = yaml.safe_load((PROJECT_DIR / "profiles.yml").read_text())
     for output in profile["crowdout"]["outputs"].values():
@@ -66,7 +66,7 @@ def query(db: Path, sql: str, params=None):
 def built(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("dbt")
     db = raw_fixture.build(tmp / "crowdout.build.duckdb")
-    _profile(tmp / "profile", db)
+    write_profile(tmp / "profile", db)
     dbt(tmp, "build")
     query(db, "CHECKPOINT")  # the file alone holds everything, for the copies below
     return db, tmp
@@ -78,7 +78,7 @@ def own_copy(built, tmp_path):
     db, _ = built
     copy = tmp_path / db.name
     shutil.copyfile(db, copy)
-    _profile(tmp_path / "profile", copy)
+    write_profile(tmp_path / "profile", copy)
     return copy, tmp_path
 
 

@@ -77,6 +77,15 @@ def test_an_older_file_by_publication_date_is_never_a_restatement_of_a_newer_one
     assert quality.row_count_vs_previous(con, "fam", "t").passed and quality.months_covered(con, "fam").passed
 
 
+def test_an_older_edition_fetched_after_a_newer_one_without_dates_is_not_a_restatement(con):
+    """Issue 12: a newer edition loaded by hand, then the older file the publisher's page still links, neither
+    dated by a publisher: the older window lies wholly before the newer one, so it restates nothing."""
+    _release(con, "newer", "sbo-fy22-fy25-aug.csv", _months(2021, 47), "2025-09-20", 1000)
+    _release(con, "older", "sbo-fy20-fy23.csv", _months(2019, 48), "2025-09-21", 1000)
+    assert quality.restatements(con, "fam") == []
+    assert quality.months_covered(con, "fam").passed
+
+
 def test_only_releases_loaded_since_the_last_publish_are_checked_however_they_were_loaded(con):
     _release(con, "full", "f.csv", _months(2019, 48), "2024-01-01", 1000)
     _release(con, "short", "g.csv", _months(2019, 48), "2024-02-01", 10)

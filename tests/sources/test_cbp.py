@@ -48,6 +48,11 @@ def test_the_real_state_file_loads_every_row_with_its_line_number():
         "land_border_region": "Northern Land Border", "state": "ID", "demographic": "Single Adults",
         "citizenship": "CANADA", "title_of_authority": "Title 8", "encounter_count": 2,
     }
+    # the parser's calendar month: October-December of fiscal year N fall in calendar N-1
+    labels_to_month = {(fy, m): month for fy, m, month in zip(
+        table["fiscal_year"].to_pylist(), table["month_abbv"].to_pylist(), table["month"].to_pylist())}
+    assert labels_to_month[("2020", "OCT")] == date(2019, 10, 1)
+    assert labels_to_month[("2023", "SEP")] == date(2023, 9, 1)
     last = table.slice(42_531).to_pylist()[0]
     assert (last["source_row"], last["citizenship"], last["encounter_count"]) == (42_532, "VENEZUELA", 705)
     with REAL_STATE.open(newline="") as fh:
