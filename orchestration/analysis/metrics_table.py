@@ -131,7 +131,7 @@ def summary(view: MetricsView) -> list[str]:
     if modelled:
         lines.append(f"[yellow]{modelled} of {len(rows)} months are modelled[/] (rows marked ‡): built from "
                      "modelled sample figures, not a publisher's numbers.")
-    if any(_modelled_figure(r, col) for r in rows for col, _, _ in CORE + WIDE):
+    if any(_modelled_figure(r, col) for r in rows for col, _, _, _ in CORE + WIDE):
         lines.append("* a modelled figure, by its own basis; an unmarked count is published or derived from "
                      "published figures (a published figure stays unmarked in a month with modelled ones).")
     if any(r.get("bp_apprehensions_is_allocated") for r in rows):

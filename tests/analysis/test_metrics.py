@@ -53,7 +53,7 @@ def test_each_modelled_figure_is_marked_on_its_own_cell(warehouse):
     (june,) = view.rows
     from rich.console import Console
     console = Console(width=250, record=True)
-    console.print(metrics_table.to_rich(view))
+    console.print(metrics_table.to_rich(view, 250))
     (line,) = [ln for ln in console.export_text().splitlines() if "2018-06" in ln]
     assert f"{june['immigration_prosecutions']:,}*" in line
     assert f"{june['non_immigration_prosecutions']:,} " in line and f"{june['non_immigration_prosecutions']:,}*" not in line

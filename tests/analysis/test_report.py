@@ -198,8 +198,8 @@ def test_every_png_carries_its_source_line_in_its_metadata_and_the_html(report):
     for png in sorted(out.parent.glob("r-*.png")):
         info = Image.open(png).text
         source = info["Source"]
-        assert source.startswith("Source: TRAC, Syracuse University (trac-bulletin: 1 release") or \
-            source.startswith("Source: TRAC, Syracuse University (trac-bulletin: immigration/monthlyjun18")
+        assert source.startswith("Source: TRAC (Transactional Records Access Clearinghouse) (trac-bulletin: 1 release") or \
+            source.startswith("Source: TRAC (Transactional Records Access Clearinghouse) (trac-bulletin: immigration/monthlyjun18")
         assert "Data through Mar 2019." in source  # the sample warehouse's last month
         assert "Basis: includes modelled figures" in source or "Basis: publishers' figures" in source
         assert info["Title"] in TITLES and source in text
@@ -281,4 +281,4 @@ def test_what_changed_since_the_last_release(warehouse, tmp_path):
     page.feed(report.render(data, [], {}, {}))
     text = " ".join(" ".join(page.text).split())
     assert "What changed since the last release" in text and "immigration prosecutions, national" in text
-    assert "-9 (" in text and "all prosecutions" not in text
+    assert "-9 (" in text and "all prosecutions, national" not in text

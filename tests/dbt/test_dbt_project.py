@@ -218,4 +218,6 @@ def test_missing_prosecutions_count_from_the_baseline(built):
     before = query(db, "SELECT count(*) FROM marts.fct_displacement_district_month "
                        "WHERE month < baseline_month AND missing_non_immigration IS NOT NULL")
     assert before == [(0,)]
-    assert sw_border(db, "2018-03-01", "missing_non_immigration") == (0.0,)
+    missing, expected, actual = sw_border(
+        db, "2018-03-01", "missing_non_immigration, expected_non_immigration, non_immigration_prosecutions")
+    assert missing == pytest.approx(expected - actual)
