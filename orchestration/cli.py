@@ -392,7 +392,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     st = status_mod.gather(settings)
     published = st.published_at.strftime("%Y-%m-%d %H:%M UTC") if st.published_at else "never"
     console.print(f"[bold]Published file[/] (what analysts read): {st.warehouse}", soft_wrap=True)
-    console.print(f"  published {published}; refresh freshness {st.freshness}")
+    built_by = f" by Dagster run {st.published_by_run}" if st.published_by_run else ""
+    console.print(f"  published {published}{built_by}; refresh freshness {st.freshness}")
     table = layout.table("Releases in the published file, and how far their data reaches")
     for col in ("family", "files", "data months", "due", "recency", "loaded"):
         table.add_column(col, no_wrap=True)
@@ -432,7 +433,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     run = st.last_run
     if run is None:
-        console.print("Last run: none recorded (run `crowdout refresh`, or set DAGSTER_HOME to see UI runs).")
+        console.print("Last run: none recorded (run `crowdout refresh`).")
     else:
         console.print(f"Last run: {run['run_id']} {run['status']} (started {run['started_at']})")
         for check in run["failed_checks"]:

@@ -40,7 +40,7 @@ class Settings:
     live: bool = False
     releases: dict = field(default_factory=dict, repr=False)
     alert_webhook: str | None = None
-    dagster_home: Path | None = None
+    dagster_home: Path = Path("data/dagster")
     postgres_url: str | None = field(default=None, repr=False)
 
     @property
@@ -71,7 +71,8 @@ def load_settings(*, live: bool | None = None) -> Settings:
     releases_file = Path(os.environ.get("CROWDOUT_RELEASES_TOML", RELEASES_TOML))
     with releases_file.open("rb") as fh:
         releases = tomllib.load(fh)
-    dagster_home = Path(os.environ.get("DAGSTER_HOME") or data / "dagster").expanduser().resolve()
+    # One persistent Dagster instance by default, beside the warehouse, so the UI shows what the CLI did.
+    dagster_home = Path(os.environ.get("DAGSTER_HOME") or warehouse.parent / "dagster").expanduser().resolve()
     return Settings(
         warehouse=warehouse,
         landing=landing,

@@ -84,6 +84,16 @@ def init_instance(settings: Settings) -> Path:
     return path
 
 
+def open_instance(settings: Settings):
+    """The instance at settings.dagster_home, its dagster.yaml written first if it has none. The caller
+    closes it (it is a context manager)."""
+    from dagster import DagsterInstance
+
+    if not (settings.dagster_home / "dagster.yaml").exists():
+        init_instance(settings)
+    return DagsterInstance.from_config(str(settings.dagster_home))
+
+
 def prune_run_history(instance, *, older_than_days: int, now: datetime | None = None) -> list[str]:
     """Delete finished runs (and their event logs) created more than `older_than_days` ago; their ids."""
     from dagster import DagsterRunStatus, RunsFilter

@@ -4,8 +4,8 @@ A refresh first asks what changed (`orchestration.observe`, the same question th
 answer as data versions): a release not loaded yet, a restated one, or a release loaded by hand since
 the last publish. With nothing new it stops there, in about a second, and says so; the warehouse is left
 as it was. Otherwise it runs every asset of the code location in this process (one ingest step per
-family, one `dbt build`, the publish) as a Dagster run, recorded in the instance DAGSTER_HOME names
-(otherwise an ephemeral one) and in `<data dir>/last_refresh.json`, which `crowdout status` reads.
+family, one `dbt build`, the publish) as a Dagster run, recorded in the persistent instance every entry
+point shares (DAGSTER_HOME, else `<data dir>/dagster`) and in `<data dir>/last_refresh.json`.
 
 Ctrl-C stops the run at once: Dagster forwards the interrupt to dbt (which runs in its own session, so
 the terminal's signal reaches crowdout alone) and the run is recorded as the last one, failed.
@@ -30,13 +30,6 @@ import duckdb
 from orchestration.config import Settings
 from orchestration.warehouse.lock import writer_lock
 
-# Telemetry off. No concurrency pools: the writer lock (held by the kernel for a live process only) is
-# what serialises writers, so a killed run can hold nothing a later one waits for.
-DAGSTER_YAML = """\
-telemetry:
-  enabled: false
-"""
-
 PID_TAG = "crowdout/pid"
 
 
@@ -46,7 +39,7 @@ class RefreshOutcome:
     success: bool
     started_at: str
     seconds: float
-    instance: str  # the DAGSTER_HOME path, or "ephemeral"
+    instance: str  # the Dagster instance's home (DAGSTER_HOME, else <data dir>/dagster)
     new: list[str] = field(default_factory=list)  # what made the run due; empty = nothing new
     steps: list[dict] = field(default_factory=list)  # step, status, seconds
     failed_checks: list[dict] = field(default_factory=list)  # asset, check, severity, description
@@ -66,19 +59,12 @@ def refresh_log(settings: Settings) -> Path:
     return settings.data_dir / "last_refresh.log"
 
 
-def dagster_instance():
-    """The instance DAGSTER_HOME names (given a dagster.yaml with telemetry off if it has none), or an
-    ephemeral one."""
-    from dagster import DagsterInstance
+def dagster_instance(settings: Settings):
+    """The persistent instance every entry point shares (settings.dagster_home: DAGSTER_HOME, else beside
+    the warehouse), so the UI and `crowdout status` show what the CLI ran."""
+    from orchestration.instance import open_instance
 
-    home = os.environ.get("DAGSTER_HOME")
-    if not home:
-        return DagsterInstance.ephemeral()
-    config = Path(home) / "dagster.yaml"
-    if not config.exists():
-        config.parent.mkdir(parents=True, exist_ok=True)
-        config.write_text(DAGSTER_YAML)
-    return DagsterInstance.get()
+    return open_instance(settings)
 
 
 def published_at(settings: Settings) -> datetime | None:
@@ -143,7 +129,7 @@ def run_refresh(
         when = published_at(settings)
         return RefreshOutcome(
             run_id=None, success=True, started_at=started_at, seconds=round(time.monotonic() - begun, 1),
-            instance=os.environ.get("DAGSTER_HOME") or "ephemeral",
+            instance=str(settings.dagster_home),
             published_at=when.isoformat(timespec="seconds") if when else None,
         )
 
@@ -158,7 +144,7 @@ def run_refresh(
     keys = sorted(defs.resolve_asset_graph().materializable_asset_keys)
     if on_start:
         on_start(len(job.get_subset(asset_selection=set(keys)).graph.node_dict))
-    instance = dagster_instance()
+    instance = dagster_instance(settings)
     fail_dead_runs(instance)
     run_id = str(uuid.uuid4())
     log = refresh_log(settings)
@@ -198,7 +184,7 @@ def run_refresh(
         success=not interrupted and bool(record) and record.is_success,
         started_at=started_at,
         seconds=round(time.monotonic() - begun, 1),
-        instance=os.environ.get("DAGSTER_HOME") or "ephemeral",
+        instance=str(settings.dagster_home),
         new=new,
         published_at=when.isoformat(timespec="seconds") if when else None,
         **findings,

@@ -14,7 +14,6 @@ the record `crowdout refresh` leaves behind.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -54,6 +53,7 @@ class Status:
     published_at: datetime | None
     freshness: str
     families: list[FamilyStatus] = field(default_factory=list)
+    published_by_run: str | None = None  # the Dagster run that built the published file, if one did
     build_busy: bool = False  # a writer holds the build file: pending and failures unknown right now
     pending: list[summary.NewRelease] = field(default_factory=list)  # loaded, not yet published
     failed_since_publish: list[FailedRelease] = field(default_factory=list)
@@ -134,15 +134,16 @@ def _build_file(settings: Settings, published_at: datetime | None, status: Statu
 
 def _last_run(settings: Settings) -> dict | None:
     """The newest run in the Dagster instance (any trigger: UI, sensor, schedule, CLI), else the CLI's record."""
-    if os.environ.get("DAGSTER_HOME"):
-        from dagster import DagsterInstance
+    if (settings.dagster_home / "dagster.yaml").exists():
+        from orchestration.instance import open_instance
 
-        instance = DagsterInstance.get()
-        records = instance.get_run_records(limit=1)
+        with open_instance(settings) as instance:
+            records = instance.get_run_records(limit=1)
+            events = [e.dagster_event for e in instance.all_logs(records[0].dagster_run.run_id)
+                      if e.dagster_event] if records else []
         if records:
             record = records[0]
             run = record.dagster_run
-            events = [e.dagster_event for e in instance.all_logs(run.run_id) if e.dagster_event]
             return {
                 "run_id": run.run_id,
                 "job": run.job_name,
@@ -217,6 +218,15 @@ def _failure_since(settings: Settings, published_at: datetime | None) -> dict | 
     return failure if failed_at > published_at else None
 
 
+def _published_by_run(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The run id recorded with the newest publish (NULL for a publish by hand or from an older version)."""
+    try:
+        row = con.execute("SELECT run_id FROM meta.publishes ORDER BY published_at DESC LIMIT 1").fetchone()
+    except duckdb.Error:  # a warehouse from before publishes (or their run ids) were recorded
+        return None
+    return row[0] if row else None
+
+
 def gather(settings: Settings) -> Status:
     now = datetime.now(timezone.utc)
     path = settings.warehouse
@@ -228,6 +238,7 @@ def gather(settings: Settings) -> Status:
         con = duckdb.connect(str(path), read_only=True)
         try:
             status.families = _families(con, settings, now)
+            status.published_by_run = _published_by_run(con)
         finally:
             con.close()
     _build_file(settings, status.published_at, status)

@@ -192,9 +192,8 @@ def counts(new: NewThisRun) -> str:
 
 def keep_with_run(settings, run_id: str, new: NewThisRun) -> None:
     """Keep the section with the run: in the CLI's run record (`last_refresh.json`), and as a tag on the
-    Dagster run when the run is in a persistent instance (DAGSTER_HOME), where the UI shows it."""
+    Dagster run, where the UI shows it."""
     import json
-    import os
     from dataclasses import asdict
 
     from orchestration.refresh import dagster_instance, last_refresh_file
@@ -204,5 +203,5 @@ def keep_with_run(settings, run_id: str, new: NewThisRun) -> None:
         record = json.loads(record_path.read_text())
         record["new_this_run"] = asdict(new)
         record_path.write_text(json.dumps(record, indent=2, default=str))
-    if os.environ.get("DAGSTER_HOME"):
-        dagster_instance().add_run_tags(run_id, {"crowdout/new_this_run": counts(new)})
+    with dagster_instance(settings) as instance:
+        instance.add_run_tags(run_id, {"crowdout/new_this_run": counts(new)})

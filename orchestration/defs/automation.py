@@ -5,6 +5,10 @@ Release families are observed every six hours; an observation with a new data ve
 changed release) makes the family's ingest step eligible, and everything downstream follows eagerly:
 one `dbt build`, then the publish. The monthly cron is the fallback for a publisher whose changes an
 observation cannot see. A publish never follows a failed build.
+
+Eager conditions build what changes after the automation starts, not what was missing before it: a new
+deployment builds its first warehouse with `crowdout refresh`, in the same Dagster instance, and the
+daemon carries on from there (README, "Run it in production").
 """
 
 from datetime import datetime, timezone
@@ -22,14 +26,17 @@ from dagster import (
 from orchestration import alerts, freshness
 from orchestration.config import load_settings
 
-OBSERVE_CRON = "0 */6 * * *"
-# The 20th: TRAC bulletins appear six to eight weeks after their month, CBP updates mid-month.
-MONTHLY_CRON = "0 6 20 * *"
+# When to look and the fallback: [automation] in releases.toml, read once as the code location loads, so
+# ops can change the cadence (and a test can shorten it) without touching code.
+_CRONS = load_settings().releases["automation"]
+OBSERVE_CRON = _CRONS["observe_cron"]
+MONTHLY_CRON = _CRONS["monthly_cron"]
 
-OBSERVE = AutomationCondition.cron_tick_passed(OBSERVE_CRON) & ~AutomationCondition.in_progress()
+# The first look is at once (a new deployment must not wait for the next cron tick), then on the cron.
+FIRST_LOOK = AutomationCondition.initial_evaluation()
+OBSERVE = (AutomationCondition.cron_tick_passed(OBSERVE_CRON) | FIRST_LOOK) & ~AutomationCondition.in_progress()
 INGEST = (
-    AutomationCondition.eager()
-    | (AutomationCondition.cron_tick_passed(MONTHLY_CRON) & ~AutomationCondition.in_progress())
+    AutomationCondition.eager() | (AutomationCondition.cron_tick_passed(MONTHLY_CRON) & ~AutomationCondition.in_progress())
 ).with_label("new release, or the monthly fallback")
 BUILD = AutomationCondition.eager()
 PUBLISH = (
@@ -41,7 +48,7 @@ MONTHLY_FRESHNESS = FreshnessPolicy.time_window(fail_window=freshness.FAIL_AFTER
 
 automation_sensor = AutomationConditionSensorDefinition(
     "crowdout_automation",
-    target=AssetSelection.all(),
+    target=AssetSelection.all(include_sources=True),
     default_status=DefaultSensorStatus.RUNNING,
     description="Observes the release families and runs what a new release makes due.",
 )

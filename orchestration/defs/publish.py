@@ -5,7 +5,7 @@ previous good warehouse rather than a half-built one.
 """
 
 import duckdb
-from dagster import MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from orchestration.defs.automation import MONTHLY_FRESHNESS, PUBLISH
 from orchestration.defs.dbt import dbt_models
@@ -21,9 +21,9 @@ from orchestration.defs.resources import WarehouseResource
     freshness_policy=MONTHLY_FRESHNESS,
     automation_condition=PUBLISH,
 )
-def published_warehouse(warehouse: WarehouseResource) -> MaterializeResult:
+def published_warehouse(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     """The DuckDB file analysts, `crowdout query` and `crowdout status` read (CROWDOUT_WAREHOUSE)."""
-    path = warehouse.publish()
+    path = warehouse.publish(context.run_id)
     con = duckdb.connect(str(path), read_only=True)
     try:
         releases = preview(

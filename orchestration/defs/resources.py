@@ -76,10 +76,11 @@ class WarehouseResource(ConfigurableResource):
         with self.reading() as con:
             return observe.observe_family(self.settings(), family, con)
 
-    def publish(self) -> Path:
+    def publish(self, run_id: str) -> Path:
         settings = self.settings()
         with writer_lock(settings.build_warehouse):
-            return publish(settings.build_warehouse, settings.warehouse, allow_shrink=self.allow_shrink)
+            return publish(settings.build_warehouse, settings.warehouse, allow_shrink=self.allow_shrink,
+                           run_id=run_id)
 
     def dbt(self) -> DbtCliResource:
         """The dbt CLI on this warehouse's build file, through `crowdout-dbt` (dies with its parent)."""

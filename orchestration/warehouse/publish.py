@@ -101,9 +101,10 @@ def seed_build(build_warehouse: Path, published: Path) -> bool:
     return True
 
 
-def publish(build_warehouse: Path, published: Path, *, allow_shrink: bool = False) -> Path:
+def publish(build_warehouse: Path, published: Path, *, allow_shrink: bool = False, run_id: str | None = None) -> Path:
     """Refuse a build that would lose months, rows or releases analysts have now (unless
-    `allow_shrink`), record the publish in meta.publishes, checkpoint the build file (so it is
+    `allow_shrink`), record the publish in meta.publishes (with the Dagster run that built it, when one
+    did, so `crowdout status` can say which run built what analysts read), checkpoint the build file (so it is
     self-contained), then copy and rename it into place.
 
     Callers hold the writer lock, so any temp copy already there is a killed publish's leftover."""
@@ -119,7 +120,8 @@ def publish(build_warehouse: Path, published: Path, *, allow_shrink: bool = Fals
     con = duckdb.connect(str(build_warehouse))
     try:
         ensure_schema(con, [])
-        con.execute("INSERT INTO meta.publishes SELECT now(), count(*) FROM meta.releases WHERE status = 'loaded'")
+        con.execute("""INSERT INTO meta.publishes (published_at, releases_loaded, run_id)
+                       SELECT now(), count(*), ? FROM meta.releases WHERE status = 'loaded'""", [run_id])
         con.execute("CHECKPOINT")
     finally:
         con.close()

@@ -41,8 +41,11 @@ CREATE TABLE IF NOT EXISTS meta.releases (
 );
 CREATE TABLE IF NOT EXISTS meta.publishes (
     published_at    TIMESTAMPTZ NOT NULL,
-    releases_loaded BIGINT NOT NULL
+    releases_loaded BIGINT NOT NULL,
+    run_id          VARCHAR
 );
+-- Warehouses published before run ids were recorded gain the column (NULL for their old publishes).
+ALTER TABLE meta.publishes ADD COLUMN IF NOT EXISTS run_id VARCHAR;
 CREATE TABLE IF NOT EXISTS meta.fetch_attempts (
     attempted_at    TIMESTAMPTZ NOT NULL,
     family          VARCHAR NOT NULL,
