@@ -7,8 +7,8 @@ Two files, kept apart because they answer different questions:
 - the **build** file (the writer's private copy): releases loaded but not yet published, and releases
   that failed since the last publish (older failures are history, not news: they stay in meta.releases).
 Both are opened read-only; a refresh writing the build file holds DuckDB's lock, and then status says so
-rather than waiting. The last run comes from the Dagster instance when DAGSTER_HOME is set, else from
-the record `crowdout refresh` leaves behind.
+rather than waiting. The last run comes from the shared Dagster instance (any trigger: UI, daemon, CLI),
+else from the record `crowdout refresh` leaves behind; the published file names the run that built it.
 """
 
 from __future__ import annotations

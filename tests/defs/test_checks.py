@@ -90,7 +90,7 @@ def test_only_releases_loaded_since_the_last_publish_are_checked_however_they_we
     _release(con, "full", "f.csv", _months(2019, 48), "2024-01-01", 1000)
     _release(con, "short", "g.csv", _months(2019, 48), "2024-02-01", 10)
     assert quality.row_count_vs_previous(con, "fam", "t").blocking
-    con.execute("INSERT INTO meta.publishes VALUES ('2024-03-01', 2)")  # published (before the checks existed)
+    con.execute("INSERT INTO meta.publishes (published_at, releases_loaded) VALUES ('2024-03-01', 2)")  # published (before the checks existed)
     assert quality.row_count_vs_previous(con, "fam", "t").passed
     _release(con, "shorter", "by-hand.csv", _months(2019, 48), "2024-04-01", 3)
     outcome = quality.row_count_vs_previous(con, "fam", "t")

@@ -167,13 +167,13 @@ def test_discover_reads_the_page_and_resolves_links(tmp_path):
     assert [(r.url.removeprefix(site.as_uri()), r.key, r.params, r.is_modelled) for r in refs] == [
         ("/sites/default/files/2026-07/nationwide-encounters-fy23-fy26-jun-aor.csv",
          "nationwide-encounters-fy23-fy26-jun-aor.csv",
-         {"file_name": "nationwide-encounters-fy23-fy26-jun-aor.csv"}, False),
+         {"file_name": "nationwide-encounters-fy23-fy26-jun-aor.csv", "posted": "2026-07-01"}, False),
         ("https://www.cbp.gov/sites/default/files/2024-10/nationwide-encounters-fy21-fy24-aor.csv",
          "nationwide-encounters-fy21-fy24-aor.csv",
-         {"file_name": "nationwide-encounters-fy21-fy24-aor.csv"}, True),
+         {"file_name": "nationwide-encounters-fy21-fy24-aor.csv", "posted": "2024-10-01"}, True),
         ("/sites/default/files/assets/documents/2023-Nov/Nationwide-Encounters-FY20-FY23-AOR.csv",
          "Nationwide-Encounters-FY20-FY23-AOR.csv",
-         {"file_name": "Nationwide-Encounters-FY20-FY23-AOR.csv"}, False),
+         {"file_name": "Nationwide-Encounters-FY20-FY23-AOR.csv", "posted": "2023-11-01"}, False),
     ]
     assert all(r.family == "cbp-nationwide-aor" for r in refs)
     with pytest.raises(ParseError, match="no link matching .* on the page"):
