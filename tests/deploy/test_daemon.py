@@ -92,16 +92,17 @@ def _observed(instance: DagsterInstance) -> int:
 
 
 class _Settled:
-    """True once every run has finished and no run was added for `calm` seconds (over two automation
-    ticks), so what the daemon does next is caused by what the test does next."""
+    """True once no run that loads or publishes is under way or was added for `calm` seconds (over two
+    automation ticks; observation runs go on every minute), so what the daemon does next is caused by what
+    the test does next."""
 
     def __init__(self, instance: DagsterInstance, calm: float = 75):
         self.instance, self.calm, self.seen, self.since = instance, calm, -1, time.monotonic()
 
     def __call__(self) -> bool:
-        runs = self.instance.get_runs()
-        if len(runs) != self.seen or not all(r.is_finished for r in runs):
-            self.seen, self.since = len(runs), time.monotonic()
+        refreshes = _refresh_runs(self.instance)
+        if len(refreshes) != self.seen or not all(r.is_finished for r in refreshes):
+            self.seen, self.since = len(refreshes), time.monotonic()
             return False
         return time.monotonic() - self.since >= self.calm
 
