@@ -71,7 +71,7 @@ case_facts as (
 dated as (
     select *, 'first_filing' as dating, first_filing_date as filed_date from case_facts
     union all
-    select *, 'district_court', first_district_court_filing_date from case_facts
+    select *, 'district_court' as dating, first_district_court_filing_date as filed_date from case_facts
 )
 
 select

@@ -45,13 +45,13 @@ by_series as (
     select district_code, month, 'immigration' as series, defendants_filed, defendants_filed_district_court
     from filed where program_category = '055'
     union all
-    select district_code, month, 'non_immigration', defendants_filed, defendants_filed_district_court
+    select district_code, month, 'non_immigration' as series, defendants_filed, defendants_filed_district_court
     from filed where program_category <> '055'
     union all
-    select district_code, month, 'all', defendants_filed, defendants_filed_district_court
+    select district_code, month, 'all' as series, defendants_filed, defendants_filed_district_court
     from filed
     union all
-    select district_code, month, 'cbp_referred', defendants_filed, defendants_filed_district_court
+    select district_code, month, 'cbp_referred' as series, defendants_filed, defendants_filed_district_court
     from filed where lead_agency = 'HSCB'
 ),
 

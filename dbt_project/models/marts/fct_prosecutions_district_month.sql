@@ -44,4 +44,4 @@ from (
     select * from districts
     union all
     select * from nation
-)
+) as figures
