@@ -155,7 +155,8 @@ def _wait_for_dbt_build(proc: subprocess.Popen, timeout: float = 600) -> int:
                 cmdline = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
             except OSError:
                 continue
-            if b"build" in cmdline and any(part.endswith(b"dbt") for part in cmdline):
+            # dbt itself, once crowdout-dbt has put it in its own session and exec-ed it (not the wrapper)
+            if b"build" in cmdline and any(part.endswith(b"/dbt") for part in cmdline):
                 return child
         time.sleep(0.2)
     raise AssertionError("dbt build never started")
