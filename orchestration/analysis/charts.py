@@ -259,15 +259,17 @@ def cumulative_missing(disp: pd.DataFrame) -> Chart:
     _month_axis(ax, baseline)
     ax.axhline(0, color="#999999", lw=0.8)
     ax.yaxis.set_major_formatter(COUNT)
-    ax.set_ylabel("prosecutions below the pre-baseline level, summed")
+    ax.set_ylabel("prosecutions below the pre-baseline mean, summed")
     ax.legend(fontsize=8, frameon=False, loc="center right", ncol=2)
-    title = "Cumulative missing non-immigration prosecutions since the baseline"
+    title = "Cumulative missing non-immigration prosecutions over the policy window"
     notes = _finish(fig, title, baseline, _marks(modelled, False))
     return Chart("cumulative-missing", title,
                  "Running total of non-immigration prosecutions below the pre-baseline expectation, per "
                  "border district and for the five together.",
-                 "Each month's shortfall is the expected non-immigration count (the mean of the months before "
-                 "the baseline) minus the actual count; the lines add the shortfalls up from the baseline.",
+                 "Each month's shortfall is the expected non-immigration count (the mean of the twelve months "
+                 "before the baseline) minus the actual count; the lines add the shortfalls up over the policy "
+                 "window only, so each ends at the window's total, the figure `crowdout metrics` gives. The "
+                 "other counterfactuals are compared in the table above.",
                  fig, modelled, pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(), TRAC, notes)
 
 
