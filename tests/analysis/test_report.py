@@ -311,3 +311,19 @@ def test_counterfactual_spread_agrees_with_the_cumulative_columns_and_metrics(re
     for cf in counterfactuals.COUNTERFACTUALS:
         assert shown[cf.label] == f"{cumulative[cf.label]:+,.0f}"
         assert shown[cf.label] == f"{counterfactuals.missing_total(view.rows, cf):+,.0f}"
+
+
+def test_cumulative_chart_draws_the_spread_of_the_counterfactuals(report):
+    """The cumulative chart shades SW_BORDER between its lowest and highest counterfactual: its CSV carries
+    all three cumulative series for SW_BORDER (one row a month) and its footnote names the band."""
+    out, _ = report
+    data = pd.read_csv(out.with_name("r-03-cumulative-missing.csv"))
+    sw = data[data["geography"] == "SW_BORDER"]
+    assert sw["month"].is_unique and len(sw) > 0
+    for column in ("cumulative_missing_non_immigration", "cumulative_missing_non_immigration_year_ago",
+                   "cumulative_missing_non_immigration_trend"):
+        assert sw[column].notna().all()
+    assert data.loc[data["geography"] != "SW_BORDER", "cumulative_missing_non_immigration_trend"].isna().all()
+    chart = charts.cumulative_missing(sample_warehouse.displacement_frame())
+    assert charts.SPREAD_BAND in chart.notes
+    plt.close(chart.figure)
