@@ -284,7 +284,7 @@ def cumulative_missing(disp: pd.DataFrame) -> Chart:
     ax.axhline(0, color="#999999", lw=0.8)
     ax.yaxis.set_major_formatter(COUNT)
     ax.set_ylabel("missing prosecutions, summed")
-    ax.legend(fontsize=8, frameon=False, loc="center right", ncol=2)
+    ax.legend(fontsize=8, frameon=False, loc="upper left", ncol=2)
     title = "Cumulative missing non-immigration prosecutions over the policy window"
     notes = _finish(fig, title, baseline, _marks(modelled, False) + marks)
     return Chart("cumulative-missing", title,
