@@ -27,6 +27,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
 
 from orchestration.analysis import basis  # noqa: E402
+from orchestration.analysis.counterfactuals import COUNTERFACTUALS  # noqa: E402
 
 BORDER_DISTRICTS = {"CAS": "S.D. California", "AZ": "D. Arizona", "NM": "D. New Mexico",
                     "TXW": "W.D. Texas", "TXS": "S.D. Texas"}
@@ -238,11 +239,30 @@ def non_immigration_share(disp: pd.DataFrame, published: list[tuple[dt.date, flo
                  fig, modelled, pd.concat(frames, ignore_index=True), TRAC, notes, drew_published)
 
 
+SPREAD_BAND = ("Grey band: the five districts' total against each of the three counterfactuals (pre-baseline "
+               "mean, same month a year earlier, pre-period trend with seasonality), lowest to highest.")
+
+
+def _spread_band(ax, disp: pd.DataFrame) -> bool:
+    """Shade SW_BORDER's cumulative missing prosecutions between the lowest and highest counterfactual, over
+    the months all three have a figure; returns whether it drew any."""
+    columns = [cf.cumulative for cf in COUNTERFACTUALS]
+    if not set(columns) <= set(disp.columns):
+        return False
+    g = _geo(disp, "SW_BORDER").dropna(subset=columns)
+    if g.empty:
+        return False
+    ax.fill_between(pd.to_datetime(g["month"]), g[columns].min(axis=1).astype(float),
+                    g[columns].max(axis=1).astype(float), color="#888888", alpha=0.25, lw=0,
+                    label="5 SW border districts, range of the three counterfactuals")
+    return True
+
+
 def cumulative_missing(disp: pd.DataFrame) -> Chart:
     baseline = baseline_month(disp)
     fig, (ax,) = _axes()
     modelled = False
-    frames = []
+    frames, marks = [], []
     for code, name in [*BORDER_DISTRICTS.items(), ("SW_BORDER", "5 SW border districts")]:
         g = _geo(disp, code).dropna(subset=["cumulative_missing_non_immigration"])
         if g.empty:
@@ -250,7 +270,11 @@ def cumulative_missing(disp: pd.DataFrame) -> Chart:
         modelled |= plot_series(ax, g["month"], g["cumulative_missing_non_immigration"],
                                 basis.modelled(g, "cumulative_missing_non_immigration"), name, COLORS[code],
                                 lw=3 if code == "SW_BORDER" else 1.6)
-        frames.append(_series_data(g, ["cumulative_missing_non_immigration"], code))
+        banded = code == "SW_BORDER" and _spread_band(ax, disp)
+        if banded:
+            marks.append(SPREAD_BAND)
+        frames.append(_series_data(g, [cf.cumulative for cf in COUNTERFACTUALS] if banded
+                                   else ["cumulative_missing_non_immigration"], code))
         last = g.iloc[-1]
         if code == "SW_BORDER":
             ax.annotate(f"{last['cumulative_missing_non_immigration']:,.0f}",
@@ -259,15 +283,18 @@ def cumulative_missing(disp: pd.DataFrame) -> Chart:
     _month_axis(ax, baseline)
     ax.axhline(0, color="#999999", lw=0.8)
     ax.yaxis.set_major_formatter(COUNT)
-    ax.set_ylabel("prosecutions below the pre-baseline level, summed")
-    ax.legend(fontsize=8, frameon=False, loc="center right", ncol=2)
-    title = "Cumulative missing non-immigration prosecutions since the baseline"
-    notes = _finish(fig, title, baseline, _marks(modelled, False))
+    ax.set_ylabel("missing prosecutions, summed")
+    ax.legend(fontsize=8, frameon=False, loc="upper left", ncol=2)
+    title = "Cumulative missing non-immigration prosecutions over the policy window"
+    notes = _finish(fig, title, baseline, _marks(modelled, False) + marks)
     return Chart("cumulative-missing", title,
                  "Running total of non-immigration prosecutions below the pre-baseline expectation, per "
                  "border district and for the five together.",
-                 "Each month's shortfall is the expected non-immigration count (the mean of the months before "
-                 "the baseline) minus the actual count; the lines add the shortfalls up from the baseline.",
+                 "Each month's shortfall is the expected non-immigration count (the mean of the twelve months "
+                 "before the baseline) minus the actual count; the lines add the shortfalls up over the policy "
+                 "window only, so each ends at the window's total, the figure `crowdout metrics` gives. The "
+                 "grey band spans the five districts' total against the three counterfactuals, compared in "
+                 "the table above.",
                  fig, modelled, pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(), TRAC, notes)
 
 

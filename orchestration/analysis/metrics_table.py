@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from orchestration.analysis import basis
+from orchestration.analysis.counterfactuals import COUNTERFACTUALS, FLAT, missing_total, window_span
 from orchestration.analysis.layout import natural_width
 from orchestration.analysis.layout import table as compact_table
 from orchestration.analysis.reader import AnalysisError, reading, require_table
@@ -37,7 +38,7 @@ CORE = [
     ("bp_apprehensions", "bp", "Border Patrol apprehensions", "count"),
     ("missing_non_immigration", "miss", "missing non-immigration prosecutions (expected − actual)",
      "signed_count"),
-    ("cumulative_missing_non_immigration", "cum", "cumulative missing since the baseline", "signed_count"),
+    ("cumulative_missing_non_immigration", "cum", "cumulative missing over the policy window", "signed_count"),
 ]
 WIDE = [
     ("total_prosecutions", "total", "all prosecutions", "count"),
@@ -46,7 +47,9 @@ WIDE = [
      "signed_pct"),
     ("displacement_ratio", "ratio", "displacement ratio (non-immigration lost per immigration case added)",
      "ratio"),
-    ("expected_non_immigration", "exp", "expected non-immigration prosecutions", "count"),
+    ("expected_non_immigration", "exp", "expected non-immigration prosecutions (pre-baseline mean)", "count"),
+    ("expected_non_immigration_year_ago", "exp1y", "expected: the same month a year earlier", "count"),
+    ("expected_non_immigration_trend", "expT", "expected: pre-period trend with seasonality", "count"),
     ("prosecutions_per_apprehension", "c/bp", "CBP-referred prosecutions per apprehension", "pct"),
     ("border_vs_rest_gap", "gap", "border vs rest of the country, percentage points", "signed_pct"),
 ]
@@ -107,26 +110,10 @@ def fmt(value, kind: str) -> str:
     return f"{value:.2f}"
 
 
-def missing_total(view: MetricsView) -> float | None:
-    """The missing prosecutions over the view's months from the baseline on: before it there are none."""
-    values = [r["missing_non_immigration"] for r in view.rows
-              if r.get("missing_non_immigration") is not None and r["month"] >= r["baseline_month"]]
-    return sum(values) if values else None
-
-
 def summary(view: MetricsView) -> list[str]:
     """The sentences under the table: the missing prosecutions over the range and what they rest on."""
     rows = view.rows
-    span = f"{view.geography}, {rows[0]['month']:%Y-%m} to {rows[-1]['month']:%Y-%m}"
-    lines = []
-    total = missing_total(view)
-    if total is not None:
-        expected = rows[-1].get("expected_non_immigration")
-        baseline = rows[-1].get("baseline_month")
-        basis = (f"expected {expected:,.0f} a month, the mean before the {baseline:%Y-%m} baseline"
-                 if expected is not None and baseline is not None else "expected from the pre-baseline mean")
-        lines.append(f"Missing non-immigration prosecutions, {span}: [bold]{total:,.0f}[/] "
-                     f"(sum of expected − actual; {basis}).")
+    lines = _missing_lines(view)
     modelled = sum(bool(r.get("is_modelled")) for r in rows)
     if modelled:
         lines.append(f"[yellow]{modelled} of {len(rows)} months are modelled[/] (rows marked ‡): built from "
@@ -145,6 +132,27 @@ def summary(view: MetricsView) -> list[str]:
                  f"'{view.geography}' AND month = DATE '{rows[-1]['month']:%Y-%m-01}') JOIN meta.releases r ON "
                  "r.release_id = id\"")
     return lines
+
+
+def _missing_lines(view: MetricsView) -> list[str]:
+    """The missing prosecutions over the view's months inside the policy window, against each
+    counterfactual (their spread is the uncertainty a single figure hides)."""
+    rows, first = view.rows, view.rows[0]
+    if first.get("policy_start") is None:
+        return []
+    window = f"{first['policy_start']:%Y-%m} to {first['policy_end']:%Y-%m}"
+    span = window_span(rows)
+    if span is None:
+        return [f"No month of this range is in the missing window ({window}, dbt vars policy_start and "
+                "policy_end): nothing is counted as missing."]
+    totals = [(cf, missing_total(rows, cf)) for cf in COUNTERFACTUALS]
+    flat = totals[0][1]
+    expected = first.get("expected_non_immigration")
+    per_month = f", expected {expected:,.0f} a month" if expected is not None else ""
+    others = "; ".join(f"against the {cf.label}: {'unknown' if t is None else f'{t:,.0f}'}" for cf, t in totals[1:])
+    return [f"Missing non-immigration prosecutions, {view.geography}, {span[0]:%Y-%m} to {span[1]:%Y-%m}: "
+            f"[bold]{'unknown' if flat is None else f'{flat:,.0f}'}[/] (sum of expected − actual against the "
+            f"{FLAT.label}{per_month}); {others}. Counted over the policy window {window} only."]
 
 
 def _columns(view: MetricsView, wide: bool) -> list[tuple[str, str, str, str]]:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from orchestration.analysis import charts, published, reconcile, revisions
+from orchestration.analysis import charts, counterfactuals, published, reconcile, revisions
 from orchestration.analysis.progress import Step, quiet
 from orchestration.analysis.publisher_url import local_path, publisher_url
 from orchestration.analysis.reader import reading, require_table
@@ -60,8 +60,9 @@ def load(warehouse: Path, start: dt.date | None, end: dt.date | None) -> ReportD
         checks = reconcile.read_checks(con)
     for frame in (disp, drugs):
         frame["month"] = pd.to_datetime(frame["month"]).dt.date
-    if "baseline_month" in disp:
-        disp["baseline_month"] = pd.to_datetime(disp["baseline_month"]).dt.date
+    for column in ("baseline_month", "policy_start", "policy_end"):
+        if column in disp:
+            disp[column] = pd.to_datetime(disp[column]).dt.date
     return ReportData(disp, drugs, releases, _latest_changes(warehouse), warehouse, checks)
 
 
@@ -146,6 +147,28 @@ def _comparisons(sw: pd.DataFrame, checks: pd.DataFrame | None) -> list[dict]:
     return rows
 
 
+def _counterfactuals(disp: pd.DataFrame, geography: str = "SW_BORDER") -> dict | None:
+    """The missing prosecutions of `geography` over the report's months in the policy window against each
+    counterfactual (counterfactuals.missing_total, as `crowdout metrics`), so their spread is in view."""
+    rows = disp[disp["geography"] == geography].sort_values("month").to_dict("records")
+    span = counterfactuals.window_span(rows)
+    if span is None:
+        return None
+
+    def count(value: float | None, signed: bool = False) -> str:
+        return "–" if value is None else f"{value:+,.0f}" if signed else f"{value:,.0f}"
+
+    inside = counterfactuals.window_rows(rows)
+    return {"geography": geography, "span": f"{span[0]:%b %Y} to {span[1]:%b %Y}",
+            "window": f"{rows[0]['policy_start']:%b %Y} to {rows[0]['policy_end']:%b %Y}",
+            "modelled": any(bool(r["is_modelled"]) for r in inside),
+            "actual": count(counterfactuals.actual_total(rows)),
+            "rows": [{"label": cf.label, "meaning": cf.meaning, "column": cf.cumulative,
+                      "expected": count(counterfactuals.expected_total(rows, cf)),
+                      "missing": count(counterfactuals.missing_total(rows, cf), signed=True)}
+                     for cf in counterfactuals.COUNTERFACTUALS]}
+
+
 def _releases(releases: pd.DataFrame) -> list[dict]:
     """One row per family and basis (a refresh loads a release per page and month, too many to list),
     with the publisher's URL of an example release and the local file it was read from."""
@@ -186,6 +209,7 @@ def render(data: ReportData, made: list[charts.Chart], pngs: dict[str, bytes],
         district_rows=len(districts),
         comparisons=_comparisons(disp[disp["geography"] == "SW_BORDER"], data.checks),
         checks_mart=reconcile.CHECKS,
+        counterfactuals=_counterfactuals(disp),
         charts=[{"slug": c.slug, "title": c.title, "alt": c.alt, "caption": c.caption, "modelled": c.modelled,
                  "source": c.metadata["Source"], "png": base64.b64encode(pngs[c.slug]).decode(),
                  "csv_name": csvs[c.slug][0], "csv": base64.b64encode(csvs[c.slug][1].encode()).decode()}

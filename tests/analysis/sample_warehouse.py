@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 BORDER = {"AZ": "Arizona", "CAS": "California, Southern", "NM": "New Mexico",
@@ -21,6 +22,7 @@ APPREHENSIONS_BASE = {"AZ": 7000, "CAS": 4000, "NM": 2500, "TXS": 18000, "TXW": 
 SURGE = {date(2018, 4, 1): 0.4, date(2018, 5, 1): 0.8, date(2018, 6, 1): 1.0, date(2018, 7, 1): 1.0,
          date(2018, 8, 1): 0.8, date(2018, 9, 1): 0.5, date(2018, 10, 1): 0.2}
 BASELINE = date(2018, 3, 1)
+POLICY = (date(2018, 4, 1), date(2019, 3, 1))  # the mart's default missing window (dbt vars policy_start/end)
 MODELLED_FROM = {"NM": date(2018, 7, 1), "TXW": date(2018, 7, 1)}
 RELEASE = "trac-bulletin:0123456789abcdef"
 LOADED_AT = "2026-01-05 06:00:00+00"
@@ -89,6 +91,18 @@ def _non_border() -> pd.DataFrame:
     return df
 
 
+def _trend(g: pd.DataFrame) -> pd.Series:
+    """Least squares of non-immigration prosecutions on months-from-baseline plus month-of-year dummies over
+    the 24 months before the baseline (the sample has 17 of them), evaluated at every month."""
+    t = pd.Series([(m.year - BASELINE.year) * 12 + m.month - BASELINE.month for m in g["month"]], index=g.index)
+    dummies = pd.get_dummies(pd.Series([m.month for m in g["month"]], index=g.index)).astype(float)
+    design = pd.concat([t.astype(float).rename("t"), dummies], axis=1)
+    fit = (t < 0) & (t >= -24)
+    coef, *_ = np.linalg.lstsq(design[fit].to_numpy(), g.loc[fit, "non_immigration_prosecutions"].to_numpy(float),
+                               rcond=None)
+    return pd.Series(design.to_numpy() @ coef, index=g.index)
+
+
 def _metrics(df: pd.DataFrame) -> pd.DataFrame:
     """The displacement metrics, per geography, as metrics.md defines them."""
     out = []
@@ -112,9 +126,13 @@ def _metrics(df: pd.DataFrame) -> pd.DataFrame:
         d_non = g["non_immigration_prosecutions"] - base["non_immigration_prosecutions"]
         g["displacement_ratio"] = (-d_non / d_imm).where(d_imm > 0)
         g["expected_non_immigration"] = expected
-        g["missing_non_immigration"] = expected - g["non_immigration_prosecutions"]
-        g["cumulative_missing_non_immigration"] = (
-            g["missing_non_immigration"].where(g["month"] > BASELINE).cumsum().where(g["month"] > BASELINE))
+        g["expected_non_immigration_year_ago"] = g["non_immigration_prosecutions"].shift(12)
+        g["expected_non_immigration_trend"] = _trend(g)
+        in_window = g["month"].between(*POLICY)
+        for cf in ("", "_year_ago", "_trend"):
+            missing = (g[f"expected_non_immigration{cf}"] - g["non_immigration_prosecutions"]).where(in_window)
+            g[f"missing_non_immigration{cf}"] = missing
+            g[f"cumulative_missing_non_immigration{cf}"] = missing.cumsum().where(in_window)
         g["prosecutions_per_apprehension"] = g["cbp_referred_prosecutions"] / g["bp_apprehensions"].astype(float)
         out.append(g)
     res = pd.concat(out, ignore_index=True)
@@ -126,6 +144,7 @@ def _metrics(df: pd.DataFrame) -> pd.DataFrame:
     res["geography_type"] = ["district" if g in BORDER else "aggregate" for g in res["geography"]]
     res["release_ids"] = [[RELEASE, OHSS_RELEASE]] * len(res)
     res["baseline_month"] = BASELINE
+    res["policy_start"], res["policy_end"] = POLICY
     return res
 
 

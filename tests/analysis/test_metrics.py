@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import duckdb
+import pytest
 
 from orchestration import cli
-from orchestration.analysis import metrics_table
+from orchestration.analysis import counterfactuals, metrics_table
 
 
 def _flat(text: str) -> str:
@@ -100,3 +101,42 @@ def test_fits_the_terminal_width_it_is_given(warehouse, capsys, monkeypatch):
 
 def test_geography_is_case_insensitive(warehouse):
     assert metrics_table.load(warehouse, "sw_border", dt.date(2018, 3, 1), dt.date(2018, 3, 1)).geography == "SW_BORDER"
+
+
+def _cumulative(warehouse, geography: str, month: str, column: str):
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(f"SELECT {column} FROM marts.fct_displacement_district_month "
+                           "WHERE geography = ? AND month = ?", [geography, month]).fetchall()[0][0]
+    finally:
+        con.close()
+
+
+def test_metrics_total_is_the_cumulative_column_over_the_same_window(warehouse, capsys):
+    """January and February 2018 lie before the policy window: the total over 2018 is the cumulative at
+    December, for each counterfactual, and the command prints it over the months it counts."""
+    view = metrics_table.load(warehouse, "SW_BORDER", dt.date(2018, 1, 1), dt.date(2018, 12, 1))
+    for cf in counterfactuals.COUNTERFACTUALS:
+        total = counterfactuals.missing_total(view.rows, cf)
+        assert total is not None
+        assert total == pytest.approx(_cumulative(warehouse, "SW_BORDER", "2018-12-01", cf.cumulative))
+    assert cli.main(["metrics", "--geography", "sw_border", "--from", "2018-01", "--to", "2018-12"]) == 0
+    out = _flat(capsys.readouterr().out)
+    flat = _cumulative(warehouse, "SW_BORDER", "2018-12-01", "cumulative_missing_non_immigration")
+    assert f"Missing non-immigration prosecutions, SW_BORDER, 2018-04 to 2018-12: {flat:,.0f}" in out
+    assert "Counted over the policy window 2018-04 to 2019-03 only." in out
+
+
+def test_a_range_inside_the_window_is_the_difference_of_the_cumulatives(warehouse):
+    view = metrics_table.load(warehouse, "AZ", dt.date(2018, 6, 1), dt.date(2018, 9, 1))
+    before, end = (_cumulative(warehouse, "AZ", m, "cumulative_missing_non_immigration")
+                   for m in ("2018-05-01", "2018-09-01"))
+    assert counterfactuals.missing_total(view.rows) == pytest.approx(end - before)
+
+
+def test_nothing_is_missing_before_the_window(warehouse, capsys):
+    """The baseline month and the months before it are not the policy's: no total, and the reader is told why."""
+    assert cli.main(["metrics", "--geography", "AZ", "--from", "2017-06", "--to", "2018-03"]) == 0
+    out = _flat(capsys.readouterr().out)
+    assert "No month of this range is in the missing window (2018-04 to 2019-03" in out
+    assert "Missing non-immigration prosecutions, AZ" not in out

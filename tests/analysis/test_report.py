@@ -21,7 +21,7 @@ SHARED_FIGURES = Path(__file__).resolve().parents[2].parent / "shared" / "data" 
 TITLES = [
     "Immigration and non-immigration prosecutions by month, five border districts",
     "Non-immigration share of all federal prosecutions",
-    "Cumulative missing non-immigration prosecutions since the baseline",
+    "Cumulative missing non-immigration prosecutions over the policy window",
     "CBP-referred prosecutions against Border Patrol apprehensions, SW border",
     "Drug conspiracy prosecutions (21 USC 846), District of Arizona",
 ]
@@ -282,3 +282,48 @@ def test_what_changed_since_the_last_release(warehouse, tmp_path):
     text = " ".join(" ".join(page.text).split())
     assert "What changed since the last release" in text and "immigration prosecutions, national" in text
     assert "-9 (" in text and "all prosecutions, national" not in text
+
+
+def test_counterfactual_spread_agrees_with_the_cumulative_columns_and_metrics(report, _built):
+    """The report's missing totals for SW_BORDER are the mart's cumulative columns at the end of the policy
+    window and `crowdout metrics`'s totals over the same months, one row per counterfactual."""
+    import re
+
+    import duckdb
+
+    from orchestration.analysis import counterfactuals, metrics_table
+
+    out, _ = report
+    table = re.search(r'<table id="counterfactuals">(.*?)</table>', out.read_text(), re.S).group(1)
+    cells = [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S)]
+    shown = {row[0]: row[3] for row in cells if row}
+    con = duckdb.connect(str(_built), read_only=True)
+    try:
+        end = con.execute("SELECT max(month) FROM marts.fct_displacement_district_month "
+                          "WHERE geography = 'SW_BORDER' AND month <= policy_end").fetchone()[0]
+        cumulative = {cf.label: con.execute(f"SELECT {cf.cumulative} FROM marts.fct_displacement_district_month "
+                                            "WHERE geography = 'SW_BORDER' AND month = ?", [end]).fetchone()[0]
+                      for cf in counterfactuals.COUNTERFACTUALS}
+    finally:
+        con.close()
+    view = metrics_table.load(_built, "SW_BORDER", dt.date(2016, 1, 1), end)
+    assert list(shown) == [cf.label for cf in counterfactuals.COUNTERFACTUALS]
+    for cf in counterfactuals.COUNTERFACTUALS:
+        assert shown[cf.label] == f"{cumulative[cf.label]:+,.0f}"
+        assert shown[cf.label] == f"{counterfactuals.missing_total(view.rows, cf):+,.0f}"
+
+
+def test_cumulative_chart_draws_the_spread_of_the_counterfactuals(report):
+    """The cumulative chart shades SW_BORDER between its lowest and highest counterfactual: its CSV carries
+    all three cumulative series for SW_BORDER (one row a month) and its footnote names the band."""
+    out, _ = report
+    data = pd.read_csv(out.with_name("r-03-cumulative-missing.csv"))
+    sw = data[data["geography"] == "SW_BORDER"]
+    assert sw["month"].is_unique and len(sw) > 0
+    for column in ("cumulative_missing_non_immigration", "cumulative_missing_non_immigration_year_ago",
+                   "cumulative_missing_non_immigration_trend"):
+        assert sw[column].notna().all()
+    assert data.loc[data["geography"] != "SW_BORDER", "cumulative_missing_non_immigration_trend"].isna().all()
+    chart = charts.cumulative_missing(sample_warehouse.displacement_frame())
+    assert charts.SPREAD_BAND in chart.notes
+    plt.close(chart.figure)

@@ -111,7 +111,12 @@ def test_build_reproduces_the_published_2018_figures(built):
     # April and May sit a third and two thirds of the way from March to June in each district
     april = sum(a + (b - a) * 1 // 3 for a, b in [(300, 200), (250, 150), (150, 100), (243, 153), (160, 100)])
     may = sum(a + (b - a) * 2 // 3 for a, b in [(300, 200), (250, 150), (150, 100), (243, 153), (160, 100)])
-    assert cumulative == (1103 - 1093) + (1103 - april) + (1103 - may) + (1103 - 703)
+    # the policy window starts in April: the March baseline's own shortfall is not counted
+    assert cumulative == (1103 - april) + (1103 - may) + (1103 - 703)
+    # June 2017 repeats March's districts too: the same month a year earlier also expects 1,103
+    year_ago, missing_year_ago = sw_border(
+        db, "2018-06-01", "expected_non_immigration_year_ago, missing_non_immigration_year_ago")
+    assert (year_ago, missing_year_ago) == (1103, 1103 - 703)
 
 
 def test_each_measure_carries_its_own_modelled_flag(built):
@@ -213,11 +218,55 @@ def test_a_restated_baseline_month_reaches_every_later_month(own_copy):
     assert june_change == pytest.approx(june / march - 1)
 
 
-def test_missing_prosecutions_count_from_the_baseline(built):
+def test_missing_prosecutions_count_over_the_policy_window(built):
+    """By default (dbt_project.yml) the missing window is April 2018 - March 2019: nothing is missing
+    outside it, not even in the March baseline."""
     db, _ = built
-    before = query(db, "SELECT count(*) FROM marts.fct_displacement_district_month "
-                       "WHERE month < baseline_month AND missing_non_immigration IS NOT NULL")
-    assert before == [(0,)]
-    missing, expected, actual = sw_border(
-        db, "2018-03-01", "missing_non_immigration, expected_non_immigration, non_immigration_prosecutions")
-    assert missing == pytest.approx(expected - actual)
+    window = query(db, "SELECT DISTINCT policy_start, policy_end FROM marts.fct_displacement_district_month")
+    assert [(a.isoformat(), b.isoformat()) for a, b in window] == [("2018-04-01", "2019-03-01")]
+    columns = [f"{stem}{cf}" for stem in ("missing_non_immigration", "cumulative_missing_non_immigration")
+               for cf in ("", "_year_ago", "_trend")]
+    outside = query(db, "SELECT count(*) FROM marts.fct_displacement_district_month "
+                        f"WHERE month NOT BETWEEN policy_start AND policy_end AND coalesce({', '.join(columns)}) IS NOT NULL")
+    assert outside == [(0,)]
+    inside = query(db, "SELECT count(missing_non_immigration) FROM marts.fct_displacement_district_month "
+                       "WHERE month BETWEEN policy_start AND policy_end")
+    assert inside[0][0] > 0
+
+
+def test_cumulative_missing_stops_at_the_end_of_the_window(own_copy):
+    """A window ending in May: May's cumulative is April's and May's shortfalls, June's is NULL."""
+    db, tmp = own_copy
+    dbt(tmp, "run", "--select", "fct_displacement_district_month", "--vars", "{policy_end: '2018-05'}")
+    rows = query(db, "SELECT month, missing_non_immigration, cumulative_missing_non_immigration "
+                     "FROM marts.fct_displacement_district_month WHERE geography = 'SW_BORDER' "
+                     "AND month >= DATE '2018-03-01' ORDER BY month")
+    (_, march, march_cum), (_, april, april_cum), (_, may, may_cum), (_, june, june_cum) = rows
+    assert (march, march_cum, june, june_cum) == (None, None, None, None)
+    assert (april_cum, may_cum) == (april, april + may)
+
+
+def test_a_window_starting_before_the_baseline_month_is_refused(own_copy):
+    _, tmp = own_copy
+    result = dbt(tmp, "compile", "--select", "fct_displacement_district_month",
+                 "--vars", "{policy_start: '2018-03'}", check=False)
+    assert not result.success
+    assert "policy_start must follow baseline_month" in str(result.exception or result.result)
+
+
+def test_metrics_totals_are_the_marts_cumulative_columns(own_copy):
+    """`crowdout metrics` adds the mart's missing figures over the months of its range in the policy window;
+    on the dbt-built mart that is the cumulative column at the range's last month, for each counterfactual
+    (the fixture's pre-baseline months give no trend fit, so that one is unknown in both). Read from a copy:
+    the in-process dbt keeps the built file open."""
+    import datetime as dt
+
+    from orchestration.analysis import counterfactuals, metrics_table
+
+    db, _ = own_copy
+    view = metrics_table.load(db, "SW_BORDER", dt.date(2018, 1, 1), dt.date(2018, 6, 1))
+    for cf in counterfactuals.COUNTERFACTUALS:
+        (cumulative,) = sw_border(db, "2018-06-01", cf.cumulative)
+        total = counterfactuals.missing_total(view.rows, cf)
+        assert total == (None if cumulative is None else pytest.approx(cumulative))
+    assert counterfactuals.missing_total(view.rows) is not None

@@ -3,6 +3,15 @@
 -- month shortens a window instead of shifting it).
 {%- set baseline = month_var('baseline_month', '2018-03') %}
 {%- set window_months = var('counterfactual_months', 12) | int %}
+{%- set trend_months = var('trend_months', 24) | int %}
+{%- set policy_start = month_var('policy_start', '2018-04') %}
+{%- set policy_end = month_var('policy_end', '2019-03') %}
+{%- if var('policy_start', '2018-04') <= var('baseline_month', '2018-03')
+      or var('policy_end', '2019-03') < var('policy_start', '2018-04') %}
+    {{ exceptions.raise_compiler_error("vars: policy_start must follow baseline_month, and policy_end must not precede policy_start (YYYY-MM)") }}
+{%- endif %}
+{#- the three counterfactuals: the column suffix of expected_*, missing_* and cumulative_missing_* #}
+{%- set counterfactuals = ['', '_year_ago', '_trend'] %}
 
 with base as (
     select * from {{ ref('int_displacement__base') }}
@@ -33,6 +42,44 @@ counterfactual as (
     where month >= {{ baseline }} - interval {{ window_months }} month
       and month < {{ baseline }}
     group by geography
+),
+
+-- The trend-with-seasonality counterfactual: ordinary least squares of non-immigration prosecutions on a
+-- linear trend (t = months from the baseline) plus one effect per month of the year, fitted on the months
+-- with a figure among the trend_months months before the baseline. With month-of-year effects the slope is
+-- the within-month-of-year slope (Frisch-Waugh-Lovell): regress y - mean_k(y) on t - mean_k(t), k the
+-- month of the year; each month's effect is then mean_k(y) - slope * mean_k(t), so the fitted value of a
+-- month m of month-of-year k is mean_k(y) + slope * (t(m) - mean_k(t)).
+trend_points as (
+    select
+        geography,
+        month(month) as month_of_year,
+        cast(datediff('month', {{ baseline }}, month) as double) as t,
+        cast(non_immigration_prosecutions as double) as y,
+        is_modelled
+    from base
+    where month >= {{ baseline }} - interval {{ trend_months }} month
+      and month < {{ baseline }}
+      and non_immigration_prosecutions is not null
+),
+
+trend_seasons as (
+    select geography, month_of_year, avg(t) as mean_t, avg(y) as mean_y
+    from trend_points
+    group by geography, month_of_year
+),
+
+-- NULL unless the fit has every month of the year (each needs its effect) and some month of the year twice
+-- (else every demeaned t is 0, the slope is not identified and regr_slope would give NaN)
+trend_fit as (
+    select
+        p.geography,
+        case when count(distinct p.month_of_year) = 12 and count(*) > 12
+             then regr_slope(p.y - s.mean_y, p.t - s.mean_t) end as slope,
+        bool_or(p.is_modelled) as trend_is_modelled
+    from trend_points as p
+    inner join trend_seasons as s on s.geography = p.geography and s.month_of_year = p.month_of_year
+    group by p.geography
 ),
 
 windowed as (
@@ -96,11 +143,11 @@ metrics as (
              then -1.0 * (m.non_immigration_prosecutions - b.b_non_immigration)
                   / (m.immigration_prosecutions - b.b_immigration)
         end as displacement_ratio,
+        {{ policy_start }} as policy_start,
+        {{ policy_end }} as policy_end,
         c.expected_non_immigration,
-        -- prosecutions missing against the counterfactual count from the baseline on: before it the
-        -- difference is the counterfactual window's own residual, not a loss
-        case when m.month >= {{ baseline }}
-             then c.expected_non_immigration - m.non_immigration_prosecutions end as missing_non_immigration,
+        m.non_immigration_year_ago as expected_non_immigration_year_ago,
+        s.mean_y + t.slope * (datediff('month', {{ baseline }}, m.month) - s.mean_t) as expected_non_immigration_trend,
         {{ safe_ratio('m.cbp_referred_prosecutions', 'm.bp_apprehensions') }} as prosecutions_per_apprehension,
         m.districts_covered,
         m.prosecutions_is_modelled,
@@ -113,24 +160,41 @@ metrics as (
         m.is_modelled
             or coalesce(m.window_is_modelled, false)
             or coalesce(b.b_is_modelled, false)
-            or coalesce(c.c_is_modelled, false) as is_modelled,
+            or coalesce(c.c_is_modelled, false)
+            or coalesce(t.trend_is_modelled, false) as is_modelled,
         m.release_ids
     from with_ma_lags as m
     left join baseline as b on b.geography = m.geography
     left join counterfactual as c on c.geography = m.geography
+    left join trend_fit as t on t.geography = m.geography
+    left join trend_seasons as s on s.geography = m.geography and s.month_of_year = month(m.month)
+),
+
+-- prosecutions missing against each counterfactual, counted over the policy window only: before it the
+-- difference is the counterfactual's own residual, after it no longer the policy's doing
+missing as (
+    select
+        metrics.*,
+        {%- for cf in counterfactuals %}
+        case when month between policy_start and policy_end
+             then expected_non_immigration{{ cf }} - non_immigration_prosecutions end as missing_non_immigration{{ cf }},
+        {%- endfor %}
+        month between policy_start and policy_end as in_window
+    from metrics
 ),
 
 cumulative as (
     select
-        metrics.*,
-        -- running sum of missing_non_immigration from the baseline month on; NULL before the baseline
-        -- and from the first month after it whose missing figure is NULL
-        case when month >= baseline_month
-              and count(*) filter (where month >= baseline_month and missing_non_immigration is null)
-                  over running = 0
-             then sum(missing_non_immigration) filter (where month >= baseline_month) over running
-        end as cumulative_missing_non_immigration
-    from metrics
+        missing.* exclude (in_window),
+        {%- for cf in counterfactuals %}
+        -- running sum of missing_non_immigration{{ cf }} over the policy window; NULL outside it and from
+        -- the first month in it whose missing figure is NULL
+        case when in_window
+              and count(*) filter (where in_window and missing_non_immigration{{ cf }} is null) over running = 0
+             then sum(missing_non_immigration{{ cf }}) filter (where in_window) over running
+        end as cumulative_missing_non_immigration{{ cf }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from missing
     window running as (partition by geography order by month rows between unbounded preceding and current row)
 ),
 
@@ -165,9 +229,13 @@ select
     cast(c.ma6_yoy_pct_change_immigration as double) as ma6_yoy_pct_change_immigration,
     cast(c.ma6_5yr_pct_change_immigration as double) as ma6_5yr_pct_change_immigration,
     cast(c.displacement_ratio as double) as displacement_ratio,
-    cast(c.expected_non_immigration as double) as expected_non_immigration,
-    cast(c.missing_non_immigration as double) as missing_non_immigration,
-    cast(c.cumulative_missing_non_immigration as double) as cumulative_missing_non_immigration,
+    cast(c.policy_start as date) as policy_start,
+    cast(c.policy_end as date) as policy_end,
+    {%- for cf in counterfactuals %}
+    cast(c.expected_non_immigration{{ cf }} as double) as expected_non_immigration{{ cf }},
+    cast(c.missing_non_immigration{{ cf }} as double) as missing_non_immigration{{ cf }},
+    cast(c.cumulative_missing_non_immigration{{ cf }} as double) as cumulative_missing_non_immigration{{ cf }},
+    {%- endfor %}
     cast(c.prosecutions_per_apprehension as double) as prosecutions_per_apprehension,
     cast(case when c.geography not in ('NON_BORDER', 'US')
               then c.pct_change_vs_baseline_non_immigration - nb.non_border_change end as double) as border_vs_rest_gap,
