@@ -6,10 +6,7 @@
 {%- set trend_months = var('trend_months', 24) | int %}
 {%- set policy_start = month_var('policy_start', '2018-04') %}
 {%- set policy_end = month_var('policy_end', '2019-03') %}
-{%- if var('policy_start', '2018-04') <= var('baseline_month', '2018-03')
-      or var('policy_end', '2019-03') < var('policy_start', '2018-04') %}
-    {{ exceptions.raise_compiler_error("vars: policy_start must follow baseline_month, and policy_end must not precede policy_start (YYYY-MM)") }}
-{%- endif %}
+{{- check_policy_window() }}
 {#- the three counterfactuals: the column suffix of expected_*, missing_* and cumulative_missing_* #}
 {%- set counterfactuals = ['', '_year_ago', '_trend'] %}
 
