@@ -2,8 +2,8 @@
 Caseload Data covers them all, the published-figure checks take NCD counts as independent values, and the
 last months of each series are provisional: dbt on the raw fixture plus a small real NCD release.
 
-The NCD release (raw rows as the eousa-ncd connector loads them, not modelled) has, in every one of the 94
-districts and every month November 2017 to February 2018 (before the months the reproduction test
+The NCD release (raw rows as the eousa-ncd connector loads them, not modelled) has, in every one of the 93
+districts a real release reports (the Northern Mariana Islands, MP, are filed under Guam) and every month November 2017 to February 2018 (before the months the reproduction test
 checks), one immigration case (1 defendant, referred by CBP, filed
 in magistrate court) and one drug case (2 defendants, DEA, filed in district court): per district and
 month immigration 1, non_immigration 2, all 3, cbp_referred 1. The fixture's TRAC pages are modelled
@@ -44,7 +44,8 @@ def _add_ncd_release(db: Path) -> None:
     con = duckdb.connect(str(db))
     try:
         districts = [d for (d,) in con.execute(
-            f"SELECT district_code FROM read_csv('{project_tests.PROJECT_DIR / 'seeds' / 'districts.csv'}')").fetchall()]
+            f"SELECT district_code FROM read_csv('{project_tests.PROJECT_DIR / 'seeds' / 'districts.csv'}') "
+            "WHERE district_code <> 'MP'").fetchall()]
         rel = raw_fixture.Releases(con)
         rid = rel.add("eousa-ncd", "ncd-2018-06", published=date(2018, 7, 1), modelled=False)
         for district in districts:
@@ -105,19 +106,19 @@ def test_a_published_figure_wins_then_real_ncd_then_bulletins(built):
 
 def test_the_nation_and_non_border_become_real_sums_of_districts(built):
     db, _ = built
-    assert _fact(db, "US", "immigration", FEB) == (94, "derived", "sum_of_districts")
-    # 93 NCD counts and New Mexico's published 55: real parts, a derived sum
-    assert _fact(db, "US", "cbp_referred", JAN) == (93 + 55, "derived", "sum_of_districts")
+    assert _fact(db, "US", "immigration", FEB) == (93, "derived", "sum_of_districts")
+    # 92 NCD counts and New Mexico's published 55: real parts, a derived sum
+    assert _fact(db, "US", "cbp_referred", JAN) == (92 + 55, "derived", "sum_of_districts")
     # no NCD in March: the (modelled) national page
     assert _fact(db, "US", "immigration", MAR)[1:] == ("modelled", "table1")
     rows = dict(query(db, "SELECT geography, (immigration_prosecutions, immigration_prosecutions_basis, "
                           "total_prosecutions, total_prosecutions_basis, cbp_referred_prosecutions, "
                           "cbp_referred_prosecutions_basis) FROM marts.fct_displacement_district_month "
                           "WHERE month = ?", [JAN]))
-    assert rows["US"] == (94, "derived", 282, "derived", 148, "derived")
+    assert rows["US"] == (93, "derived", 279, "derived", 147, "derived")
     # the five districts' CBP-referred count is TRAC's published 4, not NCD's 5 (New Mexico's 55 inside it)
     assert rows["SW_BORDER"] == (5, "derived", 15, "derived", 4, "published")
-    assert rows["NON_BORDER"] == (89, "derived", 267, "derived", 144, "derived")
+    assert rows["NON_BORDER"] == (88, "derived", 264, "derived", 143, "derived")
 
 
 def test_ncd_counts_trac_also_published_are_checked_independently(built):
@@ -125,9 +126,9 @@ def test_ncd_counts_trac_also_published_are_checked_independently(built):
     rows = {(geo, period, series): rest for geo, period, series, *rest in query(db,
             "SELECT geography, period, published_series, agreement, warehouse_value, residual, independent_value, "
             "independent_basis, independent_residual, independent_method FROM marts.fct_published_figure_checks")}
-    # a three-month national total no page gives: NCD's 3 x 94 against TRAC's 300
+    # a three-month national total no page gives: NCD's 3 x 93 against TRAC's 300
     assert rows["US", "Dec 2017-Feb 2018", "immigration_prosecutions"] == [
-        "independent", 282, -18, 282, "derived", -18, "sum of 3 months (NCD defendants filed, sum of all districts)"]
+        "independent", 279, -21, 279, "derived", -21, "sum of 3 months (NCD defendants filed, sum of all districts)"]
     # figures loaded as is: NCD checks them beside their zero residual
     assert rows["SW_BORDER", "2018-01", "cbp_referred_prosecutions"] == [
         "by_construction", 4, 0, 5, "derived", 1, "NCD defendants filed, sum of the five southwest border districts"]

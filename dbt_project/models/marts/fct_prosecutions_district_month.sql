@@ -7,7 +7,7 @@
 --   4 a modelled TRAC bulletin figure
 --   5 a modelled NCD count (the bundled sample)
 -- and a row with no figure (missing_reason says why) only where no source gives one. The nation is also
--- the sum of the districts' winning figures where every district has one (NCD covers all of them): that
+-- the sum of the districts' winning figures where every district an NCD release reports has one: that
 -- sum ranks 2 if it is derived and 5 if any part is modelled, so it replaces a bulletin's Table 1 only when
 -- it is real.
 {%- set provisional_months = var('provisional_months', 3) | int %}
@@ -71,7 +71,13 @@ districts as (
     qualify row_number() over (partition by district_code, month, series order by precedence) = 1
 ),
 
--- the nation as the sum of every district's winning figure, where all of them have one
+-- the districts an NCD release reports: all of them (the Northern Mariana Islands' cases are filed under
+-- Guam, so a release has no MP of its own)
+ncd_district_codes as (
+    select distinct district_code from ncd_districts
+),
+
+-- the nation as the sum of every district's winning figure, where every district NCD reports has one
 sum_of_districts as (
     select
         'US' as district_code,
@@ -84,9 +90,9 @@ sum_of_districts as (
         cast(null as varchar) as missing_reason,
         list_distinct(flatten(list(release_ids))) as release_ids
     from districts
-    where district_code in (select district_code from {{ ref('districts') }})
+    where district_code in (select district_code from ncd_district_codes)
     group by month, series
-    having count(prosecutions) = (select count(*) from {{ ref('districts') }})
+    having count(prosecutions) = (select count(*) from ncd_district_codes)
 ),
 
 nation as (

@@ -85,7 +85,7 @@ bulletin_months as (
 ),
 
 -- EOUSA's National Caseload Data (the release the NCD mart uses): each district, the five southwest
--- border districts' sum and the nation's (only where the release has every district)
+-- border districts' sum and the nation's (every district the release reports, zero-filled by the mart)
 ncd as (
     select district_code, month, series, defendants_filed as prosecutions, basis
     from {{ ref('fct_ncd_defendants_filed_district_month') }}
@@ -107,7 +107,6 @@ ncd_months as (
         'NCD defendants filed, sum of all districts'
     from ncd
     group by month, series
-    having count(*) = (select count(*) from {{ ref('districts') }})
 ),
 
 independent_months as (
