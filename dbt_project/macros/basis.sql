@@ -19,3 +19,20 @@
         else 'derived'
     end
 {%- endmacro %}
+
+{#-
+  prosecution_precedence: the rank of a prosecution figure among the sources that give one for the same
+  geography, month and series (lowest wins; marts.fct_prosecutions_district_month): TRAC's published
+  figures, a real NCD count (or a real sum of districts), a real TRAC bulletin figure, a modelled TRAC
+  figure, a modelled NCD count (or a modelled sum of districts), then a row with no figure.
+-#}
+{% macro prosecution_precedence() -%}
+    case
+        when prosecutions is null then 6
+        when source_table = 'published_figures' then 1
+        when source_table in ('ncd', 'sum_of_districts') and basis = 'derived' then 2
+        when source_table in ('ncd', 'sum_of_districts') then 5
+        when basis = 'modelled' then 4
+        else 3
+    end
+{%- endmacro %}

@@ -13,3 +13,10 @@
     coalesce(bool_or(basis = 'modelled') filter (where series in ('immigration', 'all', 'non_immigration', 'cbp_referred')), false) as is_modelled,
     flatten(list(release_ids) filter (where series in ('immigration', 'all', 'non_immigration', 'cbp_referred'))) as release_ids
 {%- endmacro %}
+
+{#- any_provisional: whether any of the four series' figures of a group of fct_prosecutions_district_month
+    rows is provisional (the row's own is_provisional in the displacement mart). -#}
+{% macro any_provisional() -%}
+    coalesce(bool_or(is_provisional) filter (where series in ('immigration', 'all', 'non_immigration', 'cbp_referred')
+                                             and prosecutions is not null), false) as is_provisional
+{%- endmacro %}

@@ -90,6 +90,24 @@ class Releases:
         return rid
 
 
+def add_ncd_case(con: duckdb.DuckDBPyConnection, rid: str, district: str, case_id: str, *, filed: date,
+                 court: str = "MG", program_category: str = "055", agency: str = "HSCB", defendants: int = 1) -> None:
+    """One criminal case of an EOUSA National Caseload Data release as the eousa-ncd connector loads it:
+    its GS_CASE, GS_CASE_PROG_CAT, GS_COURT_HIST (one filing) and GS_PARTICIPANT rows (the referring agency,
+    then the defendants)."""
+    where = [rid, "DISK01", district, case_id]
+    con.execute("INSERT INTO raw.eousa_ncd_case VALUES (?, ?, 'gs_case.txt', ?, ?, 'R', ?, NULL, 'A')",
+                [*where, filed])
+    con.execute("INSERT INTO raw.eousa_ncd_case_prog_cat VALUES (?, ?, 'gs_case_prog_cat.txt', ?, ?, ?, '1')",
+                [*where, program_category])
+    con.execute("INSERT INTO raw.eousa_ncd_court_hist VALUES (?, ?, 'gs_court_hist.txt', ?, ?, '1', ?, ?)",
+                [*where, court, filed])
+    people = [("A", "IN", agency)] + [("I", "D", None)] * defendants
+    for n, (kind, role, who) in enumerate(people, start=1):
+        con.execute(f"INSERT INTO raw.eousa_ncd_participant VALUES (?, ?, 'gs_participant_{district}.txt', ?, ?, "
+                    "?, ?, ?, NULL, ?)", [*where, str(n), kind, role, who])
+
+
 def build(path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

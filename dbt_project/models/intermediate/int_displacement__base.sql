@@ -1,6 +1,10 @@
 -- The base facts of the displacement mart, one row per geography x month over the months TRAC covers:
--- the five southwest border districts, SW_BORDER (their sum), US (national pages and all Border Patrol
--- sectors) and NON_BORDER (US minus SW_BORDER). A figure is NULL where no release gives it; an
+-- the five southwest border districts, SW_BORDER (their sum), US (all Border Patrol sectors, and the
+-- nation's prosecutions as marts.fct_prosecutions_district_month ranks them: a real sum of all districts
+-- where an EOUSA NCD release is loaded, else Table 1) and NON_BORDER (US minus SW_BORDER, so the real
+-- sum of the other districts where US is one). Prosecutions come from fct_prosecutions_district_month,
+-- so its precedence of sources holds here too; is_provisional is true where any of the row's prosecution
+-- figures is provisional there. A figure is NULL where no release gives it; an
 -- aggregate is NULL unless every one of its districts gives the figure (districts_covered counts them).
 -- is_modelled is the row's conservative OR over all its inputs (OFO inadmissibles from the CBP AOR file
 -- included); prosecutions_is_modelled and bp_apprehensions_is_modelled say which measure is modelled, and
@@ -27,8 +31,9 @@ district_prosecutions as (
     select
         district_code as geography,
         month,
-        {{ trac_series_columns() }}
-    from {{ ref('int_trac__district_month') }}
+        {{ trac_series_columns() }},
+        {{ any_provisional() }}
+    from {{ ref('fct_prosecutions_district_month') }}
     where district_code in (select district_code from sw_districts)
     group by all
 ),
@@ -53,6 +58,7 @@ districts as (
         coalesce(p.is_modelled, false) or coalesce(b.is_modelled, false) as is_modelled,
         coalesce(p.is_modelled, false) as prosecutions_is_modelled,
         coalesce(b.bp_apprehensions_is_modelled, false) as bp_apprehensions_is_modelled,
+        coalesce(p.is_provisional, false) as is_provisional,
         flatten([coalesce(p.release_ids, []), coalesce(b.release_ids, [])]) as release_ids
     from sw_districts
     cross join trac_months
@@ -126,6 +132,7 @@ sw_border as (
         bool_or(districts.is_modelled) or coalesce(any_value(border_totals.is_modelled), false) as is_modelled,
         bool_or(districts.prosecutions_is_modelled) as prosecutions_is_modelled,
         coalesce(any_value(border_totals.bp_is_modelled), false) as bp_apprehensions_is_modelled,
+        bool_or(districts.is_provisional) as is_provisional,
         flatten([flatten(list(districts.release_ids)), coalesce(any_value(sw_published.release_ids), [])]) as release_ids_prosecutions,
         any_value(border_totals.release_ids) as release_ids_border
     from districts
@@ -153,13 +160,16 @@ us as (
         coalesce(n.is_modelled, false) or coalesce(border_totals.is_modelled, false) as is_modelled,
         coalesce(n.is_modelled, false) as prosecutions_is_modelled,
         coalesce(border_totals.bp_is_modelled, false) as bp_apprehensions_is_modelled,
+        coalesce(n.is_provisional, false) as is_provisional,
         flatten([coalesce(n.release_ids, []), coalesce(border_totals.release_ids, [])]) as release_ids
     from trac_months
     left join (
         select
             month,
-            {{ trac_series_columns() }}
-        from {{ ref('int_trac__national_month') }}
+            {{ trac_series_columns() }},
+            {{ any_provisional() }}
+        from {{ ref('fct_prosecutions_district_month') }}
+        where district_code = 'US'
         group by month
     ) as n on n.month = trac_months.month
     left join border_totals on border_totals.month = trac_months.month
@@ -191,6 +201,7 @@ non_border as (
         us.is_modelled or sw.is_modelled as is_modelled,
         us.prosecutions_is_modelled or sw.prosecutions_is_modelled as prosecutions_is_modelled,
         us.bp_apprehensions_is_modelled or sw.bp_apprehensions_is_modelled as bp_apprehensions_is_modelled,
+        us.is_provisional or sw.is_provisional as is_provisional,
         flatten([us.release_ids, sw.release_ids]) as release_ids
     from us
     inner join sw_border_rows as sw on sw.month = us.month
@@ -233,5 +244,6 @@ select
     is_modelled,
     prosecutions_is_modelled,
     bp_apprehensions_is_modelled,
+    is_provisional,
     list_sort(list_distinct(list_filter(release_ids, lambda r: r is not null))) as release_ids
 from all_geographies

@@ -5,8 +5,9 @@
 --     rank it, prosecutions is NULL and missing_reason says so (never zero: TRAC ranks only its top ten).
 --   * non_immigration: all - immigration where the district is in both rankings (basis derived, or
 --     modelled if either part is).
---   * TRAC's published figures for a district and month fill a missing or modelled figure (basis published)
---     and add series no bulletin has (cbp_referred).
+--   * TRAC's published figures (crowdout's curated file) for a district and month replace the bulletin's
+--     figure (basis published; a real bulletin prints the same number) and add series no bulletin has
+--     (cbp_referred), so marts.fct_prosecutions_district_month can rank them first.
 with pages as (
     select distinct series, month from {{ ref('int_trac__table1') }}
 ),
@@ -94,15 +95,6 @@ where not exists (
     where published.district_code = bulletin.district_code
       and published.month = bulletin.month
       and published.series = bulletin.series
-      and coalesce(bulletin.basis, 'modelled') = 'modelled'
 )
 union all
-select published.*
-from published
-where not exists (
-    select 1 from bulletin
-    where bulletin.district_code = published.district_code
-      and bulletin.month = published.month
-      and bulletin.series = published.series
-      and bulletin.basis in ('published', 'derived')
-)
+select * from published

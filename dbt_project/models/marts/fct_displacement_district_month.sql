@@ -159,6 +159,7 @@ metrics as (
             or coalesce(b.b_is_modelled, false)
             or coalesce(c.c_is_modelled, false)
             or coalesce(t.trend_is_modelled, false) as is_modelled,
+        m.is_provisional,
         m.release_ids
     from with_ma_lags as m
     left join baseline as b on b.geography = m.geography
@@ -241,6 +242,7 @@ select
          or (c.geography not in ('NON_BORDER', 'US') and coalesce(nb.non_border_is_modelled, false)) as boolean) as is_modelled,
     cast(c.prosecutions_is_modelled as boolean) as prosecutions_is_modelled,
     cast(c.bp_apprehensions_is_modelled as boolean) as bp_apprehensions_is_modelled,
+    cast(c.is_provisional as boolean) as is_provisional,
     cast(c.immigration_prosecutions_basis as varchar) as immigration_prosecutions_basis,
     cast(c.non_immigration_prosecutions_basis as varchar) as non_immigration_prosecutions_basis,
     cast(c.total_prosecutions_basis as varchar) as total_prosecutions_basis,

@@ -1,7 +1,18 @@
 -- Federal prosecutions per judicial district (and the nation, district_code 'US'), month and series, each
--- figure with its own basis. Districts come from the ranked districts tables of TRAC's national pages,
--- the nation from Table 1, and TRAC's published figures where no bulletin gives a figure or it is modelled.
-with districts as (
+-- figure with its own basis, source and releases. Where several sources give a figure, one wins, in this
+-- order (precedence; see the model's yml):
+--   1 a figure TRAC published (crowdout's curated file, trac-published-figures)
+--   2 the count derived from a real EOUSA National Caseload Data release (fct_ncd_defendants_filed_...)
+--   3 a TRAC bulletin figure (a national page's Table 1 or ranked districts table, or all - immigration)
+--   4 a modelled TRAC bulletin figure
+--   5 a modelled NCD count (the bundled sample)
+-- and a row with no figure (missing_reason says why) only where no source gives one. The nation is also
+-- the sum of the districts' winning figures where every district an NCD release reports has one: that
+-- sum ranks 2 if it is derived and 5 if any part is modelled, so it replaces a bulletin's Table 1 only when
+-- it is real.
+{%- set provisional_months = var('provisional_months', 3) | int %}
+
+with trac_districts as (
     select
         district_code,
         'district' as geography_type,
@@ -15,7 +26,21 @@ with districts as (
     from {{ ref('int_trac__district_month') }}
 ),
 
-nation as (
+ncd_districts as (
+    select
+        district_code,
+        'district' as geography_type,
+        month,
+        series,
+        defendants_filed as prosecutions,
+        basis,
+        'ncd' as source_table,
+        cast(null as varchar) as missing_reason,
+        [release_id] as release_ids
+    from {{ ref('fct_ncd_defendants_filed_district_month') }}
+),
+
+trac_nation as (
     select
         'US' as district_code,
         'national' as geography_type,
@@ -27,21 +52,88 @@ nation as (
         cast(null as varchar) as missing_reason,
         release_ids
     from {{ ref('int_trac__national_month') }}
-)
+),
 
-select
-    cast(district_code as varchar) as district_code,
-    cast(geography_type as varchar) as geography_type,
-    cast(month as date) as month,
-    cast(series as varchar) as series,
-    cast(prosecutions as bigint) as prosecutions,
-    cast(basis as varchar) as basis,
-    cast(source_table as varchar) as source_table,
-    cast(missing_reason as varchar) as missing_reason,
-    cast(basis = 'modelled' as boolean) as is_modelled,
-    cast(release_ids as varchar[]) as release_ids
-from (
+ranked_districts as (
+    select
+        *,
+        {{ prosecution_precedence() }} as precedence
+    from (
+        select * from trac_districts
+        union all
+        select * from ncd_districts
+    ) as candidates
+),
+
+districts as (
+    select * exclude (precedence)
+    from ranked_districts
+    qualify row_number() over (partition by district_code, month, series order by precedence) = 1
+),
+
+-- the districts an NCD release reports: all of them (the Northern Mariana Islands' cases are filed under
+-- Guam, so a release has no MP of its own)
+ncd_district_codes as (
+    select distinct district_code from ncd_districts
+),
+
+-- the nation as the sum of every district's winning figure, where every district NCD reports has one
+sum_of_districts as (
+    select
+        'US' as district_code,
+        'national' as geography_type,
+        month,
+        series,
+        cast(sum(prosecutions) as bigint) as prosecutions,
+        {{ combined_basis('list(basis)') }} as basis,
+        'sum_of_districts' as source_table,
+        cast(null as varchar) as missing_reason,
+        list_distinct(flatten(list(release_ids))) as release_ids
+    from districts
+    where district_code in (select district_code from ncd_district_codes)
+    group by month, series
+    having count(prosecutions) = (select count(*) from ncd_district_codes)
+),
+
+nation as (
+    select * exclude (precedence)
+    from (
+        select *, {{ prosecution_precedence() }} as precedence
+        from (
+            select * from trac_nation
+            union all
+            select * from sum_of_districts
+        ) as candidates
+    ) as ranked
+    qualify row_number() over (partition by month, series order by precedence) = 1
+),
+
+facts as (
     select * from districts
     union all
     select * from nation
-) as figures
+),
+
+-- the last provisional_months months of each district's (or the nation's) series, counted back from the
+-- latest month that series has a figure for: TRAC and EOUSA revise their latest months
+latest as (
+    select district_code, series, max(month) filter (where prosecutions is not null) as last_month
+    from facts
+    group by district_code, series
+)
+
+select
+    cast(facts.district_code as varchar) as district_code,
+    cast(facts.geography_type as varchar) as geography_type,
+    cast(facts.month as date) as month,
+    cast(facts.series as varchar) as series,
+    cast(facts.prosecutions as bigint) as prosecutions,
+    cast(facts.basis as varchar) as basis,
+    cast(facts.source_table as varchar) as source_table,
+    cast(facts.missing_reason as varchar) as missing_reason,
+    cast(facts.basis = 'modelled' as boolean) as is_modelled,
+    cast(coalesce(facts.month > latest.last_month - interval ({{ provisional_months }}) month, false) as boolean)
+        as is_provisional,
+    cast(facts.release_ids as varchar[]) as release_ids
+from facts
+inner join latest using (district_code, series)

@@ -4,8 +4,12 @@
 --     or read from the very bulletin page the figure was transcribed from), so the residual is zero by
 --     construction and proves nothing; independent_value then gives the warehouse's value from other
 --     releases where it has one (e.g. the five districts' sum), with its residual.
---   independent: the warehouse's value comes from other releases (a bulletin's ranked districts, a sum of
---     districts, a fiscal-year sum of months), so the residual is a real check.
+--   independent: the warehouse's value comes from other releases (EOUSA's National Caseload Data, a
+--     bulletin's ranked districts, a sum of districts, a fiscal-year sum of months), so the residual is a
+--     real check. Of the independent sources, the one marts.fct_prosecutions_district_month ranks first
+--     is used: a real NCD release, then real bulletins, then modelled bulletins, then the modelled NCD
+--     sample (every NCD count is independent of TRAC: TRAC counts from the same LIONS records, but from an
+--     earlier or later snapshot).
 --   not_comparable: the warehouse keeps no such series or geography, or has no value for the period.
 -- A value from a modelled figure is marked modelled (warehouse_basis): its residual checks the sample's
 -- model, not TRAC.
@@ -80,10 +84,44 @@ bulletin_months as (
     having count(*) = 5
 ),
 
-independent as (
-    -- a single month: the bulletin value; a longer period: the sum of its months, only if all are there
+-- EOUSA's National Caseload Data (the release the NCD mart uses): each district, the five southwest
+-- border districts' sum and the nation's (every district the release reports, zero-filled by the mart)
+ncd as (
+    select district_code, month, series, defendants_filed as prosecutions, basis
+    from {{ ref('fct_ncd_defendants_filed_district_month') }}
+),
+
+ncd_months as (
+    select district_code as geography, month, series, prosecutions, basis,
+        'the district''s NCD defendants filed' as method
+    from ncd
+    union all
+    select 'SW_BORDER' as geography, month, series, sum(prosecutions) as prosecutions,
+        {{ combined_basis('list(basis)') }} as basis,
+        'NCD defendants filed, sum of the five southwest border districts' as method
+    from ncd
+    where district_code in (select district_code from {{ ref('districts') }} where is_sw_border)
+    group by month, series
+    having count(*) = 5
+    union all
+    select 'US' as geography, month, series, sum(prosecutions) as prosecutions,
+        {{ combined_basis('list(basis)') }} as basis,
+        'NCD defendants filed, sum of all districts' as method
+    from ncd
+    group by month, series
+),
+
+independent_months as (
+    select 'ncd' as source, * from ncd_months
+    union all
+    select 'bulletins' as source, * from bulletin_months
+),
+
+independent_by_source as (
+    -- per source, a single month: its value; a longer period: the sum of its months, only if all are there
     select
         figures.source_row,
+        sources.source,
         case when figures.series = 'non_immigration_share'
              then 100.0 * max(non_imm.prosecutions) / nullif(max(total.prosecutions), 0)
              else sum(b.prosecutions) end as independent_value,
@@ -98,20 +136,40 @@ independent as (
         end as independent_method,
         count(b.month) = date_diff('month', figures.period_start, figures.period_end) + 1 as covers_period
     from figures
-    left join bulletin_months as b
-        on b.geography = figures.geography
+    cross join (values ('ncd'), ('bulletins')) as sources(source)
+    left join independent_months as b
+        on b.source = sources.source
+        and b.geography = figures.geography
         and b.series = figures.series
         and b.month between figures.period_start and figures.period_end
-        and not (figures.is_bulletin_table1 and b.geography = 'US')
-    left join bulletin_months as non_imm
+        and not (figures.is_bulletin_table1 and b.geography = 'US' and b.source = 'bulletins')
+    left join independent_months as non_imm
         on figures.series = 'non_immigration_share' and figures.is_single_month
+        and non_imm.source = sources.source
         and non_imm.geography = figures.geography and non_imm.month = figures.period_start
         and non_imm.series = 'non_immigration'
-    left join bulletin_months as total
+    left join independent_months as total
         on figures.series = 'non_immigration_share' and figures.is_single_month
+        and total.source = sources.source
         and total.geography = figures.geography and total.month = figures.period_start
         and total.series = 'all'
-    group by figures.source_row, figures.series, figures.is_single_month, figures.period_start, figures.period_end
+    group by figures.source_row, sources.source, figures.series, figures.is_single_month, figures.period_start,
+        figures.period_end
+),
+
+-- one independent value per figure, in the prosecutions mart's order of precedence
+independent as (
+    select *
+    from independent_by_source
+    qualify row_number() over (
+        partition by source_row
+        order by
+            (covers_period and independent_value is not null) desc,
+            case when source = 'ncd' and independent_basis = 'derived' then 1
+                 when source = 'bulletins' and independent_basis <> 'modelled' then 2
+                 when source = 'bulletins' then 3
+                 else 4 end
+    ) = 1
 ),
 
 -- the value the facts use for a single month (the curated figure where it was loaded as is)
