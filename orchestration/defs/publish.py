@@ -23,7 +23,7 @@ from orchestration.defs.resources import WarehouseResource
 )
 def published_warehouse(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     """The DuckDB file analysts, `crowdout query` and `crowdout status` read (CROWDOUT_WAREHOUSE)."""
-    path = warehouse.publish(context.run_id)
+    path = warehouse.publish(context.run.run_id)
     con = duckdb.connect(str(path), read_only=True)
     try:
         releases = preview(
