@@ -5,6 +5,10 @@ and an orphaned dbt would go on writing the build warehouse after the writer loc
 wrapper asks the kernel to kill dbt when its parent dies (PR_SET_PDEATHSIG), puts it in a session of its
 own (so a terminal's Ctrl-C reaches crowdout alone, which forwards one SIGINT and waits for dbt to stop),
 then becomes the dbt installed beside this Python.
+
+`crowdout-dbt --version` alone is answered here, from the installed packages' metadata. Dagster's dbt
+resource asks for the version before every dbt command, and dbt's own `--version` imports all of dbt and
+asks PyPI for the latest release: seconds per refresh, and a network call a refresh has no use for.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import ctypes
 import os
 import signal
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 _PR_SET_PDEATHSIG = 1
@@ -22,7 +27,15 @@ def dbt_path() -> str:
     return str(Path(sys.executable).with_name("dbt"))
 
 
+def print_version() -> None:
+    """The installed versions, in the layout of dbt's own `--version` (dagster-dbt reads the first one)."""
+    print(f"Core:\n  - installed: {version('dbt-core')}\n\nPlugins:\n  - duckdb: {version('dbt-duckdb')}")
+
+
 def main() -> None:
+    if sys.argv[1:] == ["--version"]:
+        print_version()
+        return
     parent = os.getppid()
     os.setsid()
     if sys.platform.startswith("linux"):

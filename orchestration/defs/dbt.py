@@ -12,7 +12,7 @@ import duckdb
 from dagster import AssetDep, AssetExecutionContext, AssetKey, AssetSpec, Output
 from dagster_dbt import DagsterDbtTranslator, DbtProject, dbt_assets
 
-from orchestration.dbt_manifest import dbt_project
+from orchestration.dbt_manifest import BUILD_ARGS, dbt_project
 from orchestration.defs.automation import BUILD, MONTHLY_FRESHNESS
 from orchestration.defs.checks import raw_key
 from orchestration.defs.metadata import relation_metadata
@@ -56,7 +56,7 @@ def dbt_models(context: AssetExecutionContext, warehouse: WarehouseResource) -> 
     """
     dbt = warehouse.dbt()
     with warehouse.locked() as build:
-        invocation = dbt.cli(["build"], context=context, raise_on_error=False,
+        invocation = dbt.cli(BUILD_ARGS, context=context, raise_on_error=False,
                              target_path=warehouse.dbt_target_path())
         events = list(invocation.stream())
         con = duckdb.connect(str(build), read_only=True)

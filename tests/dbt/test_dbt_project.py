@@ -12,6 +12,7 @@ five-district figures as a trac-published-figures release, and OHSS sectors addi
 from __future__ import annotations
 
 import importlib.util
+import json
 import shutil
 from pathlib import Path
 
@@ -85,6 +86,16 @@ def own_copy(built, tmp_path):
 def sw_border(db: Path, month: str, columns: str):
     return query(db, f"SELECT {columns} FROM marts.fct_displacement_district_month "
                      "WHERE geography = 'SW_BORDER' AND month = ?", [month])[0]
+
+
+def test_the_suite_build_runs_every_unit_test(built):
+    """A refresh leaves unit tests out (BUILD_ARGS): this build is where they run, every one of them."""
+    _, tmp = built
+    manifest = json.loads((tmp / "target" / "manifest.json").read_text())
+    results = json.loads((tmp / "target" / "run_results.json").read_text())["results"]
+    ran = {r["unique_id"]: r["status"] for r in results if r["unique_id"].startswith("unit_test.")}
+    assert set(ran) == set(manifest["unit_tests"]) and manifest["unit_tests"]
+    assert set(ran.values()) == {"pass"}
 
 
 def test_build_reproduces_the_published_2018_figures(built):

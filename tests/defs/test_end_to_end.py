@@ -5,6 +5,7 @@ One module fixture builds a warehouse once (about a minute) and is only read aft
 change files work on their own copy of it, so the tests do not depend on their order.
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -79,6 +80,11 @@ def test_the_graph_materializes_from_release_files_to_the_published_warehouse(bu
     assert _materializations(result, "published_warehouse")
     failed_checks = [c for c in result.get_asset_check_evaluations() if not c.passed]
     assert not [c for c in failed_checks if c.severity == dg.AssetCheckSeverity.ERROR]
+    # the refresh's dbt build runs the data tests, as checks, and leaves the unit tests to the test suite
+    dbt_tests = {c.check_name for c in result.get_asset_check_evaluations() if c.asset_key.path[0] != "raw"}
+    assert len(dbt_tests) > 100
+    dbt_nodes = json.loads((settings.data_dir / "dbt-target" / "run_results.json").read_text())["results"]
+    assert not [r for r in dbt_nodes if r["unique_id"].startswith("unit_test.")]
 
     summary = read_summary(settings.warehouse)
     assert summary.releases_loaded == 150  # 144 TRAC pages, TRAC's published figures, 3 CBP files, 1 OHSS workbook, 1 EOUSA dump

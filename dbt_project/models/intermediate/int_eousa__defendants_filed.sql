@@ -1,6 +1,3 @@
--- A table, not a view: it reads every LIONS row of every loaded release (millions per dump), and its
--- tests and the mart would otherwise each recompute it.
-{{ config(materialized='table') }}
 -- Criminal defendants filed, from every loaded EOUSA National Caseload Data release, by district x month
 -- x primary program category x lead referring agency, under two datings (see int_eousa__defendants_filed
 -- in _int_eousa.yml):
