@@ -17,11 +17,10 @@ from typing import Iterator
 import duckdb
 import yaml
 from dagster import ConfigurableResource
-from dagster_dbt import DbtCliResource
 
 from orchestration import ingest, observe
 from orchestration.config import DBT_PROJECT_DIR, Settings, load_settings
-from orchestration.dbt_manifest import dbt_project
+from orchestration.dbt_manifest import DbtCli, dbt_project
 from orchestration.warehouse.lock import writer_lock
 from orchestration.warehouse.publish import publish
 
@@ -82,9 +81,9 @@ class WarehouseResource(ConfigurableResource):
             return publish(settings.build_warehouse, settings.warehouse, allow_shrink=self.allow_shrink,
                            run_id=run_id)
 
-    def dbt(self) -> DbtCliResource:
+    def dbt(self) -> DbtCli:
         """The dbt CLI on this warehouse's build file, through `crowdout-dbt` (dies with its parent)."""
-        return DbtCliResource(
+        return DbtCli(
             project_dir=dbt_project,
             profiles_dir=str(self._profiles_dir()),
             dbt_executable=str(Path(sys.executable).with_name("crowdout-dbt")),
