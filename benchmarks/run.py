@@ -168,7 +168,8 @@ def definitions_figures(tmp: Path, env: dict[str, str]) -> list[Figure]:
     load.note = f"{load.seconds / libs.seconds:.2f}x the imports alone"
     clone = tmp / "clone"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
-    clone_env = {**env, "PYTHONPATH": str(clone)}
+    # as the README runs it: in the activated virtualenv, where dagster-dbt finds dbt on PATH
+    clone_env = {**env, "PYTHONPATH": str(clone), "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}"}
     prepare = timed("prepare dbt's manifest in a fresh clone (the README's install step)",
                     [str(BIN / "dagster-dbt"), *PREPARE], clone_env, cwd=clone)
     prepare.note = "once per install or change to the dbt project; `dbt parse`"
