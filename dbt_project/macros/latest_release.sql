@@ -6,7 +6,8 @@
   2. when they were published (published_at, the publisher's Last-Modified) or, where the publisher gave
      no date (a file:// sample, a file loaded by hand), when they were fetched;
   3. fetched_at, then release_id, so ties resolve the same way every run.
-  `relation` is a ref or a CTE name with a release_id column; `partition_by` lists the key columns.
+  `relation` is a ref or a CTE name with a release_id column; `partition_by` lists the key columns (empty:
+  the latest release of the whole relation).
   Every row of the winning release for a key is kept, so a key's figure is never mixed across releases.
 -#}
 {% macro latest_release(relation, partition_by) -%}
@@ -16,7 +17,7 @@
             select
                 keyed.*,
                 dense_rank() over (
-                    partition by {{ partition_by | join(', ') }}
+                    {% if partition_by %}partition by {{ partition_by | join(', ') }}{% endif %}
                     order by release_order.last_month_covered desc nulls last,
                              coalesce(release_order.published_at, release_order.fetched_at) desc,
                              release_order.fetched_at desc,

@@ -76,18 +76,18 @@ sw_field_offices as (select distinct lower(field_office) as field_office from {{
 border_totals as (
     select
         month,
-        cast(sum(encounter_count) filter (where source = 'ohss-usbp') as bigint) as us_bp,
-        cast(sum(encounter_count) filter (where source = 'ohss-usbp' and geography in (select sector from sw_sectors)) as bigint) as sw_bp,
+        cast(sum(encounter_count) filter (where geography_type = 'sector') as bigint) as us_bp,
+        cast(sum(encounter_count) filter (where geography_type = 'sector' and geography in (select sector from sw_sectors)) as bigint) as sw_bp,
         cast(sum(encounter_count) filter (where is_ofo_inadmissible) as bigint) as us_ofo,
         cast(sum(encounter_count) filter (where is_ofo_inadmissible and lower(trim(geography)) in (select field_office from sw_field_offices)) as bigint) as sw_ofo,
-        bool_or(is_modelled) filter (where source = 'ohss-usbp' or is_ofo_inadmissible) as is_modelled,
+        bool_or(is_modelled) filter (where geography_type = 'sector' or is_ofo_inadmissible) as is_modelled,
         -- a month's OHSS sectors all come from one release, so this is that release's flag (US and SW alike)
-        bool_or(is_modelled) filter (where source = 'ohss-usbp') as bp_is_modelled,
-        list(distinct release_id) filter (where source = 'ohss-usbp' or is_ofo_inadmissible) as release_ids
+        bool_or(is_modelled) filter (where geography_type = 'sector') as bp_is_modelled,
+        list(distinct release_id) filter (where geography_type = 'sector' or is_ofo_inadmissible) as release_ids
     from (
         select
             *,
-            source = 'cbp-nationwide-aor'
+            geography_type = 'area_of_responsibility'
                 and component = 'Office of Field Operations'
                 and encounter_type = 'Inadmissibles' as is_ofo_inadmissible
         from {{ ref('int_cbp__encounters') }}

@@ -3,7 +3,7 @@
 -- code matched on TRAC's district name without commas and parenthesised seats ("Texas West" and "Texas
 -- West (San Antonio)" are TXW). geography NULL = not a geography the warehouse keeps (a USAO office,
 -- Border Patrol's own records); series NULL = not a series it keeps. comparable says whether both are known.
-with latest as {{ latest_release(ref('stg_trac__published_figures'), ["'trac-published-figures'"]) }},
+with latest as {{ latest_release(ref('stg_trac__published_figures'), []) }},
 
 district_names as (
     select

@@ -7,7 +7,7 @@ with releases as (
     select r.release_id, r.is_modelled, r.loaded_at, max(ff.month) as last_month, min(ff.month) as first_month
     from {{ ref('stg_meta__releases') }} as r
     inner join {{ ref('int_eousa__defendants_filed') }} as ff using (release_id)
-    where r.family = 'eousa-ncd' and r.status = 'loaded'
+    where r.status = 'loaded'
     group by r.release_id, r.is_modelled, r.loaded_at
 ),
 
