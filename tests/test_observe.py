@@ -76,3 +76,31 @@ def test_loaded_pages_of_a_family_that_never_restates_are_not_asked_for_again(se
     assert all(found.versions[url] == f"sha256:{r.sha256}" for url, r in zip(june, loaded))
     assert not set(june) & set(found.unknown)  # known by the registry, no request made
     assert len(found.unknown) == len(found.versions) - 4  # every other sample page is new
+
+
+@pytest.mark.parametrize("validator", [
+    {"ETag": '"v1"'},
+    {"Last-Modified": "Mon, 06 Nov 2023 10:00:00 GMT"},
+])
+def test_a_publisher_that_answers_head_is_observed_by_its_validator_without_a_download(cbp_site, validator):
+    cbp_site.answers_head = True
+    cbp_site.routes[FILES + SBO] = [reply(200, SBO_V1, {"Content-Type": "text/csv", **validator})]
+    settings = load_settings(live=True)
+    url = cbp_site.url + FILES + SBO
+    (name, value), = validator.items()
+    kind = "etag" if name == "ETag" else "last-modified"
+
+    first = _observe(settings, "cbp-sbo")
+    assert first.versions[url] == f"{kind}:{value}" and first.unknown == (url,)
+    assert [r.status for r in ingest.ingest_family(settings, "cbp-sbo")] == ["loaded"]
+
+    downloads = sum(path == FILES + SBO for path, _ in cbp_site.requests)
+    loaded = _observe(settings, "cbp-sbo")
+    assert not loaded.is_new and loaded.data_version == first.data_version
+    assert sum(path == FILES + SBO for path, _ in cbp_site.requests) == downloads  # HEAD alone, no GET
+    assert sum(path == FILES + SBO for path, _ in cbp_site.heads) == 2
+
+    changed = {name: '"v2"' if name == "ETag" else "Mon, 04 Dec 2023 10:00:00 GMT"}
+    cbp_site.routes[FILES + SBO] = [reply(200, SBO_V1, {"Content-Type": "text/csv", **changed})]
+    restated = _observe(settings, "cbp-sbo")
+    assert restated.unknown == (url,) and restated.data_version != first.data_version

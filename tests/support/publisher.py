@@ -1,7 +1,9 @@
 """A local HTTP server that misbehaves the way publishers do, scripted per path, for tests.
 
 `server.routes[path] = [action, ...]` plays the actions in turn (the last one repeats); every request
-is recorded in `server.requests` as (path, headers).
+is recorded in `server.requests` as (path, headers). HEAD is refused (501, as many servers do) unless
+`server.answers_head` is set: then it plays the path's next action without its body, and is recorded in
+`server.heads`.
 """
 
 from __future__ import annotations
@@ -28,8 +30,36 @@ class _Handler(BaseHTTPRequestHandler):
             action = actions.pop(0) if len(actions) > 1 else actions[0]
         action(self)
 
+    def do_HEAD(self):
+        server = self.server
+        if not server.answers_head:
+            self.send_error(501)
+            return
+        with server.lock:
+            server.heads.append((self.path, dict(self.headers)))
+            actions = server.routes.get(self.path, [not_found])
+            action = actions.pop(0) if len(actions) > 1 else actions[0]
+        self.wfile = _HeadersOnly(self.wfile)
+        action(self)
+
     def log_message(self, *args):
         pass
+
+
+class _HeadersOnly:
+    """A response stream that sends the header block (one write, from end_headers) and drops the body."""
+
+    def __init__(self, stream):
+        self._stream, self._sent_headers = stream, False
+
+    def write(self, data: bytes) -> int:
+        if not self._sent_headers:
+            self._sent_headers = True
+            return self._stream.write(data)
+        return len(data)
+
+    def flush(self):
+        self._stream.flush()
 
 
 class _Server(ThreadingHTTPServer):
@@ -43,6 +73,7 @@ class _Server(ThreadingHTTPServer):
 def server():
     srv = _Server(("127.0.0.1", 0), _Handler)
     srv.routes, srv.requests, srv.lock = {}, [], threading.Lock()
+    srv.answers_head, srv.heads = False, []
     thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     srv.url = f"http://127.0.0.1:{srv.server_address[1]}"
