@@ -330,7 +330,7 @@ def parse(path: Path, ref: ReleaseRef) -> ParsedRelease:
         },
         schema=arrow_schema(DISK_COLUMNS),
     )
-    return ParsedRelease(tables={"eousa_ncd_disks": table})
+    return ParsedRelease(tables={"eousa_ncd_disks": table}, modelled=any(r.is_modelled for r in readmes))
 
 
 # ---------------------------------------------------------------- streaming load

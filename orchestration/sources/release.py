@@ -55,6 +55,9 @@ class ParsedRelease:
 
     tables: dict[str, pa.Table]
     months: list[date] = field(default_factory=list)
+    # True when the parser found figures the file itself marks as modelled (crowdout's sample pages and
+    # disks); the release is then registered as modelled (meta.releases.is_modelled), whatever its link said.
+    modelled: bool = False
     # Rows per raw table that a streaming family (`Family.load_into`) loaded itself; the loader fills it.
     streamed_rows: dict[str, int] = field(default_factory=dict)
 

@@ -235,7 +235,8 @@ def parse(path: Path, ref: ReleaseRef) -> ParsedRelease:
         tables = {name: pa.Table.from_pylist(rows[name], schema=arrow_schema(RAW_TABLES[name])) for name in RAW_TABLES}
     except (OverflowError, pa.ArrowInvalid) as exc:  # a count too large for its column
         raise ParseError(ref, f"a figure out of range: {exc}") from None
-    return ParsedRelease(tables=tables, months=[month])
+    modelled = any(row["modelled_figures"] for table in rows.values() for row in table)
+    return ParsedRelease(tables=tables, months=[month], modelled=modelled)
 
 
 def _text(el) -> str:

@@ -11,7 +11,6 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
-import pyarrow.compute as pc
 
 from orchestration.sources.release import Family, ParsedRelease, ReleaseRef
 from orchestration.warehouse import registry
@@ -99,16 +98,6 @@ def record_failed_release(
     return rid
 
 
-def _has_modelled_rows(parsed: ParsedRelease | None) -> bool:
-    """A release is modelled if the publisher's link says so or any of its rows carry a modelled figure."""
-    if parsed is None:
-        return False
-    return any(
-        "is_modelled" in t.column_names and pc.any(t["is_modelled"]).as_py()
-        for t in parsed.tables.values()
-    )
-
-
 def _register(con, family, ref, file, rid, status, error, row_count, months, parsed=None) -> None:
     registry.upsert_release(
         con,
@@ -124,7 +113,8 @@ def _register(con, family, ref, file, rid, status, error, row_count, months, par
         last_modified=file.last_modified,
         content_type=file.content_type,
         landing_path=file.landing_path,
-        is_modelled=ref.is_modelled or _has_modelled_rows(parsed),
+        # modelled if the publisher's link says so or the parser found figures the file marks as modelled
+        is_modelled=ref.is_modelled or bool(parsed and parsed.modelled),
         status=status,
         error=error,
         row_count=row_count,

@@ -86,6 +86,12 @@ def test_the_graph_materializes_from_release_files_to_the_published_warehouse(bu
     dbt_nodes = json.loads((settings.data_dir / "dbt-target" / "run_results.json").read_text())["results"]
     assert not [r for r in dbt_nodes if r["unique_id"].startswith("unit_test.")]
 
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:  # every sample TRAC page holds modelled cells, so each is registered as a modelled release
+        assert con.execute("SELECT count(*), bool_and(is_modelled) FROM meta.releases "
+                           "WHERE family = 'trac-bulletin'").fetchone() == (144, True)
+    finally:
+        con.close()
     summary = read_summary(settings.warehouse)
     assert summary.releases_loaded == 150  # 144 TRAC pages, TRAC's published figures, 3 CBP files, 1 OHSS workbook, 1 EOUSA dump
     # the sample's TRAC pages are modelled, its OHSS workbook is DHS's real release

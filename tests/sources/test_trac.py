@@ -168,9 +168,12 @@ def test_page_naming_no_month_fails(tmp_path):
 
 def test_modelled_cells_are_listed_per_figure(tmp_path):
     page = _edited(tmp_path, "overall_nov15_caption_below.html", "<td>-11.2</td>", '<td data-basis="modelled">-11.2</td>')
-    row = trac.parse(page, ref()).tables["trac_table1"].to_pylist()[0]
+    parsed = trac.parse(page, ref())
+    row = parsed.tables["trac_table1"].to_pylist()[0]
     assert row["modelled_figures"] == "pct_change_1yr"
     assert row["number_latest_month"] == 9766
+    assert parsed.modelled  # one modelled cell makes the release modelled in meta.releases
+    assert not trac.parse(FIXTURES / "overall_nov15_caption_below.html", ref()).modelled  # TRAC's own page
 
 
 # --- ranked tables ---------------------------------------------------------------------------------

@@ -92,10 +92,11 @@ def test_a_failure_never_overwrites_a_loaded_release(con):
     assert con.execute("SELECT status FROM meta.releases").fetchall() == [("loaded",)]
 
 
-def test_a_release_with_modelled_rows_is_registered_as_modelled(con):
-    family = Family("toy2", {"t": (RawColumn("n", "BIGINT", ""), RawColumn("is_modelled", "BOOLEAN", ""))},
-                    discover=lambda *a, **k: [], parse=lambda p, r: None)
+@pytest.mark.parametrize("modelled", [True, False])
+def test_a_release_the_parser_found_modelled_is_registered_as_modelled(con, modelled):
+    family = Family("toy2", {"t": (RawColumn("n", "BIGINT", ""),)}, discover=lambda *a, **k: [],
+                    parse=lambda p, r: None)
     ensure_schema(con, [family])
-    parsed = ParsedRelease({"t": pa.table({"n": [1, 2], "is_modelled": [False, True]})})
+    parsed = ParsedRelease({"t": pa.table({"n": [1, 2]})}, modelled=modelled)
     rid = raw.load_release(con, family, ReleaseRef("toy2", "file:///p", "p"), _file(), parsed)
-    assert con.execute("SELECT is_modelled FROM meta.releases WHERE release_id = ?", [rid]).fetchone() == (True,)
+    assert con.execute("SELECT is_modelled FROM meta.releases WHERE release_id = ?", [rid]).fetchone() == (modelled,)
