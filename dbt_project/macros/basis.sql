@@ -24,7 +24,8 @@
   prosecution_precedence: the rank of a prosecution figure among the sources that give one for the same
   geography, month and series (lowest wins; marts.fct_prosecutions_district_month): TRAC's published
   figures, a real NCD count (or a real sum of districts), a real TRAC bulletin figure, a modelled TRAC
-  figure, a modelled NCD count (or a modelled sum of districts), then a row with no figure.
+  figure, a modelled sum of districts, then a row with no figure. (A modelled NCD count never reaches the
+  ranking: the mart takes only a real NCD release's counts.)
 -#}
 {% macro prosecution_precedence() -%}
     case

@@ -169,9 +169,9 @@ def test_provisional_months_is_configuration(built, tmp_path):
                        "WHERE district_code = 'ME' AND series = 'immigration' AND is_provisional") == [(FEB,)]
 
 
-def test_a_modelled_ncd_release_ranks_below_modelled_bulletins(built, tmp_path):
-    """The same NCD release marked modelled (as the bundled sample is): it fills only what TRAC does not give,
-    and the nation's sum, being modelled, leaves Table 1 in place."""
+def test_a_modelled_ncd_release_fills_no_prosecution_figure(built, tmp_path):
+    """The same NCD release marked modelled (as the bundled sample is, a format fixture far below real
+    volumes): its counts stay in its own mart and fill nothing in the facts or the checks."""
     db, _ = built
     copy = tmp_path / db.name
     query(db, "CHECKPOINT")
@@ -179,8 +179,13 @@ def test_a_modelled_ncd_release_ranks_below_modelled_bulletins(built, tmp_path):
     write_profile(tmp_path / "profile", copy)
     query(copy, "UPDATE meta.releases SET is_modelled = true WHERE family = 'eousa-ncd'")
     dbt(tmp_path, "run", "--select", "fct_ncd_defendants_filed_district_month+")
+    assert query(copy, "SELECT count(*) FROM marts.fct_ncd_defendants_filed_district_month "
+                       "WHERE basis = 'modelled'")[0][0] > 0
     assert _fact(copy, "AZ", "immigration", FEB) == (2000, "modelled", "district_ranking")
-    assert _fact(copy, "ME", "immigration", FEB) == (1, "modelled", "ncd")
     assert _fact(copy, "US", "immigration", FEB)[1:] == ("modelled", "table1")
-    # the real January page still beats the modelled NCD count
     assert _fact(copy, "AZ", "immigration", JAN) == (2000, "published", "district_ranking")
+    # a district TRAC never ranks, and a district's CBP-referred count, have no figure without a real release
+    assert not query(copy, "SELECT * FROM marts.fct_prosecutions_district_month "
+                           "WHERE source_table = 'ncd' OR (district_code = 'ME' AND prosecutions IS NOT NULL)")
+    assert not query(copy, "SELECT * FROM marts.fct_published_figure_checks "
+                           "WHERE independent_method LIKE '%NCD%'")

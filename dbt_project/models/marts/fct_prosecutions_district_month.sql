@@ -5,11 +5,13 @@
 --   2 the count derived from a real EOUSA National Caseload Data release (fct_ncd_defendants_filed_...)
 --   3 a TRAC bulletin figure (a national page's Table 1 or ranked districts table, or all - immigration)
 --   4 a modelled TRAC bulletin figure
---   5 a modelled NCD count (the bundled sample)
--- and a row with no figure (missing_reason says why) only where no source gives one. The nation is also
--- the sum of the districts' winning figures where every district an NCD release reports has one: that
--- sum ranks 2 if it is derived and 5 if any part is modelled, so it replaces a bulletin's Table 1 only when
--- it is real.
+-- and a row with no figure (missing_reason says why) only where no source gives one. A modelled NCD
+-- release (the bundled sample: 6,167 invented cases over 93 districts and 36 months, a format fixture
+-- hundreds of times below real volumes) fills no figure here: spliced into a series beside TRAC's
+-- figures it would draw a collapse that is only the sample's size. It stays in its own mart. The nation
+-- is also the sum of the districts' winning figures where every district a real NCD release reports has
+-- one: that sum ranks 2 if it is derived and 5 if any part is modelled, so it replaces a bulletin's Table 1
+-- only when it is real.
 {%- set provisional_months = var('provisional_months', 3) | int %}
 
 with trac_districts as (
@@ -38,6 +40,7 @@ ncd_districts as (
         cast(null as varchar) as missing_reason,
         [release_id] as release_ids
     from {{ ref('fct_ncd_defendants_filed_district_month') }}
+    where basis = 'derived'  -- a real release only (see above)
 ),
 
 trac_nation as (

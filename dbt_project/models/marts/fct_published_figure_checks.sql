@@ -7,9 +7,10 @@
 --   independent: the warehouse's value comes from other releases (EOUSA's National Caseload Data, a
 --     bulletin's ranked districts, a sum of districts, a fiscal-year sum of months), so the residual is a
 --     real check. Of the independent sources, the one marts.fct_prosecutions_district_month ranks first
---     is used: a real NCD release, then real bulletins, then modelled bulletins, then the modelled NCD
---     sample (every NCD count is independent of TRAC: TRAC counts from the same LIONS records, but from an
---     earlier or later snapshot).
+--     is used: a real NCD release, then real bulletins, then modelled bulletins (every NCD count is
+--     independent of TRAC: TRAC counts from the same LIONS records, but from an earlier or later
+--     snapshot). A modelled NCD release (the bundled sample, a format fixture far below real volumes) is
+--     not a check of anything and is left out, as the prosecutions mart leaves it out.
 --   not_comparable: the warehouse keeps no such series or geography, or has no value for the period.
 -- A value from a modelled figure is marked modelled (warehouse_basis): its residual checks the sample's
 -- model, not TRAC.
@@ -89,6 +90,7 @@ bulletin_months as (
 ncd as (
     select district_code, month, series, defendants_filed as prosecutions, basis
     from {{ ref('fct_ncd_defendants_filed_district_month') }}
+    where basis = 'derived'
 ),
 
 ncd_months as (
