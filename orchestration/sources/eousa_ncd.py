@@ -35,7 +35,15 @@ import pyarrow as pa
 import requests
 
 from orchestration.sources import http, landing
-from orchestration.sources.release import Family, ParsedRelease, ParseError, RawColumn, ReleaseRef, arrow_schema
+from orchestration.sources.release import (
+    Family,
+    ParsedRelease,
+    ParseError,
+    RawColumn,
+    ReleaseRef,
+    StreamedLoad,
+    arrow_schema,
+)
 
 FAMILY = "eousa-ncd"
 MANIFEST_FORMAT = "crowdout eousa-ncd release manifest 1"
@@ -336,12 +344,13 @@ def parse(path: Path, ref: ReleaseRef) -> ParsedRelease:
 # ---------------------------------------------------------------- streaming load
 
 
-def load_into(con: duckdb.DuckDBPyConnection, path: Path, ref: ReleaseRef, release_id: str) -> dict[str, int]:
+def load_into(con: duckdb.DuckDBPyConnection, path: Path, ref: ReleaseRef, release_id: str) -> StreamedLoad:
     """Stream every needed table file into its raw table over `con` (the caller holds the transaction).
 
     Each file goes zip -> temp file (CR bytes blanked) -> DuckDB, so memory holds a chunk, never a
     disk. Redactions and bad dates become NULL and are tallied into raw.eousa_ncd_quality.
-    Returns rows loaded per raw table.
+    Returns rows loaded per raw table, and the months the release's court filings fall in (the months
+    its counts can date a case by), so a later dump that lost a year is caught by the months check.
     """
     _, _, files = plan(path, ref)
     work = Path(tempfile.mkdtemp(prefix=".eousa-load-", dir=path.parents[2]))
@@ -376,7 +385,10 @@ def load_into(con: duckdb.DuckDBPyConnection, path: Path, ref: ReleaseRef, relea
                     [release_id, table, column, issue, cells, example])
     rows["eousa_ncd_files"] = len(files)
     rows["eousa_ncd_quality"] = len(tallies)
-    return rows
+    months = [m for (m,) in con.execute(
+        "SELECT DISTINCT CAST(date_trunc('month', filing_date) AS DATE) FROM raw.eousa_ncd_court_hist "
+        "WHERE release_id = ? AND filing_date IS NOT NULL ORDER BY 1", [release_id]).fetchall()]
+    return StreamedLoad(rows, months)
 
 
 def _extract(file: TableFile, work: Path, ref: ReleaseRef) -> Path:

@@ -71,6 +71,15 @@ class ParsedRelease:
 
 
 @dataclass(frozen=True)
+class StreamedLoad:
+    """What a streaming family (`Family.load_into`) loaded: rows per raw table, and the months its rows
+    cover (registered as the release's months_covered, which the release checks compare)."""
+
+    rows: dict[str, int]
+    months: list[date]
+
+
+@dataclass(frozen=True)
 class RawColumn:
     name: str
     type: str
@@ -118,7 +127,7 @@ class Family:
     parts itself and returns an `http.Download` of one small file that names them (the release file
     that is landed and registered); `load_into(con, path, ref, release_id)` streams the landed release
     into its raw tables over the loader's connection, inside the loader's transaction, after the
-    tables `parse` returned, and returns rows loaded per raw table.
+    tables `parse` returned, and returns a `StreamedLoad` (rows per raw table, months covered).
     """
 
     name: str
@@ -129,4 +138,4 @@ class Family:
     addressed_by_month: bool = False
     restated: bool = True
     fetch: Callable[..., Any] | None = None
-    load_into: Callable[[Any, Path, ReleaseRef, str], Mapping[str, int]] | None = None
+    load_into: Callable[[Any, Path, ReleaseRef, str], StreamedLoad] | None = None

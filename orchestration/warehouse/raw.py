@@ -62,7 +62,9 @@ def load_release(
             )
             con.unregister("_release_batch")
         if family.load_into is not None:  # too big for memory: the family streams its rows in itself
-            parsed.streamed_rows.update(family.load_into(con, Path(file.landing_path), ref, rid))
+            streamed = family.load_into(con, Path(file.landing_path), ref, rid)
+            parsed.streamed_rows.update(streamed.rows)
+            parsed.months = streamed.months
         _register(con, family, ref, file, rid, "loaded", None, parsed.row_count, parsed.months, parsed)
         con.execute("COMMIT")
     except BaseException as exc:

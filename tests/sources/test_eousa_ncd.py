@@ -145,6 +145,10 @@ def test_a_release_loads_only_the_needed_columns_with_redactions_bad_dates_and_c
         ("GS_PARTICIPANT", "AGENCY", "redacted", 1, "*"),
     ]
     assert quality[1][4] in ("11-MAR-0024", "31-FEB-2018")
+    # the release covers the months its court filings fall in (the redacted filing date dates nothing)
+    filed = rows(settings, "SELECT DISTINCT CAST(date_trunc('month', filing_date) AS DATE) "
+                           "FROM raw.eousa_ncd_court_hist WHERE filing_date IS NOT NULL ORDER BY 1")
+    assert filed and rows(settings, "SELECT months_covered FROM meta.releases") == [([m for (m,) in filed],)]
     # row_count adds up the disks, tables, files and quality rows the release loaded
     assert rows(settings, "SELECT status, is_modelled, row_count FROM meta.releases") == [
         ("loaded", False, 3 + 3 + 1 + 2 + 3 + 5 + 4)
