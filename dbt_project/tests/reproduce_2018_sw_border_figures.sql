@@ -1,6 +1,6 @@
 {{ config(tags=['reproduction']) }}
 -- The marts built from the bundled sample must reproduce what TRAC and CBP published for the five
--- southwest border districts in 2018 (shared/reference/metrics.md, trac_published_figures.csv):
+-- southwest border districts in 2018 (orchestration/published/trac_published_figures.csv, with its sources):
 --   non-immigration prosecutions 1,093 (March) -> 703 (June), -35.7%; share about 0.14 ("one in seven")
 --   -> 0.06 ("one in seventeen"); CBP-referred 6,368 -> 11,086 (+74.1%); Border Patrol apprehensions
 --   37,390 -> 34,089, higher in March than June (OHSS rounds each of the nine sectors to 10, so their

@@ -1,4 +1,5 @@
-"""The dbt project as assets: one `dbt build` of every model, seed and test, on the build warehouse.
+"""The dbt project as assets: one `dbt build` of every seed, model and data test (`BUILD_ARGS`: unit tests
+check the SQL and run in the test suite), on the build warehouse.
 
 Raw sources map onto the raw assets the ingest steps materialize, so the graph runs release -> raw ->
 models -> publish. `meta.releases`, which every ingest step writes beside its raw rows, is not an asset of

@@ -1,4 +1,4 @@
--- The displacement metrics of shared/reference/metrics.md, one row per geography x month. Every metric
+-- The displacement metrics (defined column by column in _marts.yml), one row per geography x month. Every metric
 -- is computed on the full monthly series of its geography (windows are calendar ranges, so a missing
 -- month shortens a window instead of shifting it).
 {%- set baseline = month_var('baseline_month', '2018-03') %}
