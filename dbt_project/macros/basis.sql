@@ -3,8 +3,8 @@
   other releases, e.g. a sum of districts), 'modelled' (crowdout's sample pages invented it, or it is
   computed from anything modelled).
 
-  figure_basis: a raw row lists its modelled cells by column name (`modelled_figures`, '' on real
-  pages); the figure is modelled if its column is listed, else published.
+  figure_basis: a raw row lists its modelled cells by raw column name (`modelled_figures`, '' on real
+  pages, passed through staging as is); the figure is modelled if its column is listed, else published.
   combined_basis: the basis of a figure computed from others (a list of their bases): modelled if any
   part is, NULL if a part is missing, else derived.
 -#}

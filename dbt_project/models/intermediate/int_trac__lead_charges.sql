@@ -9,7 +9,7 @@ select
     latest.statute,
     latest.charge_description,
     latest.prosecutions,
-    latest.prosecutions_basis
+    {{ figure_basis('latest.modelled_figures', 'prosecutions') }} as prosecutions_basis
 from latest
 inner join {{ ref('trac_series') }} as series_names
     on latest.trac_series = series_names.trac_series

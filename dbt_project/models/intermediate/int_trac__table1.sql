@@ -9,10 +9,10 @@ select
     latest.trac_series,
     latest.month,
     latest.prosecutions,
-    latest.prosecutions_basis,
+    {{ figure_basis('latest.modelled_figures', 'number_latest_month') }} as prosecutions_basis,
     latest.trac_change_prev_month,
     latest.trac_change_1yr,
-    latest.trac_change_1yr_basis,
+    {{ figure_basis('latest.modelled_figures', 'pct_change_1yr') }} as trac_change_1yr_basis,
     latest.trac_change_5yr_incl_magistrate,
     latest.trac_change_5yr_excl_magistrate
 from latest

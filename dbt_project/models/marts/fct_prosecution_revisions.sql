@@ -7,7 +7,7 @@ with pages as (
         pages.month,
         pages.release_id,
         pages.prosecutions,
-        pages.prosecutions_basis
+        {{ figure_basis('pages.modelled_figures', 'number_latest_month') }} as prosecutions_basis
     from {{ ref('stg_trac__table1') }} as pages
     inner join {{ ref('trac_series') }} as series_names
         on pages.trac_series = series_names.trac_series

@@ -1,4 +1,5 @@
--- The ranked districts table of TRAC's national pages, renamed and cast, with each figure's basis.
+-- The ranked districts table of TRAC's national pages, renamed and cast (modelled_figures as in
+-- stg_trac__table1).
 select
     cast(release_id as varchar)         as release_id,
     cast(series as varchar)             as trac_series,
@@ -11,6 +12,5 @@ select
     cast(pct_change_5yr as double) / 100  as trac_change_5yr,
     cast(pct_change_10yr as double) / 100 as trac_change_10yr,
     cast(pct_change_20yr as double) / 100 as trac_change_20yr,
-    {{ figure_basis('modelled_figures', 'prosecutions') }}     as prosecutions_basis,
-    {{ figure_basis('modelled_figures', 'per_capita_rate') }}  as per_million_people_basis
+    cast(modelled_figures as varchar)   as modelled_figures
 from {{ source('raw', 'trac_district_rankings') }}

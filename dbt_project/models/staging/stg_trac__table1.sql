@@ -1,5 +1,5 @@
--- TRAC bulletin Table 1 (national pages), renamed and cast; each figure's basis from the raw row's list
--- of modelled cells.
+-- TRAC bulletin Table 1 (national pages), renamed and cast. modelled_figures lists the row's modelled
+-- cells by raw column name; intermediate models turn it into each figure's basis.
 select
     cast(release_id as varchar)                                 as release_id,
     cast(series as varchar)                                     as trac_series,
@@ -12,9 +12,5 @@ select
     cast(pct_change_5yr_excl_magistrate as double) / 100        as trac_change_5yr_excl_magistrate,
     cast(previous_month_number as bigint)                       as previous_month_prosecutions,
     cast(table1_layout as varchar)                              as table1_layout,
-    {{ figure_basis('modelled_figures', 'number_latest_month') }}             as prosecutions_basis,
-    {{ figure_basis('modelled_figures', 'pct_change_prev_month') }}           as trac_change_prev_month_basis,
-    {{ figure_basis('modelled_figures', 'pct_change_1yr') }}                  as trac_change_1yr_basis,
-    {{ figure_basis('modelled_figures', 'pct_change_5yr_incl_magistrate') }}  as trac_change_5yr_incl_magistrate_basis,
-    {{ figure_basis('modelled_figures', 'pct_change_5yr_excl_magistrate') }}  as trac_change_5yr_excl_magistrate_basis
+    cast(modelled_figures as varchar)                           as modelled_figures
 from {{ source('raw', 'trac_table1') }}
