@@ -22,8 +22,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 BLOCK = re.compile(r"^```(bash|sql|python)\n(.*?)^```", re.S | re.M)
 MARK = "@@README-STEP@@"

@@ -154,7 +154,18 @@ def displacement_frame() -> pd.DataFrame:
     nb = _non_border()
     us = _aggregate(pd.concat([sw, nb]), "US")
     us["bp_apprehensions"] = None
-    return _bases(_metrics(pd.concat([districts, sw, nb, us], ignore_index=True)))
+    return _provisional(_bases(_metrics(pd.concat([districts, sw, nb, us], ignore_index=True))))
+
+
+PROVISIONAL_MONTHS = 3  # the dbt var's default
+
+
+def _provisional(df: pd.DataFrame) -> pd.DataFrame:
+    """is_provisional: the last PROVISIONAL_MONTHS months of each geography's series, as the mart marks them."""
+    last = df.groupby("geography")["month"].transform("max")
+    df["is_provisional"] = [m > (pd.Timestamp(t) - pd.DateOffset(months=PROVISIONAL_MONTHS)).date()
+                            for m, t in zip(df["month"], last)]
+    return df
 
 
 def _bases(df: pd.DataFrame) -> pd.DataFrame:

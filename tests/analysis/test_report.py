@@ -8,6 +8,7 @@ import datetime as dt
 from html.parser import HTMLParser
 from pathlib import Path
 
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
@@ -326,3 +327,54 @@ def test_cumulative_chart_draws_the_spread_of_the_counterfactuals(report):
     chart = charts.cumulative_missing(sample_warehouse.displacement_frame())
     assert charts.SPREAD_BAND in chart.notes
     plt.close(chart.figure)
+
+
+PROVISIONAL = (dt.date(2019, 1, 1), dt.date(2019, 3, 1))  # the sample's last three months
+
+
+def _provisional_patches(chart: charts.Chart) -> list:
+    return [p for ax in chart.figure.axes for p in ax.patches if p.get_gid() == "provisional"]
+
+
+@pytest.mark.parametrize("draw", [
+    charts.border_districts,
+    lambda disp: charts.non_immigration_share(disp, []),
+    charts.cumulative_missing,
+    lambda disp: charts.cbp_vs_apprehensions(disp, {}),
+])
+def test_provisional_months_are_hatched_and_named(draw):
+    """Each line chart hatches the months the mart flags provisional, on every panel, and its footnote,
+    CSV and PNG metadata name them; with no provisional month drawn, none of them mentions one."""
+    disp = sample_warehouse.displacement_frame()
+    chart = draw(disp)
+    patches = _provisional_patches(chart)
+    assert len(patches) == len(chart.figure.axes) and all(p.get_hatch() for p in patches)
+    for patch in patches:
+        left, right = patch.get_bbox().x0, patch.get_bbox().x1
+        assert mdates.num2date(left).date() < PROVISIONAL[0] < mdates.num2date(right).date()
+        assert mdates.num2date(right).date() > PROVISIONAL[1]
+    assert chart.provisional == PROVISIONAL
+    assert "provisional months (Jan 2019 to Mar 2019)" in chart.notes
+    flagged = chart.data.loc[chart.data["is_provisional"], "month"]
+    assert set(flagged) == {dt.date(2019, m, 1) for m in (1, 2, 3)}
+    charts.stamp(chart, charts.Provenance({}, "", PROVISIONAL[1]))
+    assert chart.metadata["Provisional"] == "2019-01 to 2019-03"
+    plt.close(chart.figure)
+
+    disp["is_provisional"] = False
+    final = draw(disp)
+    assert not _provisional_patches(final) and final.provisional is None and "provisional" not in final.notes
+    charts.stamp(final, charts.Provenance({}, "", PROVISIONAL[1]))
+    assert "Provisional" not in final.metadata
+    plt.close(final.figure)
+
+
+def test_the_report_pngs_name_their_provisional_months(report):
+    from PIL import Image
+
+    out, _ = report
+    named = {png.stem.split("-", 2)[2]: Image.open(png).text.get("Provisional")
+             for png in sorted(out.parent.glob("r-*.png"))}
+    assert named == {"border-districts": "2019-01 to 2019-03", "non-immigration-share": "2019-01 to 2019-03",
+                     "cumulative-missing": "2019-01 to 2019-03", "cbp-vs-apprehensions": "2019-01 to 2019-03",
+                     "drug-846-arizona": None}
