@@ -26,10 +26,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter  # noqa: E402
 
 from orchestration.analysis import basis  # noqa: E402
 from orchestration.analysis.counterfactuals import COUNTERFACTUALS  # noqa: E402
+from orchestration.analysis.published import Marks  # noqa: E402
 
 BORDER_DISTRICTS = {"CAS": "S.D. California", "AZ": "D. Arizona", "NM": "D. New Mexico",
                     "TXW": "W.D. Texas", "TXS": "S.D. Texas"}
@@ -38,6 +39,7 @@ COLORS = {"CAS": "#1f77b4", "AZ": "#d62728", "NM": "#2ca02c", "TXW": "#9467bd", 
 ZERO_TOLERANCE = (dt.date(2018, 4, 6), dt.date(2018, 6, 20))
 PUBLISHED_STYLE = dict(marker="D", color="black", markersize=7, linestyle="none", zorder=5)
 COUNT = FuncFormatter(lambda v, _: f"{v:,.0f}")
+WHOLE_PERCENTS = dict(nbins=6, steps=[1, 2, 5, 10])  # a locator per axis: one must not be shared
 
 
 @dataclass
@@ -51,7 +53,7 @@ class Chart:
     data: pd.DataFrame  # what the chart draws, one row per month and series: the CSV beside the PNG
     families: tuple[str, ...]  # release families its warehouse figures come from (its source line)
     notes: str = ""  # the footnote: what the chart's marks mean (only those it draws)
-    published: bool = False  # whether it draws published figures as marks (their publishers join the source)
+    published: tuple[str, ...] = ()  # publishers whose figures it draws as marks (they join its source line)
     provisional: tuple[dt.date, dt.date] | None = None  # the provisional months it hatches, first and last
     metadata: dict[str, str] = field(default_factory=dict)  # PNG text chunks, set by `stamp`
 
@@ -61,14 +63,13 @@ class Provenance:
     """Where a report's figures come from, for the line every chart carries."""
 
     sources: dict[str, str]  # family -> "publisher, what and when" (e.g. "TRAC monthly bulletins ...")
-    published_marks: str  # who published the figures drawn as marks
+    published_marks: dict[str, str]  # publisher -> where its figures drawn as marks come from
     last_month: dt.date | None
 
 
 def source_line(chart: Chart, provenance: Provenance) -> str:
     sources = [provenance.sources[f] for f in chart.families if f in provenance.sources]
-    if chart.published:
-        sources.append(provenance.published_marks)
+    sources += [provenance.published_marks[p] for p in chart.published if p in provenance.published_marks]
     through = f"{provenance.last_month:%b %Y}" if provenance.last_month else "no months"
     basis_text = ("includes modelled figures (the bundled sample), drawn as the key says" if chart.modelled
                   else "publishers' figures")
@@ -122,15 +123,18 @@ def _finish(fig: Figure, title: str, baseline: dt.date | None, marks: list[str])
 FOOTER_CHARS = 150  # characters per footer line on an 11-inch figure at 9 points
 
 
-def _marks(modelled: bool, published: bool, provisional: tuple[dt.date, dt.date] | None = None) -> list[str]:
-    """The footnote sentences for a line chart's own marks."""
-    marks = [m for m, used in ((MODELLED_LINES, modelled), (PUBLISHED_MARKS, published)) if used]
+def _marks(modelled: bool, published: tuple[str, ...],
+           provisional: tuple[dt.date, dt.date] | None = None) -> list[str]:
+    """The footnote sentences for a line chart's own marks (`published`: the publishers of the marks drawn)."""
+    marks = [MODELLED_LINES] if modelled else []
+    if published:
+        marks.append(f"Black diamonds: figures as published ({'; '.join(PUBLISHERS[p] for p in published)}).")
     return marks + ([provisional_note(provisional)] if provisional else [])
 
 
 MODELLED_LINES = "Dashed lines and hollow markers: modelled figures, not a publisher's numbers."
 MODELLED_BARS = "Hatched bars: modelled figures, not a publisher's numbers."
-PUBLISHED_MARKS = "Black diamonds: figures as published (TRAC; CBP's exact monthly apprehensions)."
+PUBLISHERS = {"TRAC": "TRAC", "CBP": "CBP's exact monthly apprehensions"}  # a mark's publisher, in a footnote
 
 
 PROVISIONAL_STYLE = dict(facecolor="#f6f6f6", edgecolor="#bdbdbd", hatch="\\\\", lw=0, zorder=0, gid="provisional")
@@ -194,12 +198,12 @@ def baseline_month(disp: pd.DataFrame) -> dt.date | None:
     return disp["baseline_month"].dropna().iloc[0]
 
 
-def _published(ax, points: list[tuple[dt.date, float]], months, label: str) -> bool:
-    """Draw every published figure inside the months drawn; returns whether any was drawn."""
-    shown = [(d, v) for d, v in points if len(months) and min(months) <= d <= max(months)]
+def _published(ax, marks: Marks | None, months, label: str) -> tuple[str, ...]:
+    """Draw every published figure inside the months drawn; returns its publisher if any was drawn."""
+    shown = [(d, v) for d, v in (marks.points if marks else ()) if len(months) and min(months) <= d <= max(months)]
     if shown:
         ax.plot([pd.Timestamp(d) for d, _ in shown], [v for _, v in shown], label=label, **PUBLISHED_STYLE)
-    return bool(shown)
+    return (marks.publisher,) if shown else ()
 
 
 def _series_data(g: pd.DataFrame, columns: list[str], geography: str | None = None) -> pd.DataFrame:
@@ -238,7 +242,7 @@ def border_districts(disp: pd.DataFrame) -> Chart:
         ax.set_ylim(bottom=0)
     top.legend(ncol=2, fontsize=8, loc="upper left", frameon=False)
     title = "Immigration and non-immigration prosecutions by month, five border districts"
-    notes = _finish(fig, title, baseline, _marks(modelled, False, provisional))
+    notes = _finish(fig, title, baseline, _marks(modelled, (), provisional))
     return Chart("border-districts", title,
                  "Two panels of monthly prosecutions for the five southwest border districts: immigration "
                  "above, non-immigration below.",
@@ -247,12 +251,12 @@ def border_districts(disp: pd.DataFrame) -> Chart:
                  pd.concat(frames, ignore_index=True), TRAC, notes, provisional=provisional)
 
 
-def non_immigration_share(disp: pd.DataFrame, published: list[tuple[dt.date, float]]) -> Chart:
+def non_immigration_share(disp: pd.DataFrame, published: Marks | None) -> Chart:
     """Two panels, each on its own scale: the border's share runs from about 17% down to 6%, the rest of
     the country's stays above 90%, and one axis from 0 to 95% squashes the border's fall into a sliver."""
     baseline = baseline_month(disp)
     fig, (border, rest) = _axes(2, 3.6)
-    modelled = drew_published = False
+    modelled, drew_published = False, ()
     frames, spans = [], []
     for ax, geo, label in ((border, "SW_BORDER", "5 SW border districts"), (rest, "NON_BORDER", "rest of the country")):
         g = _geo(disp, geo)
@@ -264,6 +268,7 @@ def non_immigration_share(disp: pd.DataFrame, published: list[tuple[dt.date, flo
             drew_published = _published(ax, published, list(g["month"]), "TRAC published (5 SW districts)")
         _month_axis(ax, baseline)
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.yaxis.set_major_locator(MaxNLocator(**WHOLE_PERCENTS))  # a 2.5% step would print 92.5% as "92%"
         ax.legend(fontsize=9, frameon=False, loc="lower left")
     border.set_ylim(bottom=0)
     border.set_title("5 southwest border districts (axis from 0)", loc="left")
@@ -331,7 +336,7 @@ def cumulative_missing(disp: pd.DataFrame) -> Chart:
     title = "Cumulative missing non-immigration prosecutions over the policy window"
     provisional = (provisional_span(ax, pd.concat(drawn), "cumulative_missing_non_immigration") if drawn
                    else None)
-    notes = _finish(fig, title, baseline, _marks(modelled, False, provisional) + marks)
+    notes = _finish(fig, title, baseline, _marks(modelled, (), provisional) + marks)
     return Chart("cumulative-missing", title,
                  "Running total of non-immigration prosecutions below the pre-baseline expectation, per "
                  "border district and for the five together.",
@@ -344,13 +349,13 @@ def cumulative_missing(disp: pd.DataFrame) -> Chart:
                  provisional=provisional)
 
 
-def cbp_vs_apprehensions(disp: pd.DataFrame, published: dict[str, list[tuple[dt.date, float]]]) -> Chart:
+def cbp_vs_apprehensions(disp: pd.DataFrame, published: dict[str, Marks]) -> Chart:
     """Three stacked panels rather than one shared axis: apprehensions run to six figures and would flatten
     the prosecutions line."""
     baseline = baseline_month(disp)
     fig, axes = _axes(3, 3.2)
     g = _geo(disp, "SW_BORDER")
-    modelled = drew_published = False
+    modelled, drew_published = False, ()
     spans = []
     columns = ["cbp_referred_prosecutions", "bp_apprehensions", "prosecutions_per_apprehension"]
     for ax, column, label, color in zip(axes, columns, (
@@ -359,8 +364,8 @@ def cbp_vs_apprehensions(disp: pd.DataFrame, published: dict[str, list[tuple[dt.
         modelled |= plot_series(ax, g["month"], g[column], basis.modelled(g, column), label, color)
         spans.append(provisional_span(ax, g, column))
         if column in published:
-            drew_published |= _published(ax, published[column], list(g["month"]),
-                                         "published (TRAC; CBP exact monthly figures)")
+            drew_published += _published(ax, published[column], list(g["month"]),
+                                         f"published ({PUBLISHERS[published[column].publisher]})")
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0) if column.startswith("prosecutions_per")
                                      else COUNT)
         ax.set_ylim(bottom=0)

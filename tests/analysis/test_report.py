@@ -15,6 +15,7 @@ import pytest
 
 from orchestration import cli
 from orchestration.analysis import charts, published, reconcile
+from orchestration.analysis import report as report_module
 from tests.analysis import sample_warehouse
 
 # TRAC's published figures as the project keeps them (the trac-published-figures release, with provenance)
@@ -254,16 +255,38 @@ def test_share_chart_draws_border_and_rest_on_their_own_scales():
     plt.close(chart.figure)
 
 
-def test_every_published_figure_in_range_is_drawn():
-    """January, April and May 2018 CBP-referred sums are published: each is a published mark."""
-    chart = charts.cbp_vs_apprehensions(sample_warehouse.displacement_frame(),
-                                        {"cbp_referred_prosecutions": published.points("SW_BORDER",
-                                                                                       "cbp_referred_prosecutions")})
-    marks = [ln for ln in chart.figure.axes[0].get_lines() if ln.get_marker() == "D"]
-    drawn = {pd.Timestamp(x).date() for x in marks[0].get_xdata()}
-    assert drawn == {dt.date(2018, m, 1) for m in (1, 3, 4, 5, 6)}
-    assert chart.published and "Black diamonds" in chart.notes
-    plt.close(chart.figure)
+def test_every_published_figure_in_range_is_drawn(warehouse):
+    """Every SW_BORDER monthly figure TRAC published (read from the checks mart, the curated release's one
+    home) and every CBP monthly apprehension inside the chart's months is a published mark, January, April and
+    May 2018's CBP-referred sums included; each chart's footnote and source name only the publishers drawn."""
+    data = report_module.load(warehouse, None, None)
+    made = {c.slug: c for c in report_module.build_charts(data)}
+    checks = data.checks[(data.checks["geography"] == "SW_BORDER")
+                         & (data.checks["period_start"] == data.checks["period_end"])]
+    in_range = checks[checks["period_start"].between(data.displacement["month"].min(), data.displacement["month"].max())]
+    expected = {(s, m): v / (100 if u == "percent" else 1)
+                for s, m, v, u in zip(in_range["series"], in_range["period_start"], in_range["published_value"],
+                                      in_range["unit"])}
+    assert {m for s, m in expected if s == "cbp_referred"} == {dt.date(2018, m, 1) for m in (1, 3, 4, 5, 6)}
+    cbp = made["cbp-vs-apprehensions"]
+    share = made["non-immigration-share"]
+    drawn = {}
+    for series, ax in (("cbp_referred", cbp.figure.axes[0]), ("bp_apprehensions", cbp.figure.axes[1]),
+                       ("non_immigration_share", share.figure.axes[0])):
+        for line in (ln for ln in ax.get_lines() if ln.get_marker() == "D"):
+            drawn.update({(series, pd.Timestamp(x).date()): y for x, y in zip(line.get_xdata(), line.get_ydata())})
+    for key, value in expected.items():
+        if key[0] != "non_immigration":  # counts drawn on the border-districts chart are lines, not marks
+            assert drawn[key] == pytest.approx(value), key
+    cbp_months = {m for s, m in drawn if s == "bp_apprehensions"}
+    assert cbp_months == {m for m, _ in published.cbp_apprehensions("SW_BORDER").points
+                          if data.displacement["month"].min() <= m <= data.displacement["month"].max()}
+    assert cbp.published == ("TRAC", "CBP") and "(TRAC; CBP's exact monthly apprehensions)" in cbp.notes
+    assert share.published == ("TRAC",) and "figures as published (TRAC)." in share.notes
+    assert "CBP, U.S. Border Patrol" in cbp.metadata["Source"] and "CBP, U.S. Border Patrol" not in share.metadata["Source"]
+    assert "trac-published-figures (trac_published_figures.csv" in share.metadata["Source"]
+    for chart in made.values():
+        plt.close(chart.figure)
 
 
 def test_what_changed_since_the_last_release(warehouse, tmp_path):
