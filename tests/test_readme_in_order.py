@@ -113,19 +113,29 @@ OUTPUTS = ["data/crowdout.duckdb", "data/report/crowdout-report.html", "data/dbt
            "data/dagster/dagster.yaml"]
 
 SESSION_HELPERS = r"""
-serve_then_stop() {  # a long-running server: start it, wait for /server_info, stop it with SIGTERM
+alive() {  # running, not a zombie waiting to be reaped
+  [ -r /proc/$1/stat ] && [ "$(cut -d' ' -f3 /proc/$1/stat)" != Z ]
+}
+serve_then_stop() {  # a long-running server: start it, wait for /server_info, then stop it as a user does
   local command=$1 port=$2
   setsid bash -c "exec $command" > ../server.log 2>&1 &
   local pid=$!
   for _ in $(seq 1 240); do
     if python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/server_info', timeout=2)" \
         2>/dev/null; then
-      echo "answered on port $port"; kill -TERM -- -$pid; wait $pid || true; return 0
+      echo "answered on port $port"
+      kill -INT -- -$pid  # Ctrl-C
+      for _ in $(seq 1 60); do alive $pid || break; sleep 1; done
+      if alive $pid; then
+        echo "still running 60 s after Ctrl-C: killed"; kill -KILL -- -$pid
+      fi
+      wait $pid || true
+      return 0
     fi
-    kill -0 $pid 2>/dev/null || { cat ../server.log; return 1; }
+    alive $pid || { cat ../server.log; return 1; }
     sleep 1
   done
-  cat ../server.log; kill -TERM -- -$pid; return 1
+  cat ../server.log; kill -KILL -- -$pid; return 1
 }
 """
 
@@ -170,7 +180,8 @@ def _script(steps: list[tuple[str, str]], port: int) -> tuple[str, list[tuple[st
         elif kind == "python":
             body = f"python - <<'PYTHON'\n{command}PYTHON"
         elif command in SUBSTITUTES:
-            body = SUBSTITUTES[command][0].replace("{port}", str(port)) or f": skipped: {SUBSTITUTES[command][1]}"
+            instead, reason = SUBSTITUTES[command]
+            body = instead.replace("{port}", str(port)) or f"echo {shlex.quote('skipped: ' + reason)}"
         else:
             body = command
         lines += [f"echo '{MARK} {i}'", body]
