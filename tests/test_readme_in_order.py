@@ -225,6 +225,7 @@ def test_readme_commands_in_order_on_a_fresh_clone(tmp_path):
     (work / "session.sh").write_text(script)
     done = subprocess.run(["bash", str(work / "session.sh")], cwd=clone, env=_clean_env(tmp_path / "home"),
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=3600)
+    (work / "session.log").write_text(done.stdout)  # kept in pytest's tmp folder for a look afterwards
     parts = re.split(rf"^{MARK} (\S+)$", done.stdout, flags=re.M)
     outputs = dict(zip(parts[1::2], parts[2::2]))
     finished = "end" in outputs
