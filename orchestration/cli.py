@@ -278,7 +278,8 @@ def _print_new_this_run(new) -> None:
         console.print("  no figures restated")
     from orchestration import failures
 
-    for g in failures.group((r["family"], r["error"]) for r in new.not_loaded if r["status"] == "failed"):
+    for g in failures.group((r["family"], f"{r['family']} {r['file']}: {r['error']}") for r in new.not_loaded
+                            if r["status"] == "failed"):
         console.print(f"  [red]failed[/] {g.line()}", soft_wrap=True, highlight=False)
     for r in new.not_loaded:
         if r["status"] != "failed":

@@ -42,10 +42,13 @@ class Group:
     cause: str
     count: int = 0
     examples: list[str] = field(default_factory=list)
+    first: str = ""  # the first message: a failure alone is shown as it was reported, naming its release
 
-    def line(self, what: str = "releases") -> str:
+    def line(self, what: str = "releases failed") -> str:
+        if self.count == 1:
+            return self.first
         examples = f" (e.g. {', '.join(self.examples)})" if self.examples else ""
-        return f"{self.family}: {self.count:,} {what} failed: {self.cause}{examples}"
+        return f"{self.family}: {self.count:,} {what}: {self.cause}{examples}"
 
 
 def group(failures: Iterable[tuple[str, str]]) -> list[Group]:
@@ -53,7 +56,7 @@ def group(failures: Iterable[tuple[str, str]]) -> list[Group]:
     EXAMPLES example URLs (the message's first URL)."""
     groups: dict[tuple[str, str], Group] = {}
     for family, message in failures:
-        g = groups.setdefault((family, cause(message)), Group(family, cause(message)))
+        g = groups.setdefault((family, cause(message)), Group(family, cause(message), first=message))
         g.count += 1
         url = URL.search(message)
         if url and len(g.examples) < EXAMPLES and url.group(0) not in g.examples:
@@ -69,7 +72,7 @@ def reasons(new: list[str]) -> list[str]:
     "could not look" line per family and cause instead of one per page."""
     looked = [(m.group(1), m.group(2)) for m in map(LOOK.match, new) if m]
     rest = [r for r in new if not LOOK.match(r)]
-    return rest + [g.line("pages could not be observed").replace(" failed:", ":") for g in group(looked)]
+    return rest + [g.line("pages could not be observed") for g in group(looked)]
 
 
 BULLET = re.compile(r"^- ([\w-]+) (.*)$")
@@ -86,7 +89,7 @@ def error(text: str) -> list[str]:
     items: list[tuple[str, str]] = []
     for line, bullet in zip(lines[1:], bullets):
         if bullet:
-            items.append((bullet.group(1), bullet.group(2)))
+            items.append((bullet.group(1), line[2:]))
         elif items:
             items[-1] = (items[-1][0], f"{items[-1][1]} {line.strip()}")
     return [lines[0]] + [f"  {g.line()}" for g in group(items)]
