@@ -61,9 +61,9 @@ SUBSTITUTES: dict[str, tuple[str, str]] = {
         "", "writes /etc and needs the crowdout user (root)"),
     "runuser -u crowdout -- env $(grep -v '^#' /etc/crowdout/crowdout.env | xargs) .venv/bin/crowdout instance init": (
         "env $(grep -v '^#' orchestration/deploy/crowdout.env.example | xargs) DAGSTER_HOME=$PWD/../prod-dagster "
-        "CROWDOUT_DAGSTER_POSTGRES_URL= .venv/bin/crowdout instance init",
-        "no crowdout user or /etc here: the shipped environment file as is, with DAGSTER_HOME in a temporary "
-        "folder and the PostgreSQL URL set to none, as the README allows (no PostgreSQL server in a test)"),
+        ".venv/bin/crowdout instance init",
+        "no crowdout user or /etc here: the shipped environment file as is (its PostgreSQL URL too: init only "
+        "writes dagster.yaml), with DAGSTER_HOME in a temporary folder"),
     "runuser -u crowdout -- env $(grep -v '^#' /etc/crowdout/crowdout.env | xargs) .venv/bin/crowdout refresh": (
         "", "the environment file says CROWDOUT_SOURCES=live: the publishers are not reachable from a test"),
     "cp orchestration/deploy/crowdout-dagster-*.service /etc/systemd/system/": (
@@ -104,7 +104,7 @@ EXPECTED: dict[tuple[str, int], list[str]] = {
     ("dg dev", 0): [r"answered on port \d+"],
     ("python3 -m venv .venv && .venv/bin/pip install -q -e .", 0): [],
     ("runuser -u crowdout -- env $(grep -v '^#' /etc/crowdout/crowdout.env | xargs) .venv/bin/crowdout instance init",
-     0): [r"wrote .*prod-dagster/dagster\.yaml"],
+     0): [r"wrote .*prod-dagster/dagster\.yaml: runs stored in PostgreSQL"],
 }
 
 # Files a command must leave behind (relative to the clone), checked after the session.
