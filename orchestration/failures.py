@@ -59,8 +59,9 @@ def group(failures: Iterable[tuple[str, str]]) -> list[Group]:
         g = groups.setdefault((family, cause(message)), Group(family, cause(message), first=message))
         g.count += 1
         url = URL.search(message)
-        if url and len(g.examples) < EXAMPLES and url.group(0) not in g.examples:
-            g.examples.append(url.group(0))
+        example = url.group(0).rstrip(":;,.") if url else None  # "page https://host/path: problem"
+        if example and len(g.examples) < EXAMPLES and example not in g.examples:
+            g.examples.append(example)
     return list(groups.values())
 
 

@@ -35,7 +35,7 @@ def test_the_same_cause_on_every_page_is_one_group_with_examples():
     assert trac.examples == urls[:failures.EXAMPLES]
     assert trac.line() == (f"trac-bulletin: 72 releases failed: DNS lookup of tracreports.org failed "
                            f"(e.g. {', '.join(urls[:3])})")
-    assert (cbp.count, cbp.cause) == (1, "DNS lookup of www.cbp.gov failed")
+    assert (cbp.count, cbp.cause, cbp.examples) == (1, "DNS lookup of www.cbp.gov failed", ["https://www.cbp.gov/x"])
     assert cbp.line().startswith("cbp-sbo page https://www.cbp.gov/x: DNS lookup")  # alone: as reported
 
 
