@@ -20,10 +20,11 @@ import shlex
 import socket
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BLOCK = re.compile(r"^```(bash|sql|python)\n(.*?)^```", re.S | re.M)
+BLOCK = re.compile(r"^( *)```(bash|sql|python)\n(.*?)^\1```", re.S | re.M)  # list items indent theirs
 MARK = "@@README-STEP@@"
 
 # The README's ingest example named by the partial-file scenario below.
@@ -144,7 +145,8 @@ def readme_steps(text: str) -> list[tuple[str, str]]:
     """(kind, command) in document order: each complete bash command (continuation lines and multi-line
     quotes kept together, comment lines dropped), each SQL block, each Python block."""
     steps = []
-    for kind, body in BLOCK.findall(text):
+    for _, kind, body in BLOCK.findall(text):
+        body = textwrap.dedent(body)
         if kind != "bash":
             steps.append((kind, body))
             continue
@@ -167,7 +169,8 @@ def readme_steps(text: str) -> list[tuple[str, str]]:
 
 
 def _step_name(kind: str, command: str) -> str:
-    return {"sql": "SQL", "python": "PYTHON"}.get(kind, command)
+    """What EXPECTED calls a step: SQL, PYTHON, or the command without its trailing comment."""
+    return {"sql": "SQL", "python": "PYTHON"}.get(kind) or re.sub(r"\s+# [^'\"]*$", "", command)
 
 
 def _script(steps: list[tuple[str, str]], port: int) -> tuple[str, list[tuple[str, str]]]:
