@@ -453,8 +453,11 @@ def cmd_status(args: argparse.Namespace) -> int:
                           f"{check['description']}")
         if not run["failed_checks"]:
             console.print("  no failing checks")
-        for error in run["errors"]:
-            console.print(f"  [red]step failed[/] {error.splitlines()[0]}")
+        for error in run["errors"]:  # its first line, and a list of failed releases grouped by cause
+            first, *causes = failures.error(error)
+            console.print(f"  [red]step failed[/] {escape(first.splitlines()[0])}")
+            for line in causes:
+                console.print(f"  {escape(line)}", soft_wrap=True, highlight=False)
     if st.last_run_news is not None:
         news = st.last_run_news
         console.print(f"  it published {len(news.releases):,} new releases, changed {len(news.changed):,} "
