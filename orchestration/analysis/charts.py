@@ -140,6 +140,9 @@ PUBLISHERS = {"TRAC": "TRAC", "CBP": "CBP's exact monthly apprehensions"}  # a m
 PROVISIONAL_STYLE = dict(facecolor="#f6f6f6", edgecolor="#bdbdbd", hatch="\\\\", lw=0, zorder=0, gid="provisional")
 
 
+NOT_PROVISIONAL = {"bp_apprehensions"}  # OHSS's monthly series: is_provisional does not speak of it
+
+
 def provisional_note(span: tuple[dt.date, dt.date]) -> str:
     return (f"Grey hatched span: provisional months ({span[0]:%b %Y} to {span[1]:%b %Y}), the latest of their "
             "series, which the publishers revise.")
@@ -147,8 +150,10 @@ def provisional_note(span: tuple[dt.date, dt.date]) -> str:
 
 def provisional_span(ax, rows: pd.DataFrame, column: str) -> tuple[dt.date, dt.date] | None:
     """Hatch the provisional months among `rows` that have a `column` figure (what the axes draw), from half
-    a month before the first to half a month after the last; returns their first and last month."""
-    if "is_provisional" not in rows:
+    a month before the first to half a month after the last; returns their first and last month.
+    The mart's flag is about prosecution counts (TRAC's and EOUSA's latest months), so a panel of
+    apprehensions alone is never hatched."""
+    if "is_provisional" not in rows or column in NOT_PROVISIONAL:
         return None
     flagged = rows[rows["is_provisional"].fillna(False).astype(bool) & rows[column].notna()]
     if flagged.empty:
