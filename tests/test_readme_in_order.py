@@ -108,6 +108,9 @@ EXPECTED: dict[tuple[str, int], list[str]] = {
      0): [r"wrote .*prod-dagster/dagster\.yaml: runs stored in PostgreSQL"],
 }
 
+# Commands whose output must carry no Python warning (issue 13: BetaWarning and deprecations on every refresh).
+QUIET = {"crowdout refresh", "crowdout report", "crowdout metrics --geography SW_BORDER --from 2018-01 --to 2018-12"}
+
 # Files a command must leave behind (relative to the clone), checked after the session.
 OUTPUTS = ["data/crowdout.duckdb", "data/report/crowdout-report.html", "data/dbt-docs/static_index.html",
            "data/export/fct_displacement_district_month.parquet", "data/export/data_dictionary.md",
@@ -246,6 +249,8 @@ def test_readme_commands_in_order_on_a_fresh_clone(tmp_path):
         for pattern in EXPECTED.get((key, occurrence), []):
             assert re.search(pattern, output), f"{name!r} ran as {body!r}; {pattern!r} not in:\n{output[-3000:]}"
         checked.add((key, occurrence))
+        if name in QUIET:
+            assert not re.search(r"\w+Warning\b", output), f"{name!r} warns:\n{output[-3000:]}"
     assert set(EXPECTED) <= checked, f"README commands the test expects but did not find: {set(EXPECTED) - checked}"
     for path in OUTPUTS:
         assert (clone / path).exists(), path
