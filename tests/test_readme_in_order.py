@@ -51,8 +51,8 @@ SUBSTITUTES: dict[str, tuple[str, str]] = {
         'crowdout release restore "$RELEASE_ID"', "RELEASE_ID: the release withdrawn above"),
     "dg dev                        # UI on http://127.0.0.1:3000, plus the daemon that runs the automation": (
         "serve_then_stop 'dg dev --port {port}' {port}",
-        "a server runs until stopped: it is started on a free port, must answer /server_info, and is then "
-        "stopped with SIGTERM"),
+        "a server runs until stopped: it is started on a free port, must answer /server_info, and must then "
+        "stop within a minute of Ctrl-C (SIGINT to its process group, as a terminal sends it)"),
     "useradd --system --home /var/lib/crowdout --create-home crowdout": (
         "", "creates a system user (root; changes the machine)"),
     "git clone <this repository> /opt/crowdout && cd /opt/crowdout": (
@@ -102,7 +102,7 @@ EXPECTED: dict[tuple[str, int], list[str]] = {
     ("SQL", 3): [r"21 USC 846|statute|prosecutions"],
     ("export DAGSTER_HOME=$PWD/data/dagster", 0): [],
     ("crowdout instance init", 0): [r"wrote .*data/dagster/dagster\.yaml"],
-    ("dg dev", 0): [r"answered on port \d+"],
+    ("dg dev", 0): [r"answered on port \d+", r"stopped by Ctrl-C"],
     ("python3 -m venv .venv && .venv/bin/pip install -q -e .", 0): [],
     ("runuser -u crowdout -- env $(grep -v '^#' /etc/crowdout/crowdout.env | xargs) .venv/bin/crowdout instance init",
      0): [r"wrote .*prod-dagster/dagster\.yaml: runs stored in PostgreSQL"],
@@ -122,7 +122,10 @@ alive() {  # running, not a zombie waiting to be reaped
 }
 serve_then_stop() {  # a long-running server: start it, wait for /server_info, then stop it as a user does
   local command=$1 port=$2
-  setsid bash -c "exec $command" > ../server.log 2>&1 &
+  # A background job of a non-interactive shell starts with SIGINT ignored, and Python keeps it ignored:
+  # restore it, so the server hears Ctrl-C as it would in a terminal.
+  setsid python -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp("bash", ["bash", "-c", sys.argv[1]])' \
+    "exec $command" > ../server.log 2>&1 &
   local pid=$!
   for _ in $(seq 1 240); do
     if python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/server_info', timeout=2)" \
@@ -131,9 +134,10 @@ serve_then_stop() {  # a long-running server: start it, wait for /server_info, t
       kill -INT -- -$pid  # Ctrl-C
       for _ in $(seq 1 60); do alive $pid || break; sleep 1; done
       if alive $pid; then
-        echo "still running 60 s after Ctrl-C: killed"; kill -KILL -- -$pid
+        echo "still running 60 s after Ctrl-C"; cat ../server.log; kill -KILL -- -$pid; return 1
       fi
       wait $pid || true
+      echo "stopped by Ctrl-C"
       return 0
     fi
     alive $pid || { cat ../server.log; return 1; }
