@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -134,7 +135,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     for d in done:
         table.add_row(d.table, f"{d.rows:,}")
     console.print(table)
-    console.print(f"Data dictionary: {args.dir / 'data_dictionary.csv'} (and .md)")
+    console.print(f"Data dictionary: {args.dir / 'data_dictionary.csv'} (and .md)", soft_wrap=True)
     return 0
 
 
@@ -162,9 +163,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     data = report.load(settings.warehouse, args.start and parse_month(args.start), args.end and parse_month(args.end))
     with steps("drawing", report.CHART_COUNT + 1) as step:
         html_path, pngs = report.write(data, output, step)
-    console.print(f"Report: {html_path}")
+    console.print(f"Report: {html_path}", soft_wrap=True)  # a path cut in two cannot be pasted
     for png in pngs:
-        console.print(f"  chart: {png}")
+        console.print(f"  chart: {png}", soft_wrap=True)
     return 0
 
 
@@ -174,7 +175,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
     settings = load_settings()
     with console.status("dbt docs generate (on a copy of the warehouse)…"):
         page = docs.generate(settings)
-    console.print(f"dbt docs generated: {page} (opens offline) and {page.with_name('index.html')}")
+    console.print(f"dbt docs generated: {page} (opens offline) and {page.with_name('index.html')}", soft_wrap=True)
     if args.no_serve:
         return 0
     console.print(f"Serving on http://127.0.0.1:{args.port}/ — Ctrl-C to stop.")
@@ -275,8 +276,14 @@ def _print_new_this_run(new) -> None:
         console.print(f"  {new.unchanged:,} figures restated, none changed")
     else:
         console.print("  no figures restated")
+    from orchestration import failures
+
+    for g in failures.group((r["family"], f"{r['family']} {r['file']}: {r['error']}") for r in new.not_loaded
+                            if r["status"] == "failed"):
+        console.print(f"  [red]failed[/] {g.line()}", soft_wrap=True, highlight=False)
     for r in new.not_loaded:
-        console.print(f"  [red]{r['status']}[/] {r['family']} {r['file']}: {r['error']}", soft_wrap=True)
+        if r["status"] != "failed":
+            console.print(f"  [red]{r['status']}[/] {r['family']} {r['file']}: {r['error']}", soft_wrap=True)
     if not new.not_loaded:
         console.print("  nothing failed or withdrawn")
 
@@ -321,7 +328,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
     from rich.table import Table
 
-    from orchestration import refresh
+    from orchestration import failures, refresh
     from orchestration.analysis.progress import steps
 
     settings = load_settings(live=args.live or None)
@@ -346,7 +353,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         return 0
     from orchestration import summary  # pandas: only once a run happened
 
-    console.print("New: " + "; ".join(outcome.new))
+    console.print("New: " + "; ".join(failures.reasons(outcome.new)))
     table = Table(title=f"Dagster run {outcome.run_id} ({outcome.instance} instance)")
     for col in ("step", "status", "seconds"):
         table.add_column(col)
@@ -360,8 +367,11 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         console.print(f"[{colour}]check {check['severity']}[/] {check['asset']} {check['check']}: "
                       f"{check['description']}")
     if not outcome.success:
-        for error in outcome.errors:
-            err_console.print(f"[red]error:[/] {error}")
+        for error in outcome.errors:  # a family's failed releases: one line per cause (all in the run's log)
+            first, *rest = failures.error(error)
+            err_console.print(f"[red]error:[/] {first}", soft_wrap=bool(rest))
+            for line in rest:
+                err_console.print(line, soft_wrap=True, highlight=False)
         err_console.print(f"Refresh failed after {outcome.seconds:.0f}s; analysts still read the previous "
                           f"warehouse ({settings.warehouse}). `crowdout status` shows what is failing.")
         _alert(settings, outcome.run_id, "; ".join(e.splitlines()[0] for e in outcome.errors) or "run failed",
@@ -386,6 +396,7 @@ def _month(value) -> str:
 def cmd_status(args: argparse.Namespace) -> int:
     from rich.markup import escape
 
+    from orchestration import failures
     from orchestration import status as status_mod
 
     settings = load_settings()
@@ -423,8 +434,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     since = f"since the last publish ({published})" if st.published_at else "(nothing published yet)"
     if not st.build_busy:
         console.print(f"  {len(st.failed_since_publish)} failed releases {since}")
-    for failed in st.failed_since_publish:
-        console.print(f"  [red]failed release[/] {failed.release_id}: {failed.error}", soft_wrap=True)
+    for g in failures.group((re.match(r"[\w-]+", f.release_id).group(0), f"{f.release_id}: {f.error}")
+                            for f in st.failed_since_publish):  # one line per family and cause
+        console.print(f"  [red]failed[/] {escape(g.line())}", soft_wrap=True, highlight=False)
     for reason in st.blocked:
         console.print(f"  [red]publish blocked[/] {escape(reason)}", soft_wrap=True)
     for release_id, reason in st.withdrawn:
@@ -441,8 +453,11 @@ def cmd_status(args: argparse.Namespace) -> int:
                           f"{check['description']}")
         if not run["failed_checks"]:
             console.print("  no failing checks")
-        for error in run["errors"]:
-            console.print(f"  [red]step failed[/] {error.splitlines()[0]}")
+        for error in run["errors"]:  # its first line, and a list of failed releases grouped by cause
+            first, *causes = failures.error(error)
+            console.print(f"  [red]step failed[/] {escape(first.splitlines()[0])}")
+            for line in causes:
+                console.print(f"  {escape(line)}", soft_wrap=True, highlight=False)
     if st.last_run_news is not None:
         news = st.last_run_news
         console.print(f"  it published {len(news.releases):,} new releases, changed {len(news.changed):,} "
@@ -462,7 +477,7 @@ def cmd_instance(args: argparse.Namespace) -> int:
     if args.action == "init":
         path = instance.init_instance(settings)
         store = "PostgreSQL (CROWDOUT_DAGSTER_POSTGRES_URL)" if settings.postgres_url else "SQLite files beside it"
-        console.print(f"wrote {path}: runs stored in {store}", highlight=False)
+        console.print(f"wrote {path}: runs stored in {store}", highlight=False, soft_wrap=True)
         return 0
     from dagster import DagsterInstance
 

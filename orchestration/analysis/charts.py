@@ -6,7 +6,9 @@ with any modelled value says so in its footer, so a PNG shown on its own still t
 is judged by its own measure's flag (`basis.modelled`), so real apprehensions beside modelled prosecutions
 are drawn solid. A PNG travels without the report, so each one carries its own source line (publishers and
 release dates), the last month of its data and the basis of its figures, drawn under the chart and kept
-in the file's metadata; its footnote explains only the marks it actually draws.
+in the file's metadata; its footnote explains only the marks it actually draws. The last months of each
+series are provisional (the publishers revise them; the LIONS dashboards shade their last three): a chart
+that draws any hatches their span grey and says so in its footnote and its metadata (`Provisional`).
 """
 
 from __future__ import annotations
@@ -24,10 +26,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter  # noqa: E402
 
 from orchestration.analysis import basis  # noqa: E402
 from orchestration.analysis.counterfactuals import COUNTERFACTUALS  # noqa: E402
+from orchestration.analysis.published import Marks  # noqa: E402
 
 BORDER_DISTRICTS = {"CAS": "S.D. California", "AZ": "D. Arizona", "NM": "D. New Mexico",
                     "TXW": "W.D. Texas", "TXS": "S.D. Texas"}
@@ -36,6 +39,7 @@ COLORS = {"CAS": "#1f77b4", "AZ": "#d62728", "NM": "#2ca02c", "TXW": "#9467bd", 
 ZERO_TOLERANCE = (dt.date(2018, 4, 6), dt.date(2018, 6, 20))
 PUBLISHED_STYLE = dict(marker="D", color="black", markersize=7, linestyle="none", zorder=5)
 COUNT = FuncFormatter(lambda v, _: f"{v:,.0f}")
+WHOLE_PERCENTS = dict(nbins=6, steps=[1, 2, 5, 10])  # a locator per axis: one must not be shared
 
 
 @dataclass
@@ -49,7 +53,8 @@ class Chart:
     data: pd.DataFrame  # what the chart draws, one row per month and series: the CSV beside the PNG
     families: tuple[str, ...]  # release families its warehouse figures come from (its source line)
     notes: str = ""  # the footnote: what the chart's marks mean (only those it draws)
-    published: bool = False  # whether it draws published figures as marks (their publishers join the source)
+    published: tuple[str, ...] = ()  # publishers whose figures it draws as marks (they join its source line)
+    provisional: tuple[dt.date, dt.date] | None = None  # the provisional months it hatches, first and last
     metadata: dict[str, str] = field(default_factory=dict)  # PNG text chunks, set by `stamp`
 
 
@@ -58,14 +63,13 @@ class Provenance:
     """Where a report's figures come from, for the line every chart carries."""
 
     sources: dict[str, str]  # family -> "publisher, what and when" (e.g. "TRAC monthly bulletins ...")
-    published_marks: str  # who published the figures drawn as marks
+    published_marks: dict[str, str]  # publisher -> where its figures drawn as marks come from
     last_month: dt.date | None
 
 
 def source_line(chart: Chart, provenance: Provenance) -> str:
     sources = [provenance.sources[f] for f in chart.families if f in provenance.sources]
-    if chart.published:
-        sources.append(provenance.published_marks)
+    sources += [provenance.published_marks[p] for p in chart.published if p in provenance.published_marks]
     through = f"{provenance.last_month:%b %Y}" if provenance.last_month else "no months"
     basis_text = ("includes modelled figures (the bundled sample), drawn as the key says" if chart.modelled
                   else "publishers' figures")
@@ -86,6 +90,8 @@ def stamp(chart: Chart, provenance: Provenance) -> None:
     fig.tight_layout(rect=(0, y / fig.get_figheight(), 1, 0.96))
     chart.metadata = {"Title": chart.title, "Source": line, "Description": chart.alt,
                       "Comment": chart.notes, "Software": "crowdout (matplotlib)"}
+    if chart.provisional:
+        chart.metadata["Provisional"] = f"{chart.provisional[0]:%Y-%m} to {chart.provisional[1]:%Y-%m}"
 
 
 def _axes(nrows: int = 1, height: float = 4.8) -> tuple[Figure, list]:
@@ -117,14 +123,52 @@ def _finish(fig: Figure, title: str, baseline: dt.date | None, marks: list[str])
 FOOTER_CHARS = 150  # characters per footer line on an 11-inch figure at 9 points
 
 
-def _marks(modelled: bool, published: bool) -> list[str]:
-    """The footnote sentences for a line chart's own marks."""
-    return [m for m, used in ((MODELLED_LINES, modelled), (PUBLISHED_MARKS, published)) if used]
+def _marks(modelled: bool, published: tuple[str, ...],
+           provisional: tuple[dt.date, dt.date] | None = None) -> list[str]:
+    """The footnote sentences for a line chart's own marks (`published`: the publishers of the marks drawn)."""
+    marks = [MODELLED_LINES] if modelled else []
+    if published:
+        marks.append(f"Black diamonds: figures as published ({'; '.join(PUBLISHERS[p] for p in published)}).")
+    return marks + ([provisional_note(provisional)] if provisional else [])
 
 
 MODELLED_LINES = "Dashed lines and hollow markers: modelled figures, not a publisher's numbers."
 MODELLED_BARS = "Hatched bars: modelled figures, not a publisher's numbers."
-PUBLISHED_MARKS = "Black diamonds: figures as published (TRAC; CBP's exact monthly apprehensions)."
+PUBLISHERS = {"TRAC": "TRAC", "CBP": "CBP's exact monthly apprehensions"}  # a mark's publisher, in a footnote
+
+
+PROVISIONAL_STYLE = dict(facecolor="#f6f6f6", edgecolor="#bdbdbd", hatch="\\\\", lw=0, zorder=0, gid="provisional")
+
+
+NOT_PROVISIONAL = {"bp_apprehensions"}  # OHSS's monthly series: is_provisional does not speak of it
+
+
+def provisional_note(span: tuple[dt.date, dt.date]) -> str:
+    return (f"Grey hatched span: provisional months ({span[0]:%b %Y} to {span[1]:%b %Y}), the latest of their "
+            "series, which the publishers revise.")
+
+
+def provisional_span(ax, rows: pd.DataFrame, column: str) -> tuple[dt.date, dt.date] | None:
+    """Hatch the provisional months among `rows` that have a `column` figure (what the axes draw), from half
+    a month before the first to half a month after the last; returns their first and last month.
+    The mart's flag is about prosecution counts (TRAC's and EOUSA's latest months), so a panel of
+    apprehensions alone is never hatched."""
+    if "is_provisional" not in rows or column in NOT_PROVISIONAL:
+        return None
+    flagged = rows[rows["is_provisional"].fillna(False).astype(bool) & rows[column].notna()]
+    if flagged.empty:
+        return None
+    first, last = min(flagged["month"]), max(flagged["month"])
+    ax.axvspan(pd.Timestamp(first) - pd.Timedelta(days=15), pd.Timestamp(last) + pd.Timedelta(days=15),
+               **PROVISIONAL_STYLE)
+    ax.annotate("provisional", (pd.Timestamp(last) + pd.Timedelta(days=15), 1), xycoords=("data", "axes fraction"),
+                xytext=(-2, -2), textcoords="offset points", ha="right", va="top", fontsize=7, color="#666666")
+    return first, last
+
+
+def _union(spans) -> tuple[dt.date, dt.date] | None:
+    spans = [s for s in spans if s]
+    return (min(s[0] for s in spans), max(s[1] for s in spans)) if spans else None
 
 
 def plot_series(ax, months, values, modelled, label: str, color: str, lw: float = 1.8) -> bool:
@@ -159,12 +203,12 @@ def baseline_month(disp: pd.DataFrame) -> dt.date | None:
     return disp["baseline_month"].dropna().iloc[0]
 
 
-def _published(ax, points: list[tuple[dt.date, float]], months, label: str) -> bool:
-    """Draw every published figure inside the months drawn; returns whether any was drawn."""
-    shown = [(d, v) for d, v in points if len(months) and min(months) <= d <= max(months)]
+def _published(ax, marks: Marks | None, months, label: str) -> tuple[str, ...]:
+    """Draw every published figure inside the months drawn; returns its publisher if any was drawn."""
+    shown = [(d, v) for d, v in (marks.points if marks else ()) if len(months) and min(months) <= d <= max(months)]
     if shown:
         ax.plot([pd.Timestamp(d) for d, _ in shown], [v for _, v in shown], label=label, **PUBLISHED_STYLE)
-    return bool(shown)
+    return (marks.publisher,) if shown else ()
 
 
 def _series_data(g: pd.DataFrame, columns: list[str], geography: str | None = None) -> pd.DataFrame:
@@ -173,6 +217,8 @@ def _series_data(g: pd.DataFrame, columns: list[str], geography: str | None = No
     for column in columns:
         out[column] = list(g[column])
         out[f"{column}_is_modelled"] = list(basis.modelled(g, column))
+    if "is_provisional" in g:
+        out["is_provisional"] = list(g["is_provisional"])
     return out
 
 
@@ -191,6 +237,9 @@ def border_districts(disp: pd.DataFrame) -> Chart:
         frames.append(_series_data(g, ["immigration_prosecutions", "non_immigration_prosecutions"]))
     top.set_title("Immigration prosecutions", loc="left")
     bottom.set_title("Non-immigration prosecutions (all other federal prosecutions)", loc="left")
+    rows = disp[disp["geography"].isin(list(BORDER_DISTRICTS))]
+    provisional = _union([provisional_span(top, rows, "immigration_prosecutions"),
+                          provisional_span(bottom, rows, "non_immigration_prosecutions")])
     for ax in (top, bottom):
         _month_axis(ax, baseline)
         ax.yaxis.set_major_formatter(COUNT)
@@ -198,45 +247,48 @@ def border_districts(disp: pd.DataFrame) -> Chart:
         ax.set_ylim(bottom=0)
     top.legend(ncol=2, fontsize=8, loc="upper left", frameon=False)
     title = "Immigration and non-immigration prosecutions by month, five border districts"
-    notes = _finish(fig, title, baseline, _marks(modelled, False))
+    notes = _finish(fig, title, baseline, _marks(modelled, (), provisional))
     return Chart("border-districts", title,
                  "Two panels of monthly prosecutions for the five southwest border districts: immigration "
                  "above, non-immigration below.",
                  "Immigration prosecutions rose in every border district in spring 2018; the lower panel shows "
                  "what happened to all other federal prosecutions in the same districts.", fig, modelled,
-                 pd.concat(frames, ignore_index=True), TRAC, notes)
+                 pd.concat(frames, ignore_index=True), TRAC, notes, provisional=provisional)
 
 
-def non_immigration_share(disp: pd.DataFrame, published: list[tuple[dt.date, float]]) -> Chart:
+def non_immigration_share(disp: pd.DataFrame, published: Marks | None) -> Chart:
     """Two panels, each on its own scale: the border's share runs from about 17% down to 6%, the rest of
     the country's stays above 90%, and one axis from 0 to 95% squashes the border's fall into a sliver."""
     baseline = baseline_month(disp)
     fig, (border, rest) = _axes(2, 3.6)
-    modelled = drew_published = False
-    frames = []
+    modelled, drew_published = False, ()
+    frames, spans = [], []
     for ax, geo, label in ((border, "SW_BORDER", "5 SW border districts"), (rest, "NON_BORDER", "rest of the country")):
         g = _geo(disp, geo)
         modelled |= plot_series(ax, g["month"], g["non_immigration_share"],
                                 basis.modelled(g, "non_immigration_share"), label, COLORS[geo])
         frames.append(_series_data(g, ["non_immigration_share"], geo))
+        spans.append(provisional_span(ax, g, "non_immigration_share"))
         if geo == "SW_BORDER":
             drew_published = _published(ax, published, list(g["month"]), "TRAC published (5 SW districts)")
         _month_axis(ax, baseline)
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.yaxis.set_major_locator(MaxNLocator(**WHOLE_PERCENTS))  # a 2.5% step would print 92.5% as "92%"
         ax.legend(fontsize=9, frameon=False, loc="lower left")
     border.set_ylim(bottom=0)
     border.set_title("5 southwest border districts (axis from 0)", loc="left")
     rest.set_title("Rest of the country (own scale: the axis does not start at 0)", loc="left")
     fig.supylabel("non-immigration share of all prosecutions", fontsize=10)
     title = "Non-immigration share of all federal prosecutions"
-    notes = _finish(fig, title, baseline, _marks(modelled, drew_published))
+    provisional = _union(spans)
+    notes = _finish(fig, title, baseline, _marks(modelled, drew_published, provisional))
     return Chart("non-immigration-share", title,
                  "Two line charts of the non-immigration share of prosecutions, each on its own scale: the "
                  "border districts above (with TRAC's published 14% and 6%), the rest of the country below.",
                  "TRAC: one in seven prosecutions in the border districts was for something other than "
                  "immigration in March 2018, one in seventeen in June. The rest of the country is drawn on its "
                  "own scale below, so the border's fall is not flattened by the other districts' 90%-plus.",
-                 fig, modelled, pd.concat(frames, ignore_index=True), TRAC, notes, drew_published)
+                 fig, modelled, pd.concat(frames, ignore_index=True), TRAC, notes, drew_published, provisional)
 
 
 SPREAD_BAND = ("Grey band: the five districts' total against each of the three counterfactuals (pre-baseline "
@@ -262,7 +314,7 @@ def cumulative_missing(disp: pd.DataFrame) -> Chart:
     baseline = baseline_month(disp)
     fig, (ax,) = _axes()
     modelled = False
-    frames, marks = [], []
+    frames, marks, drawn = [], [], []
     for code, name in [*BORDER_DISTRICTS.items(), ("SW_BORDER", "5 SW border districts")]:
         g = _geo(disp, code).dropna(subset=["cumulative_missing_non_immigration"])
         if g.empty:
@@ -275,6 +327,7 @@ def cumulative_missing(disp: pd.DataFrame) -> Chart:
             marks.append(SPREAD_BAND)
         frames.append(_series_data(g, [cf.cumulative for cf in COUNTERFACTUALS] if banded
                                    else ["cumulative_missing_non_immigration"], code))
+        drawn.append(g)
         last = g.iloc[-1]
         if code == "SW_BORDER":
             ax.annotate(f"{last['cumulative_missing_non_immigration']:,.0f}",
@@ -286,7 +339,9 @@ def cumulative_missing(disp: pd.DataFrame) -> Chart:
     ax.set_ylabel("missing prosecutions, summed")
     ax.legend(fontsize=8, frameon=False, loc="upper left", ncol=2)
     title = "Cumulative missing non-immigration prosecutions over the policy window"
-    notes = _finish(fig, title, baseline, _marks(modelled, False) + marks)
+    provisional = (provisional_span(ax, pd.concat(drawn), "cumulative_missing_non_immigration") if drawn
+                   else None)
+    notes = _finish(fig, title, baseline, _marks(modelled, (), provisional) + marks)
     return Chart("cumulative-missing", title,
                  "Running total of non-immigration prosecutions below the pre-baseline expectation, per "
                  "border district and for the five together.",
@@ -295,24 +350,27 @@ def cumulative_missing(disp: pd.DataFrame) -> Chart:
                  "window only, so each ends at the window's total, the figure `crowdout metrics` gives. The "
                  "grey band spans the five districts' total against the three counterfactuals, compared in "
                  "the table above.",
-                 fig, modelled, pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(), TRAC, notes)
+                 fig, modelled, pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(), TRAC, notes,
+                 provisional=provisional)
 
 
-def cbp_vs_apprehensions(disp: pd.DataFrame, published: dict[str, list[tuple[dt.date, float]]]) -> Chart:
+def cbp_vs_apprehensions(disp: pd.DataFrame, published: dict[str, Marks]) -> Chart:
     """Three stacked panels rather than one shared axis: apprehensions run to six figures and would flatten
     the prosecutions line."""
     baseline = baseline_month(disp)
     fig, axes = _axes(3, 3.2)
     g = _geo(disp, "SW_BORDER")
-    modelled = drew_published = False
+    modelled, drew_published = False, ()
+    spans = []
     columns = ["cbp_referred_prosecutions", "bp_apprehensions", "prosecutions_per_apprehension"]
     for ax, column, label, color in zip(axes, columns, (
             "CBP-referred prosecutions", "Border Patrol apprehensions (OHSS, rounded to 10)",
             "CBP-referred prosecutions per apprehension"), ("#c0392b", "#2471a3", "#6c3483")):
         modelled |= plot_series(ax, g["month"], g[column], basis.modelled(g, column), label, color)
+        spans.append(provisional_span(ax, g, column))
         if column in published:
-            drew_published |= _published(ax, published[column], list(g["month"]),
-                                         "published (TRAC; CBP exact monthly figures)")
+            drew_published += _published(ax, published[column], list(g["month"]),
+                                         f"published ({PUBLISHERS[published[column].publisher]})")
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0) if column.startswith("prosecutions_per")
                                      else COUNT)
         ax.set_ylim(bottom=0)
@@ -320,7 +378,8 @@ def cbp_vs_apprehensions(disp: pd.DataFrame, published: dict[str, list[tuple[dt.
         ax.legend(fontsize=8, frameon=False, loc="best")
         _month_axis(ax, baseline)
     title = "CBP-referred prosecutions against Border Patrol apprehensions, SW border"
-    notes = _finish(fig, title, baseline, _marks(modelled, drew_published))
+    provisional = _union(spans)
+    notes = _finish(fig, title, baseline, _marks(modelled, drew_published, provisional))
     return Chart("cbp-vs-apprehensions", title,
                  "Three panels for the southwest border by month: CBP-referred prosecutions, Border Patrol "
                  "apprehensions, and prosecutions per apprehension, with every published monthly figure as a "
@@ -329,7 +388,7 @@ def cbp_vs_apprehensions(disp: pd.DataFrame, published: dict[str, list[tuple[dt.
                  "slightly, so a larger share of the people apprehended were prosecuted. The warehouse's "
                  "apprehensions come from the OHSS series, rounded to 10 and allocated from sectors to districts.",
                  fig, modelled, _series_data(g, columns, "SW_BORDER"), ("trac-bulletin", "ohss-usbp"),
-                 notes, drew_published)
+                 notes, drew_published, provisional)
 
 
 def drug_846_arizona(charges: pd.DataFrame, baseline: dt.date | None) -> Chart:

@@ -37,7 +37,8 @@ class ReportData:
     releases: pd.DataFrame
     changes: pd.DataFrame  # each family's newest restating release: the figures it changed
     warehouse: Path
-    checks: pd.DataFrame | None = None  # marts.fct_published_figure_checks
+    checks: pd.DataFrame | None = None  # marts.fct_published_figure_checks: TRAC's published marks
+    published_release: dict | None = None  # the trac-published-figures release the checks come from
 
 
 def load(warehouse: Path, start: dt.date | None, end: dt.date | None) -> ReportData:
@@ -58,12 +59,17 @@ def load(warehouse: Path, start: dt.date | None, end: dt.date | None) -> ReportD
                            params={"ids": ids}).df()
         require_table(con, reconcile.CHECKS)
         checks = reconcile.read_checks(con)
+        curated = con.sql("SELECT release_key, coalesce(published_at, fetched_at) AS released_at, "
+                          "published_at IS NOT NULL AS dated FROM meta.releases "
+                          "WHERE family = 'trac-published-figures' AND status = 'loaded' "
+                          "ORDER BY fetched_at DESC LIMIT 1").df().to_dict("records")
     for frame in (disp, drugs):
         frame["month"] = pd.to_datetime(frame["month"]).dt.date
     for column in ("baseline_month", "policy_start", "policy_end"):
         if column in disp:
             disp[column] = pd.to_datetime(disp[column]).dt.date
-    return ReportData(disp, drugs, releases, _latest_changes(warehouse), warehouse, checks)
+    return ReportData(disp, drugs, releases, _latest_changes(warehouse), warehouse, checks,
+                      curated[0] if curated else None)
 
 
 def _latest_changes(warehouse: Path) -> pd.DataFrame:
@@ -91,19 +97,25 @@ def provenance(data: ReportData) -> charts.Provenance:
                 else f"{dates.min():%Y-%m-%d} to {dates.max():%Y-%m-%d}")
         sources[family] = f"{name} ({family}: {what}; {when} {span})"
     last = data.displacement["month"].max() if len(data.displacement) else None
-    return charts.Provenance(sources, published.PUBLISHERS, last)
+    marks = {"CBP": published.CBP_SOURCE}
+    curated = data.published_release
+    if curated is not None:
+        marks["TRAC"] = (f"TRAC's reports and press releases as curated in trac-published-figures "
+                         f"({curated['release_key']}; {'released' if curated['dated'] else 'fetched'} "
+                         f"{pd.Timestamp(curated['released_at']):%Y-%m-%d})")
+    return charts.Provenance(sources, marks, last)
 
 
 def build_charts(data: ReportData, step: Step = quiet) -> list[charts.Chart]:
     disp = data.displacement
     baseline = charts.baseline_month(disp)
+    marks = published.marks(data.checks)
     made = []
     for make in (
         lambda: charts.border_districts(disp),
-        lambda: charts.non_immigration_share(disp, published.points("SW_BORDER", "non_immigration_share")),
+        lambda: charts.non_immigration_share(disp, marks["non_immigration_share"]),
         lambda: charts.cumulative_missing(disp),
-        lambda: charts.cbp_vs_apprehensions(disp, {c: published.points("SW_BORDER", c) for c in
-                                                   ("cbp_referred_prosecutions", "bp_apprehensions")}),
+        lambda: charts.cbp_vs_apprehensions(disp, marks),
         lambda: charts.drug_846_arizona(data.drug_846_az, baseline),
     ):
         made.append(make())

@@ -28,6 +28,7 @@ RELEASE = "trac-bulletin:0123456789abcdef"
 LOADED_AT = "2026-01-05 06:00:00+00"
 SAMPLE_URL = "file:///checkout/orchestration/samples/releases/"  # where a checkout's sample releases live
 OHSS_RELEASE = "ohss-usbp:fedcba9876543210"
+FIGURES_RELEASE = "trac-published-figures:00112233445566ff"
 
 
 def months(start: date = date(2016, 10, 1), count: int = 30) -> list[date]:
@@ -154,7 +155,18 @@ def displacement_frame() -> pd.DataFrame:
     nb = _non_border()
     us = _aggregate(pd.concat([sw, nb]), "US")
     us["bp_apprehensions"] = None
-    return _bases(_metrics(pd.concat([districts, sw, nb, us], ignore_index=True)))
+    return _provisional(_bases(_metrics(pd.concat([districts, sw, nb, us], ignore_index=True))))
+
+
+PROVISIONAL_MONTHS = 3  # the dbt var's default
+
+
+def _provisional(df: pd.DataFrame) -> pd.DataFrame:
+    """is_provisional: the last PROVISIONAL_MONTHS months of each geography's series, as the mart marks them."""
+    last = df.groupby("geography")["month"].transform("max")
+    df["is_provisional"] = [m > (pd.Timestamp(t) - pd.DateOffset(months=PROVISIONAL_MONTHS)).date()
+                            for m, t in zip(df["month"], last)]
+    return df
 
 
 def _bases(df: pd.DataFrame) -> pd.DataFrame:
@@ -173,15 +185,29 @@ def _bases(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _checks(disp: pd.DataFrame) -> pd.DataFrame:
-    """marts.fct_published_figure_checks for SW_BORDER's two published non-immigration figures, loaded as is."""
-    sw = disp[(disp["geography"] == "SW_BORDER") & disp["month"].isin([BASELINE, date(2018, 6, 1)])]
-    return pd.DataFrame({
-        "source_row": range(2, 2 + len(sw)), "published_series": "non_immigration_prosecutions",
-        "series": "non_immigration", "geography": "SW_BORDER", "period_start": sw["month"].to_numpy(),
-        "period_end": sw["month"].to_numpy(), "published_value": sw["non_immigration_prosecutions"].to_numpy(),
-        "warehouse_value": sw["non_immigration_prosecutions"].to_numpy(), "agreement": "by_construction",
-        "independent_value": sw["non_immigration_prosecutions"].to_numpy() + 12, "independent_basis": "derived",
-    })
+    """marts.fct_published_figure_checks for SW_BORDER's figures TRAC published in 2018 (the months of the
+    curated release): non-immigration counts in March and June (loaded as is), CBP-referred counts in January
+    and March to June, the non-immigration share in March and June (in percent, as TRAC printed it)."""
+    sw = disp[disp["geography"] == "SW_BORDER"].set_index("month")
+    rows = []
+    for series, column, months_ in [("non_immigration", "non_immigration_prosecutions", [3, 6]),
+                                    ("cbp_referred", "cbp_referred_prosecutions", [1, 3, 4, 5, 6]),
+                                    ("non_immigration_share", "non_immigration_share", [3, 6])]:
+        for m in months_:
+            month = date(2018, m, 1)
+            value = float(sw.loc[month, column])
+            share = series == "non_immigration_share"
+            rows.append({"published_series": f"{series}_prosecutions" if not share else series, "series": series,
+                         "geography": "SW_BORDER", "period_start": month, "period_end": month,
+                         "published_value": round(100 * value) if share else value,
+                         "unit": "percent" if share else "defendants",
+                         "warehouse_value": None if share else value,
+                         "agreement": "not_comparable" if share else "by_construction",
+                         "independent_value": None if share else value + 12,
+                         "independent_basis": None if share else "derived"})
+    checks = pd.DataFrame(rows)
+    checks.insert(0, "source_row", range(2, 2 + len(checks)))
+    return checks
 
 
 def _charges() -> pd.DataFrame:
@@ -222,16 +248,19 @@ def build(path: Path) -> Path:
     dim_district = pd.DataFrame({"district_code": list(BORDER), "district_name": list(BORDER.values()),
                                  "is_sw_border": True})
     dim_month = pd.DataFrame({"month": months()})
+    checks = _checks(disp)
     releases = pd.DataFrame({
-        "release_id": [RELEASE, OHSS_RELEASE], "family": ["trac-bulletin", "ohss-usbp"],
-        "fetched_at": [pd.Timestamp(LOADED_AT)] * 2, "loaded_at": [pd.Timestamp(LOADED_AT)] * 2,
-        "months_covered": [months(), months()], "row_count": [len(prosecutions), len(districts)],
-        "error": pd.Series([None, None], dtype="string"),
-        "published_at": pd.Series([pd.NaT, pd.NaT], dtype="datetime64[us, UTC]"),
-        "release_key": ["immigration/monthlyjun18", "fy25m11"],
+        "release_id": [RELEASE, OHSS_RELEASE, FIGURES_RELEASE],
+        "family": ["trac-bulletin", "ohss-usbp", "trac-published-figures"],
+        "fetched_at": [pd.Timestamp(LOADED_AT)] * 3, "loaded_at": [pd.Timestamp(LOADED_AT)] * 3,
+        "months_covered": [months(), months(), []], "row_count": [len(prosecutions), len(districts), len(checks)],
+        "error": pd.Series([None, None, None], dtype="string"),
+        "published_at": pd.Series([pd.NaT] * 3, dtype="datetime64[us, UTC]"),
+        "release_key": ["immigration/monthlyjun18", "fy25m11", "trac_published_figures.csv"],
         "url": [SAMPLE_URL + "tracreports.org/tracreports/bulletins/immigration/monthlyjun18/fil/",
-                SAMPLE_URL + "ohss.dhs.gov/khsm/khsm-encounters-usbp-fy25m11.xlsx"],
-        "is_modelled": [True, False], "status": ["loaded", "loaded"],
+                SAMPLE_URL + "ohss.dhs.gov/khsm/khsm-encounters-usbp-fy25m11.xlsx",
+                "file:///checkout/orchestration/published/trac_published_figures.csv"],
+        "is_modelled": [True, False, False], "status": ["loaded", "loaded", "loaded"],
     })
     con = duckdb.connect(str(path))
     try:
@@ -240,7 +269,7 @@ def build(path: Path) -> Path:
                             ("fct_prosecutions_district_month", prosecutions),
                             ("fct_prosecutions_by_charge_district_month", charges),
                             ("fct_displacement_district_month", disp),
-                            ("fct_published_figure_checks", _checks(disp))]:
+                            ("fct_published_figure_checks", checks)]:
             con.register("frame", frame)
             con.execute(f"CREATE TABLE marts.{name} AS SELECT * FROM frame")
             con.unregister("frame")

@@ -8,12 +8,14 @@ import datetime as dt
 from html.parser import HTMLParser
 from pathlib import Path
 
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
 from orchestration import cli
 from orchestration.analysis import charts, published, reconcile
+from orchestration.analysis import report as report_module
 from tests.analysis import sample_warehouse
 
 # TRAC's published figures as the project keeps them (the trac-published-figures release, with provenance)
@@ -253,16 +255,38 @@ def test_share_chart_draws_border_and_rest_on_their_own_scales():
     plt.close(chart.figure)
 
 
-def test_every_published_figure_in_range_is_drawn():
-    """January, April and May 2018 CBP-referred sums are published: each is a published mark."""
-    chart = charts.cbp_vs_apprehensions(sample_warehouse.displacement_frame(),
-                                        {"cbp_referred_prosecutions": published.points("SW_BORDER",
-                                                                                       "cbp_referred_prosecutions")})
-    marks = [ln for ln in chart.figure.axes[0].get_lines() if ln.get_marker() == "D"]
-    drawn = {pd.Timestamp(x).date() for x in marks[0].get_xdata()}
-    assert drawn == {dt.date(2018, m, 1) for m in (1, 3, 4, 5, 6)}
-    assert chart.published and "Black diamonds" in chart.notes
-    plt.close(chart.figure)
+def test_every_published_figure_in_range_is_drawn(warehouse):
+    """Every SW_BORDER monthly figure TRAC published (read from the checks mart, the curated release's one
+    home) and every CBP monthly apprehension inside the chart's months is a published mark, January, April and
+    May 2018's CBP-referred sums included; each chart's footnote and source name only the publishers drawn."""
+    data = report_module.load(warehouse, None, None)
+    made = {c.slug: c for c in report_module.build_charts(data)}
+    checks = data.checks[(data.checks["geography"] == "SW_BORDER")
+                         & (data.checks["period_start"] == data.checks["period_end"])]
+    in_range = checks[checks["period_start"].between(data.displacement["month"].min(), data.displacement["month"].max())]
+    expected = {(s, m): v / (100 if u == "percent" else 1)
+                for s, m, v, u in zip(in_range["series"], in_range["period_start"], in_range["published_value"],
+                                      in_range["unit"])}
+    assert {m for s, m in expected if s == "cbp_referred"} == {dt.date(2018, m, 1) for m in (1, 3, 4, 5, 6)}
+    cbp = made["cbp-vs-apprehensions"]
+    share = made["non-immigration-share"]
+    drawn = {}
+    for series, ax in (("cbp_referred", cbp.figure.axes[0]), ("bp_apprehensions", cbp.figure.axes[1]),
+                       ("non_immigration_share", share.figure.axes[0])):
+        for line in (ln for ln in ax.get_lines() if ln.get_marker() == "D"):
+            drawn.update({(series, pd.Timestamp(x).date()): y for x, y in zip(line.get_xdata(), line.get_ydata())})
+    for key, value in expected.items():
+        if key[0] != "non_immigration":  # counts drawn on the border-districts chart are lines, not marks
+            assert drawn[key] == pytest.approx(value), key
+    cbp_months = {m for s, m in drawn if s == "bp_apprehensions"}
+    assert cbp_months == {m for m, _ in published.cbp_apprehensions("SW_BORDER").points
+                          if data.displacement["month"].min() <= m <= data.displacement["month"].max()}
+    assert cbp.published == ("TRAC", "CBP") and "(TRAC; CBP's exact monthly apprehensions)" in cbp.notes
+    assert share.published == ("TRAC",) and "figures as published (TRAC)." in share.notes
+    assert "CBP, U.S. Border Patrol" in cbp.metadata["Source"] and "CBP, U.S. Border Patrol" not in share.metadata["Source"]
+    assert "trac-published-figures (trac_published_figures.csv" in share.metadata["Source"]
+    for chart in made.values():
+        plt.close(chart.figure)
 
 
 def test_what_changed_since_the_last_release(warehouse, tmp_path):
@@ -326,3 +350,57 @@ def test_cumulative_chart_draws_the_spread_of_the_counterfactuals(report):
     chart = charts.cumulative_missing(sample_warehouse.displacement_frame())
     assert charts.SPREAD_BAND in chart.notes
     plt.close(chart.figure)
+
+
+PROVISIONAL = (dt.date(2019, 1, 1), dt.date(2019, 3, 1))  # the sample's last three months
+
+
+def _provisional_patches(chart: charts.Chart) -> list:
+    return [p for ax in chart.figure.axes for p in ax.patches if p.get_gid() == "provisional"]
+
+
+@pytest.mark.parametrize("draw", [
+    charts.border_districts,
+    lambda disp: charts.non_immigration_share(disp, []),
+    charts.cumulative_missing,
+    lambda disp: charts.cbp_vs_apprehensions(disp, {}),
+])
+def test_provisional_months_are_hatched_and_named(draw):
+    """Each line chart hatches the months the mart flags provisional, on every panel, and its footnote,
+    CSV and PNG metadata name them; with no provisional month drawn, none of them mentions one."""
+    disp = sample_warehouse.displacement_frame()
+    chart = draw(disp)
+    patches = _provisional_patches(chart)
+    hatched = [ax for ax in chart.figure.axes if any(p.get_gid() == "provisional" for p in ax.patches)]
+    apprehensions = [ax for ax in chart.figure.axes if ax.get_title(loc="left").startswith("Border Patrol")]
+    assert hatched == [ax for ax in chart.figure.axes if ax not in apprehensions]  # every prosecution panel
+    assert len(patches) == len(hatched) and all(p.get_hatch() for p in patches)
+    for patch in patches:
+        left, right = patch.get_bbox().x0, patch.get_bbox().x1
+        assert mdates.num2date(left).date() < PROVISIONAL[0] < mdates.num2date(right).date()
+        assert mdates.num2date(right).date() > PROVISIONAL[1]
+    assert chart.provisional == PROVISIONAL
+    assert "provisional months (Jan 2019 to Mar 2019)" in chart.notes
+    flagged = chart.data.loc[chart.data["is_provisional"], "month"]
+    assert set(flagged) == {dt.date(2019, m, 1) for m in (1, 2, 3)}
+    charts.stamp(chart, charts.Provenance({}, "", PROVISIONAL[1]))
+    assert chart.metadata["Provisional"] == "2019-01 to 2019-03"
+    plt.close(chart.figure)
+
+    disp["is_provisional"] = False
+    final = draw(disp)
+    assert not _provisional_patches(final) and final.provisional is None and "provisional" not in final.notes
+    charts.stamp(final, charts.Provenance({}, "", PROVISIONAL[1]))
+    assert "Provisional" not in final.metadata
+    plt.close(final.figure)
+
+
+def test_the_report_pngs_name_their_provisional_months(report):
+    from PIL import Image
+
+    out, _ = report
+    named = {png.stem.split("-", 2)[2]: Image.open(png).text.get("Provisional")
+             for png in sorted(out.parent.glob("r-*.png"))}
+    assert named == {"border-districts": "2019-01 to 2019-03", "non-immigration-share": "2019-01 to 2019-03",
+                     "cumulative-missing": "2019-01 to 2019-03", "cbp-vs-apprehensions": "2019-01 to 2019-03",
+                     "drug-846-arizona": None}
