@@ -71,8 +71,12 @@ def source_line(chart: Chart, provenance: Provenance) -> str:
     sources = [provenance.sources[f] for f in chart.families if f in provenance.sources]
     sources += [provenance.published_marks[p] for p in chart.published if p in provenance.published_marks]
     through = f"{provenance.last_month:%b %Y}" if provenance.last_month else "no months"
-    basis_text = ("includes modelled figures (the bundled sample), drawn as the key says" if chart.modelled
-                  else "publishers' figures")
+    if chart.data.empty:
+        basis_text = "no figures to draw"
+    elif chart.modelled:
+        basis_text = "includes modelled figures (the bundled sample), drawn as the key says"
+    else:
+        basis_text = "publishers' figures"
     return f"Source: {'; '.join(sources) or 'none'}. Data through {through}. Basis: {basis_text}."
 
 
@@ -391,12 +395,12 @@ def cbp_vs_apprehensions(disp: pd.DataFrame, published: dict[str, Marks]) -> Cha
                  notes, drew_published, provisional)
 
 
-def drug_846_arizona(charges: pd.DataFrame, baseline: dt.date | None) -> Chart:
+def drug_846_national(charges: pd.DataFrame, baseline: dt.date | None) -> Chart:
     fig, (ax,) = _axes()
-    title = "Drug conspiracy prosecutions (21 USC 846), District of Arizona"
+    title = "Drug conspiracy prosecutions (21 USC 846), nationwide"
     modelled = bool(charges["is_modelled"].fillna(False).any()) if not charges.empty else False
     if charges.empty:
-        ax.text(0.5, 0.5, "No 21 USC 846 lead-charge rows for Arizona in this warehouse", ha="center",
+        ax.text(0.5, 0.5, "No 21 USC 846 lead-charge rows in this warehouse", ha="center",
                 va="center", transform=ax.transAxes, fontsize=12)
         ax.set_axis_off()
     else:
@@ -419,11 +423,11 @@ def drug_846_arizona(charges: pd.DataFrame, baseline: dt.date | None) -> Chart:
         ax.set_ylim(0, charges["prosecutions"].max() * 1.3)
         ax.legend(fontsize=9, frameon=False, loc="upper right", ncol=2)
     notes = _finish(fig, title, baseline, [MODELLED_BARS] if modelled else [])
-    data = charges[[c for c in ("month", "series", "rank", "statute", "prosecutions", "is_modelled")
-                    if c in charges]].sort_values(["month", "series"]) if not charges.empty else pd.DataFrame()
-    return Chart("drug-846-arizona", title,
+    columns = ["month", "series", "rank", "statute", "prosecutions", "is_modelled"]
+    data = charges.reindex(columns=columns).sort_values(["month", "series"])  # an empty chart's CSV keeps its header
+    return Chart("drug-846-national", title,
                  "Bar chart of monthly prosecutions with 21 USC 846 (attempt and conspiracy, drugs) as lead "
-                 "charge in the District of Arizona.",
+                 "charge in TRAC's national bulletins (TRAC publishes no free district pages).",
                  "Drug conspiracy cases are among those that can be crowded out when prosecutors and courts "
                  "turn to illegal-entry cases. Counts are for months where 21 USC 846 is among the lead charges "
                  "TRAC lists; a month without a bar means it was not listed, not zero.", fig, modelled, data, TRAC,

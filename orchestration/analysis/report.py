@@ -33,7 +33,7 @@ TEMPLATES = Environment(loader=PackageLoader("orchestration.analysis", "template
 @dataclass
 class ReportData:
     displacement: pd.DataFrame
-    drug_846_az: pd.DataFrame
+    drug_846: pd.DataFrame  # national: TRAC publishes its lead-charge tables on national pages only
     releases: pd.DataFrame
     changes: pd.DataFrame  # each family's newest restating release: the figures it changed
     warehouse: Path
@@ -49,7 +49,7 @@ def load(warehouse: Path, start: dt.date | None, end: dt.date | None) -> ReportD
         require_table(con, CHARGES)
         disp = con.sql(f"SELECT * FROM {DISPLACEMENT} WHERE {window} ORDER BY geography, month",
                        params=params).df()
-        drugs = con.sql(f"SELECT * FROM {CHARGES} WHERE district_code = 'AZ' AND statute = '21 USC 846' "
+        drugs = con.sql(f"SELECT * FROM {CHARGES} WHERE district_code IS NULL AND statute = '21 USC 846' "
                         f"AND {window} ORDER BY series, month", params=params).df()
         ids = sorted({i for lst in disp["release_ids"] for i in (lst if lst is not None else [])}
                      | set(drugs.get("release_id", pd.Series(dtype=str)).dropna()))
@@ -116,7 +116,7 @@ def build_charts(data: ReportData, step: Step = quiet) -> list[charts.Chart]:
         lambda: charts.non_immigration_share(disp, marks["non_immigration_share"]),
         lambda: charts.cumulative_missing(disp),
         lambda: charts.cbp_vs_apprehensions(disp, marks),
-        lambda: charts.drug_846_arizona(data.drug_846_az, baseline),
+        lambda: charts.drug_846_national(data.drug_846, baseline),
     ):
         made.append(make())
         step(made[-1].slug)

@@ -217,9 +217,9 @@ def _charges() -> pd.DataFrame:
         for rank, (statute, desc, base) in enumerate(
                 [("8 USC 1325", "Improper entry by alien", 1500),
                  ("8 USC 1326", "Reentry of deported alien", 500),
-                 ("21 USC 846", "Attempt and conspiracy", 90)], start=1):
+                 ("21 USC 846", "Attempt and conspiracy", 400)], start=1):
             factor = (1 + 0.8 * bump) if statute.startswith("8") else (1 - 0.4 * bump)
-            rows.append({"geography_type": "district", "district_code": "AZ", "month": m, "series": "all", "statute": statute,
+            rows.append({"geography_type": "national", "district_code": None, "month": m, "series": "all", "statute": statute,
                          "charge_description": desc, "prosecutions": round(base * factor), "rank": rank,
                          "is_modelled": m >= date(2018, 9, 1), "release_id": RELEASE})
     return pd.DataFrame(rows)

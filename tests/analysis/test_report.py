@@ -25,7 +25,7 @@ TITLES = [
     "Non-immigration share of all federal prosecutions",
     "Cumulative missing non-immigration prosecutions over the policy window",
     "CBP-referred prosecutions against Border Patrol apprehensions, SW border",
-    "Drug conspiracy prosecutions (21 USC 846), District of Arizona",
+    "Drug conspiracy prosecutions (21 USC 846), nationwide",
 ]
 
 
@@ -113,7 +113,7 @@ def test_modelled_segments_are_dashed_and_labelled():
 def test_modelled_bars_are_hatched():
     charges = pd.DataFrame({"series": "all", "month": [dt.date(2018, m, 1) for m in (1, 2, 3)],
                             "prosecutions": [90, 80, 70], "is_modelled": [False, False, True]})
-    chart = charts.drug_846_arizona(charges, dt.date(2018, 3, 1))
+    chart = charts.drug_846_national(charges, dt.date(2018, 3, 1))
     ax = chart.figure.axes[0]
     hatched = [p for p in ax.patches if p.get_hatch()]
     assert chart.modelled and len(hatched) == 1
@@ -241,7 +241,7 @@ def test_footnotes_name_only_the_marks_drawn():
     lines = charts.border_districts(disp)
     assert "Dashed lines and hollow markers" in lines.notes and "Hatched" not in lines.notes
     assert "diamonds" not in lines.notes
-    published = charts.drug_846_arizona(pd.DataFrame({"series": "all", "month": [dt.date(2018, 1, 1)],
+    published = charts.drug_846_national(pd.DataFrame({"series": "all", "month": [dt.date(2018, 1, 1)],
                                                       "prosecutions": [9], "is_modelled": [False]}), None)
     assert published.notes == "Shaded: \u201czero tolerance\u201d (6 Apr \u2013 20 Jun 2018)."
     for chart in (lines, published):
@@ -403,4 +403,12 @@ def test_the_report_pngs_name_their_provisional_months(report):
              for png in sorted(out.parent.glob("r-*.png"))}
     assert named == {"border-districts": "2019-01 to 2019-03", "non-immigration-share": "2019-01 to 2019-03",
                      "cumulative-missing": "2019-01 to 2019-03", "cbp-vs-apprehensions": "2019-01 to 2019-03",
-                     "drug-846-arizona": None}
+                     "drug-846-national": None}
+
+
+def test_an_empty_chart_claims_no_basis_and_its_csv_keeps_the_header():
+    chart = charts.drug_846_national(pd.DataFrame(columns=["series", "month", "prosecutions", "is_modelled"]), None)
+    provenance = charts.Provenance({"trac-bulletin": "TRAC"}, {}, None)
+    assert "Basis: no figures to draw" in charts.source_line(chart, provenance)
+    assert chart.data.to_csv(index=False).splitlines() == ["month,series,rank,statute,prosecutions,is_modelled"]
+    plt.close(chart.figure)
