@@ -113,6 +113,13 @@ def reconciliation_lines(s: Summary) -> list[str]:
         if c.warehouse is None or c.figure.change_from:
             continue
         line = f"{c.figure.label}: {c.agreement}"
+        if not c.by_construction:
+            kind = c.figure.kind
+            line += (f", {reconcile.fmt(c.warehouse, kind)} against {reconcile.fmt(c.figure.published, kind)} "
+                     f"({reconcile.fmt(c.difference, kind, signed=True)}, "
+                     f"{'within' if c.agrees else 'outside'} tolerance)")
+            if c.modelled:
+                line += "; from modelled figures, so it checks the sample's model, not TRAC"
         if c.by_construction and c.independent is not None:
             line += (f"; the five districts' own sum is {reconcile.fmt(c.independent, c.figure.kind)} "
                      f"({'modelled' if c.independent_modelled else 'derived'}, "

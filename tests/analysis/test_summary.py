@@ -3,6 +3,7 @@ which agreements with the published figures hold by construction."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import duckdb
@@ -37,6 +38,11 @@ def test_each_figure_on_its_own_basis_and_the_reconciliation_lines(warehouse, ca
     assert "Non-immigration prosecutions, 5 SW districts, Mar 2018: by construction (loaded as is)" in out
     assert "the five districts' own sum is" in out and "+12" in out
     assert "Border Patrol apprehensions, SW border, Mar 2018: independent" in out
+    # an independent check prints both values and the gap, and says when it only checks the sample's model
+    share = out[out.index("Non-immigration share of all prosecutions, Mar 2018"):]
+    share = share[:share.index("Non-immigration share of all prosecutions, Jun 2018")]
+    assert re.search(r": independent, \d+\.\d% against 14\.0% \([+-]\d+\.\d pp, (within|outside) tolerance\); "
+                     r"from modelled figures, so it checks the sample's model, not TRAC", share), share
     assert "marts.fct_published_figure_checks): 7 by construction, 2 not comparable." in out
 
 
