@@ -88,9 +88,14 @@ def check_output(settings: Settings, output: Path) -> None:
 
 
 def modelled_warning(warehouse: Path, table: pa.Table) -> str | None:
-    """A result without any modelled flag column cannot show which of its figures are modelled; when the
-    warehouse holds modelled releases, the reader must be told, or a modelled number passes for real."""
-    if any(name.endswith("is_modelled") for name in table.column_names):
+    """A result without any modelled flag or basis column cannot show which of its figures are modelled;
+    when the warehouse holds modelled releases, the reader must be told, or a modelled number passes for
+    real. A flag under any name (`bool_or(is_modelled) AS any_modelled`) or a `*_basis` column says it,
+    and a result with no numbers (DESCRIBE, names, dates) holds no figure to mistake."""
+    if any("modelled" in name or name.endswith("basis") for name in table.column_names):
+        return None
+    if not any(pa.types.is_integer(f.type) or pa.types.is_floating(f.type) or pa.types.is_decimal(f.type)
+               for f in table.schema):
         return None
     with reading(warehouse) as con:
         modelled, total = con.execute(

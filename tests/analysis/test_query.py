@@ -27,6 +27,14 @@ def test_a_result_without_a_modelled_flag_is_warned_about_on_stderr(warehouse, c
     flagged = SW_2018.replace("non_immigration_prosecutions FROM", "non_immigration_prosecutions, is_modelled FROM")
     assert cli.main(["query", flagged]) == 0
     assert "modelled figures" not in capsys.readouterr().err
+    # a flag under another name, a basis column, or a result with no numbers: nothing to warn about
+    for sql in ("SELECT round(sum(missing_non_immigration)) AS missing, bool_or(is_modelled) AS any_modelled "
+                "FROM marts.fct_displacement_district_month WHERE geography = 'SW_BORDER'",
+                "SELECT month, non_immigration_prosecutions, non_immigration_prosecutions_basis "
+                "FROM marts.fct_displacement_district_month WHERE geography = 'SW_BORDER'",
+                "DESCRIBE marts.fct_displacement_district_month"):
+        assert cli.main(["query", sql]) == 0
+        assert "modelled figures" not in capsys.readouterr().err, sql
 
 
 def test_csv_and_json_to_stdout(warehouse, capsys):
