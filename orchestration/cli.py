@@ -333,13 +333,13 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
     settings = load_settings(live=args.live or None)
     source = "the publishers' live sites" if settings.live else "the bundled sample releases"
-    console.print(f"Refresh from {source}: releases -> raw -> dbt -> publish "
-                  f"(dbt's log: {refresh.refresh_log(settings)})")
+    console.print(f"Refresh from {source}: releases -> raw -> dbt -> publish")
     try:
         with ExitStack() as stack:
             bar = {}
 
-            def on_start(total: int) -> None:
+            def on_start(total: int) -> None:  # a run is due: its log is this run's, not the last one's
+                console.print(f"(this run's dbt log: {refresh.refresh_log(settings)})", soft_wrap=True)
                 bar["step"] = stack.enter_context(steps("refresh", total=total))
 
             outcome = refresh.run_refresh(settings, force=args.force, allow_shrink=args.allow_shrink,
