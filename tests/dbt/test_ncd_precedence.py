@@ -145,17 +145,18 @@ def test_the_last_months_of_each_series_are_provisional(built):
                            "WHERE district_code = 'ME' AND series = 'immigration'"))
     assert flags == {NOV: False, DEC: True, JAN: True, FEB: True}
     # a displacement row is provisional where any of its counts is: the five districts' immigration and
-    # overall series run to June (the bulletins), their CBP-referred ones to February (NCD) or, New Mexico's,
-    # to March (TRAC's published figure)
+    # overall series run to June (the bulletins), their CBP-referred ones to February (NCD); New Mexico's
+    # March figure is TRAC's published one, final as printed, so it neither is provisional nor extends the
+    # series, and March is provisional in no series
     flags = dict(query(db, "SELECT month, is_provisional FROM marts.fct_displacement_district_month "
                            "WHERE geography = 'SW_BORDER' AND month >= ?", [NOV]))
-    assert flags == {NOV: False, DEC: True, JAN: True, FEB: True, MAR: True, APR: True, MAY: True, JUN: True}
+    assert flags == {NOV: False, DEC: True, JAN: True, FEB: True, MAR: False, APR: True, MAY: True, JUN: True}
     flags = dict(query(db, "SELECT month, is_provisional FROM marts.fct_prosecutions_district_month "
                            "WHERE district_code = 'AZ' AND series = 'immigration' AND month >= ?", [FEB]))
     assert flags == {FEB: False, MAR: False, APR: True, MAY: True, JUN: True}
     assert query(db, "SELECT month FROM marts.fct_prosecutions_district_month "
                      "WHERE district_code = 'NM' AND series = 'cbp_referred' AND is_provisional ORDER BY month") == [
-        (JAN,), (FEB,), (MAR,)]
+        (DEC,), (FEB,)]  # January and March are TRAC's published figures
 
 
 def test_provisional_months_is_configuration(built, tmp_path):

@@ -118,9 +118,14 @@ facts as (
 ),
 
 -- the last provisional_months months of each district's (or the nation's) series, counted back from the
--- latest month that series has a figure for: TRAC and EOUSA revise their latest months
+-- latest month a monthly release (a bulletin page, an NCD dump) gives it a figure for: TRAC and EOUSA
+-- revise their latest months. A figure TRAC printed in a report is final as printed and is never
+-- provisional, nor does it extend a series (such figures are scattered months, not a monthly series).
 latest as (
-    select district_code, series, max(month) filter (where prosecutions is not null) as last_month
+    select
+        district_code,
+        series,
+        max(month) filter (where prosecutions is not null and source_table <> 'published_figures') as last_month
     from facts
     group by district_code, series
 )
@@ -135,8 +140,13 @@ select
     cast(facts.source_table as varchar) as source_table,
     cast(facts.missing_reason as varchar) as missing_reason,
     cast(facts.basis = 'modelled' as boolean) as is_modelled,
-    cast(coalesce(facts.month > latest.last_month - interval ({{ provisional_months }}) month, false) as boolean)
-        as is_provisional,
+    cast(
+        coalesce(
+            facts.source_table <> 'published_figures'
+            and facts.month > latest.last_month - interval ({{ provisional_months }}) month,
+            false
+        ) as boolean
+    ) as is_provisional,
     cast(facts.release_ids as varchar[]) as release_ids
 from facts
 inner join latest using (district_code, series)
