@@ -71,7 +71,7 @@ SUBSTITUTES: dict[str, tuple[str, str]] = {
         "", "writes /etc/systemd (root)"),
     "systemctl daemon-reload && systemctl enable --now crowdout-dagster-daemon crowdout-dagster-webserver": (
         "", "needs systemd; tests/deploy runs the same daemon and webserver without it"),
-    ".venv/bin/python -m benchmarks.run --quick   # the sample's figures: cold refresh, ingestion, dbt, the floor, definitions load": (
+    ".venv/bin/python -m benchmarks.run --quick   # the sample's figures (cold refresh, ingestion, dbt, the floor, definitions load) and 3x history": (
         "", "a measurement of several full refreshes (minutes), kept out of tests by the project's rule"),
     ".venv/bin/python -m benchmarks.run           # plus history at 3x/10x/30x and 100x scale (long: see benchmarks/README.md)": (
         "", "hours of measurement"),
