@@ -27,7 +27,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import unquote, urlsplit
 
 import duckdb
 import lxml.html
@@ -482,8 +482,8 @@ def _anchors(html: str, page_url: str, base: str, text_pattern: str) -> list[tup
         text = " ".join(anchor.text_content().split())
         if not href or not regex.search(text):
             continue
-        url = base.rstrip("/") + href if href.startswith("/") and not href.startswith("//") else urljoin(page_url, href)
-        if url not in seen:
+        url = http.resolve_link(href, page_url, base)
+        if url and url not in seen:
             seen.add(url)
             found.append((url, text, anchor.get("data-basis") == "modelled"))
     return found

@@ -32,6 +32,9 @@ from requests_file import FileAdapter
 from orchestration.sources.release import FetchError, NotPublished, ParseError, ReleaseRef
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
+# The only schemes a publisher's answer can send crowdout to. file:// is for releases the operator names (a
+# path, a file:// URL, the sample site's base); a redirect or a link on a web page never reaches it.
+WEB_SCHEMES = frozenset({"http", "https"})
 _CHUNK = 1 << 16
 _CHARSET = re.compile(r"""charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
 
@@ -63,6 +66,10 @@ class Link:
     is_modelled: bool
 
 
+class RefusedLocation(requests.exceptions.InvalidURL):
+    """A publisher's answer pointed somewhere crowdout does not go (a redirect to file:, ftp:, data:...)."""
+
+
 class ReleaseSession(requests.Session):
     """A session that carries its HTTP limits, so code that is handed only a session (a family's
     `discover`) still applies the configured timeout, size limit and deadline.
@@ -77,6 +84,21 @@ class ReleaseSession(requests.Session):
         self.http_cfg = dict(http_cfg)
         self.deadline = time.monotonic() + float(http_cfg["deadline_seconds"])
         self.unreachable: dict[str, str] = {}
+
+    def get_redirect_target(self, resp):
+        """The redirect's target, refused unless it stays on http(s).
+
+        requests follows a redirect with whatever adapter is mounted for the new scheme, and this session
+        mounts file:// for the samples: unchecked, `302 Location: file:///etc/shadow` would read a local file
+        and land it as a release. Checked here, on the session, so every path that fetches (downloads,
+        discovery pages, observation's HEAD and GET, NCD disks) is covered."""
+        location = super().get_redirect_target(resp)
+        if location is not None:
+            scheme = urlsplit(urljoin(resp.url, location)).scheme.lower()
+            if scheme not in WEB_SCHEMES:
+                raise RefusedLocation(f"refused a redirect to a {scheme or 'schemeless'}: URL "
+                                      "(crowdout follows redirects to http and https only)", response=resp)
+        return location
 
 
 class _Retry(urllib3.util.Retry):
@@ -294,14 +316,26 @@ def find_links(html: str, page_url: str, base: str, pattern: str) -> list[Link]:
         href = (anchor.get("href") or "").strip()
         if not href or not regex.search(unquote(href)):
             continue
-        if href.startswith("/") and not href.startswith("//"):
-            url = base.rstrip("/") + href
-        else:
-            url = urljoin(page_url, href)
-        if url not in seen:
+        url = resolve_link(href, page_url, base)
+        if url and url not in seen:
             seen.add(url)
             links.append(Link(url=url, is_modelled=anchor.get("data-basis") == "modelled"))
     return links
+
+
+def resolve_link(href: str, page_url: str, base: str) -> str | None:
+    """The absolute URL of a link on a publisher's page, or None where crowdout must not follow it.
+
+    Root-relative hrefs resolve against `base` (see `find_links`). A page on the web may only lead to the
+    web: a link from an http(s) page to file:, ftp: or anything else is dropped, so a hostile page cannot
+    turn discovery into a read of local files. A file:// page (the operator's sample site) may link on."""
+    if href.startswith("/") and not href.startswith("//"):
+        url = base.rstrip("/") + href
+    else:
+        url = urljoin(page_url, href)
+    if urlsplit(page_url).scheme.lower() in WEB_SCHEMES and urlsplit(url).scheme.lower() not in WEB_SCHEMES:
+        return None
+    return url
 
 
 def discover_linked_files(
@@ -480,6 +514,9 @@ def _network_problem(exc: BaseException, timeout: float, host: str = "") -> str:
     chain = _chain(exc)
     root = chain[-1]
     where = f" {host}" if host else ""
+    refused = next((e for e in chain if isinstance(e, RefusedLocation)), None)
+    if refused is not None:
+        return str(refused)
     if any(isinstance(e, socket.gaierror) for e in chain):
         return f"DNS lookup failed for{where or ' the host'}: {root}"
     if any(isinstance(e, ConnectionRefusedError) for e in chain):
