@@ -24,9 +24,9 @@ import time
 import zipfile
 from pathlib import Path
 
+from orchestration.connectors.eousa_ncd import Layout
 from orchestration.samples.build_eousa_sample import DISTRICTS
 from orchestration.samples.build_eousa_sample import layouts as sample_layouts
-from orchestration.sources.eousa_ncd import Layout
 
 REAL_COUNTS = {"GS_CASE": 6_041_744, "GS_CASE_PROG_CAT": 3_718_502, "GS_COURT_HIST": 8_262_351}
 MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")

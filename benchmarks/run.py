@@ -26,7 +26,7 @@ from orchestration.dbt_manifest import BUILD_ARGS
 BIN = Path(sys.executable).parent
 INGEST_ALL = (
     "from orchestration import ingest; from orchestration.config import load_settings; "
-    "from orchestration.sources.catalog import FAMILIES; s = load_settings(); "
+    "from orchestration.connectors.catalog import FAMILIES; s = load_settings(); "
     "failed = [r.error for f in FAMILIES for r in ingest.ingest_family(s, f) if r.status == 'failed']; "
     "assert not failed, failed"
 )
@@ -85,7 +85,7 @@ def refresh(what: str, env: dict[str, str], note: str = "") -> Figure:
 
 
 def ingest_all(env: dict[str, str]) -> Figure:
-    from orchestration.sources.catalog import FAMILIES
+    from orchestration.connectors.catalog import FAMILIES
 
     return timed(f"ingestion alone ({len(FAMILIES)} families)", [sys.executable, "-c", INGEST_ALL], env)
 

@@ -7,7 +7,7 @@ import pytest
 
 from orchestration.config import load_settings
 
-pytest_plugins = ["tests.support.publisher"]
+pytest_plugins = ["tests.support.publisher", "tests.support.sample_warehouse_fixtures"]
 
 
 @pytest.fixture

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from orchestration import alerts, cli, refresh
+from orchestration import alerts, cli
 from orchestration.config import load_settings
+from orchestration.runs import refresh
 from tests.support.webhook import webhook
 
 

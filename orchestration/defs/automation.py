@@ -23,8 +23,9 @@ from dagster import (
     run_failure_sensor,
 )
 
-from orchestration import alerts, freshness
+from orchestration import alerts
 from orchestration.config import load_settings
+from orchestration.warehouse import freshness
 
 # When to look and the fallback: [automation] in releases.toml, read once as the code location loads, so
 # ops can change the cadence (and a test can shorten it) without touching code.

@@ -1,4 +1,4 @@
-"""Ingestion checks as Dagster asset checks: thin wiring over `orchestration.quality`.
+"""Ingestion checks as Dagster asset checks: thin wiring over `orchestration.warehouse.quality`.
 
 The checks run inside each family's ingest step, on the connection that loaded the releases, so they
 always run with the load and before dbt. Every check is declared blocking; an outcome marked blocking
@@ -13,8 +13,8 @@ from typing import Iterator
 import duckdb
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetKey
 
-from orchestration import quality
-from orchestration.sources.release import Family
+from orchestration.connectors.release import Family
+from orchestration.warehouse import quality
 
 MONTHS_COVERED = "months_covered"
 SCHEMA_UNCHANGED = "schema_unchanged"

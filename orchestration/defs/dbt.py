@@ -13,12 +13,12 @@ import duckdb
 from dagster import AssetDep, AssetExecutionContext, AssetKey, AssetSpec, Output
 from dagster_dbt import DagsterDbtTranslator, DbtProject, dbt_assets
 
+from orchestration.connectors.catalog import FAMILIES
 from orchestration.dbt_manifest import BUILD_ARGS, dbt_project
 from orchestration.defs.automation import BUILD, MONTHLY_FRESHNESS
 from orchestration.defs.checks import raw_key
 from orchestration.defs.metadata import relation_metadata
 from orchestration.defs.resources import WarehouseResource
-from orchestration.sources.catalog import FAMILIES
 
 META_RELEASES = AssetKey(["meta", "releases"])
 RAW_KEYS = [raw_key(table) for family in FAMILIES.values() for table in family.raw_tables]

@@ -1,7 +1,7 @@
 """Per release family: an observable source (the releases as published, versioned by their bytes) and
 one ingest step that loads them into the family's raw tables.
 
-The source's data version changes exactly when a release appears or changes (`orchestration.observe`),
+The source's data version changes exactly when a release appears or changes (`orchestration.warehouse.observe`),
 which is what makes the ingest step due (defs/automation.py). The step runs the plain pipeline
 (`ingest.ingest_family`) once and the family's checks on the same connection; the graph shows each raw
 table downstream of its releases, the lineage an engineer follows back from a metric to a file.
@@ -24,13 +24,13 @@ from dagster import (
     observable_source_asset,
 )
 
-from orchestration import ingest
+from orchestration.connectors.catalog import FAMILIES
+from orchestration.connectors.release import Family, ReleaseError
 from orchestration.defs import checks
 from orchestration.defs.automation import INGEST, MONTHLY_FRESHNESS, OBSERVE
 from orchestration.defs.metadata import relation_metadata, results_table
 from orchestration.defs.resources import WarehouseResource
-from orchestration.sources.catalog import FAMILIES
-from orchestration.sources.release import Family, ReleaseError
+from orchestration.warehouse import ingest
 
 
 def family_slug(family: str) -> str:

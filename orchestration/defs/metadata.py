@@ -6,7 +6,7 @@ from decimal import Decimal
 import duckdb
 from dagster import MetadataValue, TableColumn, TableRecord, TableSchema
 
-from orchestration.ingest import IngestResult
+from orchestration.warehouse.ingest import IngestResult
 
 PREVIEW_ROWS = 10
 

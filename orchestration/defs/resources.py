@@ -18,9 +18,9 @@ import duckdb
 import yaml
 from dagster import ConfigurableResource
 
-from orchestration import ingest, observe
 from orchestration.config import DBT_PROJECT_DIR, Settings, load_settings
 from orchestration.dbt_manifest import DbtCli, dbt_project
+from orchestration.warehouse import ingest, observe
 from orchestration.warehouse.lock import writer_lock
 from orchestration.warehouse.publish import publish
 

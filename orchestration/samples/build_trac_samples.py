@@ -31,7 +31,7 @@ from urllib.parse import urlparse
 from urllib.request import url2pathname
 
 from orchestration.config import RELEASES_TOML, SAMPLE_RELEASES_DIR
-from orchestration.sources import trac
+from orchestration.connectors import trac
 
 FIRST_MODEL_MONTH = date(2011, 1, 1)  # five years plus a moving average before the first page
 FIRST_PAGE_MONTH = date(2016, 10, 1)

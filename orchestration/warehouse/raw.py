@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.sources.release import Family, ParsedRelease, ReleaseRef
+from orchestration.connectors.release import Family, ParsedRelease, ReleaseRef
 from orchestration.warehouse import registry
 
 

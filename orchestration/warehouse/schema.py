@@ -14,7 +14,7 @@ from typing import Iterable
 
 import duckdb
 
-from orchestration.sources.release import Family
+from orchestration.connectors.release import Family
 
 META_DDL = """
 CREATE SCHEMA IF NOT EXISTS meta;

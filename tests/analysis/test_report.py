@@ -16,7 +16,7 @@ import pytest
 from orchestration import cli
 from orchestration.analysis import charts, published, reconcile
 from orchestration.analysis import report as report_module
-from tests.analysis import sample_warehouse
+from tests.support import sample_warehouse
 
 # TRAC's published figures as the project keeps them (the trac-published-figures release, with provenance)
 PUBLISHED_FIGURES = Path(__file__).resolve().parents[2] / "orchestration" / "published" / "trac_published_figures.csv"

@@ -6,7 +6,7 @@ import json
 from datetime import date
 
 from orchestration import cli
-from tests.analysis import sample_warehouse
+from tests.support import sample_warehouse
 
 JUNE = date(2018, 6, 1)
 

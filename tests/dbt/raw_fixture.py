@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.sources.catalog import FAMILIES
+from orchestration.connectors.catalog import FAMILIES
 from orchestration.warehouse.schema import ensure_schema
 
 DISTRICTS = ["AZ", "CAS", "NM", "TXS", "TXW"]

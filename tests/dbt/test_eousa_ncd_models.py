@@ -14,8 +14,8 @@ from datetime import date
 import duckdb
 import pytest
 
-from orchestration import ingest
-from orchestration.sources import http
+from orchestration.connectors import http
+from orchestration.warehouse import ingest
 from tests.support.eousa_release import CASE, COURT, PART, PROG, write_disk
 
 pytestmark = pytest.mark.slow

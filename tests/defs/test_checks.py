@@ -6,11 +6,10 @@ from datetime import date
 import duckdb
 import pytest
 
-from orchestration import quality
+from orchestration.connectors.catalog import FAMILIES
+from orchestration.connectors.release import RawColumn
 from orchestration.defs import checks
-from orchestration.sources.catalog import FAMILIES
-from orchestration.sources.release import RawColumn
-from orchestration.warehouse import registry
+from orchestration.warehouse import quality, registry
 from orchestration.warehouse.schema import ensure_schema
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration.connectors.catalog import FAMILIES
 from orchestration.dbt_manifest import dbt_project
 from orchestration.defs import defs
-from orchestration.sources.catalog import FAMILIES
 
 
 def _parents(key: str) -> set[str]:

@@ -18,10 +18,10 @@ import duckdb
 import pytest
 
 from orchestration.config import load_settings
+from orchestration.connectors.catalog import FAMILIES
 from orchestration.defs import defs
-from orchestration.sources.catalog import FAMILIES
-from orchestration.status import gather
-from orchestration.summary import read_summary
+from orchestration.runs.status import gather
+from orchestration.runs.summary import read_summary
 
 pytestmark = pytest.mark.slow
 

@@ -31,7 +31,7 @@ from dagster import AssetKey, DagsterInstance, DagsterRunStatus
 
 from orchestration.config import POSTGRES_URL_ENV, RELEASES_TOML, SAMPLE_RELEASES_DIR, load_settings
 from orchestration.dbt_manifest import ensure_prepared
-from orchestration.instance import init_instance
+from orchestration.runs.instance import init_instance
 from tests.support.webhook import webhook
 
 pytestmark = pytest.mark.slow

@@ -11,8 +11,8 @@ import pytest
 import yaml
 from dagster import DagsterInstance, DagsterRun, DagsterRunStatus
 
-from orchestration import instance
 from orchestration.config import POSTGRES_URL_ENV, load_settings
+from orchestration.runs import instance
 
 # .ci/run starts a PostgreSQL server and names a database here; without it the PostgreSQL tests are skipped.
 TEST_POSTGRES_URL = os.environ.get("CROWDOUT_TEST_POSTGRES_URL")

@@ -9,8 +9,9 @@ import re
 import duckdb
 import pytest
 
-from orchestration import cli, quality
+from orchestration import cli
 from orchestration.config import SAMPLE_RELEASES_DIR
+from orchestration.warehouse import quality
 from orchestration.warehouse.publish import publish
 
 FAMILY = "cbp-nationwide-state"

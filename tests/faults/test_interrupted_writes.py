@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from orchestration import ingest
 from orchestration.config import SAMPLE_RELEASES_DIR
-from orchestration.sources import landing
+from orchestration.connectors import landing
+from orchestration.warehouse import ingest
 from orchestration.warehouse.publish import publish
 from tests.support.warehouse import ingest_one, rows, snapshot
 

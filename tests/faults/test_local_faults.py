@@ -11,8 +11,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration import cli, ingest
+from orchestration import cli
 from orchestration.config import SAMPLE_RELEASES_DIR
+from orchestration.warehouse import ingest
 from orchestration.warehouse.lock import writer_lock
 
 STATE = (SAMPLE_RELEASES_DIR / "www.cbp.gov/sites/default/files/assets/documents/2023-Nov"

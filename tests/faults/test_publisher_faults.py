@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.sources.release import ReleaseRef
+from orchestration.connectors.release import ReleaseRef
 from tests.support.publisher import conditional_on, reply, reset, short_body, stall
 from tests.support.warehouse import ingest_one, rows, snapshot
 
@@ -114,8 +114,8 @@ def test_live_mode_without_a_network_fails_at_once_with_the_real_cause(settings,
     on its first request, naming DNS, and the warehouse is as it was."""
     import dataclasses
 
-    from orchestration import ingest
-    from orchestration.sources.release import FetchError
+    from orchestration.connectors.release import FetchError
+    from orchestration.warehouse import ingest
 
     releases = dict(settings.releases, publishers={
         name: dict(pub, live=f"http://{name}.nonexistent.invalid") for name, pub in settings.releases["publishers"].items()

@@ -10,9 +10,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from orchestration import ingest
 from orchestration.config import SAMPLE_RELEASES_DIR
-from orchestration.sources.release import ReleaseRef
+from orchestration.connectors.release import ReleaseRef
+from orchestration.warehouse import ingest
 from tests.support.publisher import reply
 from tests.support.warehouse import ingest_one, rows, snapshot
 

@@ -23,8 +23,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from orchestration.config import SAMPLE_RELEASES_DIR
-from orchestration.sources import cbp, ohss, trac
-from orchestration.sources.release import ParsedRelease, ParseError, ReleaseError, ReleaseRef
+from orchestration.connectors import cbp, ohss, trac
+from orchestration.connectors.release import ParsedRelease, ParseError, ReleaseError, ReleaseRef
 
 TESTS = Path(__file__).resolve().parents[1]
 # The real CBP state file and DHS OHSS workbook ship in the sample (orchestration/samples/PROVENANCE.md).

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from orchestration.config import RELEASES_TOML, SAMPLE_RELEASES_DIR
+from orchestration.connectors import trac
 from orchestration.samples import build_trac_samples
-from orchestration.sources import trac
 
 ROOT = SAMPLE_RELEASES_DIR / "tracreports.org"
 BORDER = {"AZ": "Arizona", "CAS": "California, South (San Diego)", "NM": "New Mexico",

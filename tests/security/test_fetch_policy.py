@@ -10,9 +10,10 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from orchestration import cli, observe
-from orchestration.sources import eousa_ncd, http
-from orchestration.sources.release import FetchError, ReleaseRef
+from orchestration import cli
+from orchestration.connectors import eousa_ncd, http
+from orchestration.connectors.release import FetchError, ReleaseRef
+from orchestration.warehouse import observe
 from tests.support.publisher import CSV, reply
 
 SECRET = "root:*:19000:0:99999:7:::"

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import duckdb
 
-from orchestration import ingest
-from orchestration.sources import http
-from orchestration.sources.catalog import FAMILIES
+from orchestration.connectors import http
+from orchestration.connectors.catalog import FAMILIES
+from orchestration.warehouse import ingest
 
 
 def rows(settings, sql: str, params: list | None = None) -> list[tuple]:

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 import duckdb
 import pytest
 
-from orchestration.sources.catalog import FAMILIES
+from orchestration.connectors.catalog import FAMILIES
 from orchestration.warehouse import registry
 from orchestration.warehouse.publish import PublishRefused, inventory, publish
 from orchestration.warehouse.schema import ensure_schema
@@ -102,7 +102,7 @@ def test_a_build_that_adds_months_and_releases_is_published(tmp_path):
 
 def test_a_missing_build_file_starts_from_the_published_warehouse(settings):
     """A fresh machine pointed at an existing warehouse: the writer's first connection copies it."""
-    from orchestration import ingest
+    from orchestration.warehouse import ingest
 
     _warehouse(settings.warehouse, MONTHS_2018_2019, {"trac-bulletin": 4})
     assert not settings.build_warehouse.exists()

@@ -6,7 +6,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from orchestration.sources.release import Family, ParsedRelease, RawColumn, ReleaseRef
+from orchestration.connectors.release import Family, ParsedRelease, RawColumn, ReleaseRef
 from orchestration.warehouse import raw, registry
 from orchestration.warehouse.schema import ensure_schema
 

@@ -1,0 +1,246 @@
+"""The commands ops teams run: refresh, status, ingest by hand, release withdraw/restore, instance."""
+
+from __future__ import annotations
+
+import argparse
+import re
+
+from orchestration.analysis import layout
+from orchestration.analysis.reader import AnalysisError
+from orchestration.cli.render import (
+    console,
+    err_console,
+    month_label,
+    print_new_this_run,
+    print_releases,
+    print_results,
+    print_summary,
+)
+from orchestration.config import load_settings
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from orchestration.connectors import http
+    from orchestration.warehouse import ingest
+    from orchestration.warehouse.lock import writer_lock
+
+    settings = load_settings(live=args.live)
+    ref = ingest.ref_for_location(settings, args.source, args.location, is_modelled=args.modelled)
+    with writer_lock(settings.build_warehouse):
+        con = ingest.connect_build(settings)
+        try:
+            result = ingest.ingest_release(settings, con, http.make_session(settings.releases["http"]), ref)
+        finally:
+            con.close()
+    print_results([result])
+    if result.status == "not_published":  # named by hand, so it must exist: a typo is not a success
+        err_console.print(f"[red]error:[/] {result.error}")
+        err_console.print("Nothing was loaded. Check the path or URL and run the command again.")
+        return 1
+    if result.status == "failed":
+        err_console.print(f"[red]error:[/] {result.error}")
+        err_console.print("The raw tables are unchanged; the landed file (if any) is kept. Fix the "
+                          "release or the parser and run the same command again.")
+        return 1
+    if result.status == "loaded":
+        console.print("Loaded into the build warehouse; `crowdout refresh` rebuilds the marts and publishes "
+                      "it for analysts.")
+    return 0
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    from orchestration.warehouse import ingest, registry
+    from orchestration.warehouse.lock import writer_lock
+
+    settings = load_settings()
+    with writer_lock(settings.build_warehouse):
+        con = ingest.connect_build(settings)
+        try:
+            if args.action == "withdraw":
+                landed = registry.withdraw(con, args.release_id, args.reason)
+            else:
+                landed = registry.restore(con, args.release_id)
+        except registry.UnknownRelease as exc:
+            err_console.print(f"[red]error:[/] {exc}")
+            return 1
+        finally:
+            con.close()
+    done = "withdrawn" if args.action == "withdraw" else "restored"
+    console.print(f"{args.release_id} {done}; it stays in meta.releases and its landed file stays at {landed}.")
+    console.print(f"The next `crowdout refresh` rebuilds every mart {'without' if done == 'withdrawn' else 'with'} "
+                  "it. If analysts would lose months or rows they have now, that publish is refused until "
+                  "run with --allow-shrink.", soft_wrap=True)
+    return 0
+
+
+def _alert(settings, run_id: str | None, message: str, failed_steps: list[str]) -> None:
+    from orchestration import alerts
+
+    problem = alerts.alert(settings, run_id=run_id, job="refresh", message=message, failed_steps=failed_steps,
+                           trigger="cli")
+    where = f" and posted to {settings.alert_webhook}" if settings.alert_webhook and not problem else ""
+    err_console.print(f"Failure recorded in {alerts.failure_log(settings)}{where}.")
+    if problem:
+        err_console.print(f"[yellow]warning:[/] {problem}")
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    from contextlib import ExitStack
+    from datetime import datetime
+
+    from rich.table import Table
+
+    from orchestration.analysis.progress import steps
+    from orchestration.runs import failures, refresh
+
+    settings = load_settings(live=args.live or None)
+    source = "the publishers' live sites" if settings.live else "the bundled sample releases"
+    console.print(f"Refresh from {source}: releases -> raw -> dbt -> publish")
+    try:
+        with ExitStack() as stack:
+            bar = {}
+
+            def on_start(total: int) -> None:  # a run is due: its log is this run's, not the last one's
+                console.print(f"(this run's dbt log: {refresh.refresh_log(settings)})", soft_wrap=True)
+                bar["step"] = stack.enter_context(steps("refresh", total=total))
+
+            outcome = refresh.run_refresh(settings, force=args.force, allow_shrink=args.allow_shrink,
+                                          on_start=on_start, on_step=lambda step: bar["step"](step))
+    except Exception as exc:  # the run never finished: cron must hear of it as of a failed run
+        _alert(settings, None, str(exc).splitlines()[0] if str(exc) else type(exc).__name__, [])
+        raise
+    if outcome.nothing_new:
+        since = datetime.fromisoformat(outcome.published_at).strftime("%Y-%m-%d %H:%M UTC")
+        console.print(f"nothing new since {since}; the warehouse is unchanged ({outcome.seconds:.1f}s)")
+        return 0
+    from orchestration.runs import summary  # pandas: only once a run happened
+
+    console.print("New: " + "; ".join(failures.reasons(outcome.new)))
+    table = Table(title=f"Dagster run {outcome.run_id} ({outcome.instance} instance)")
+    for col in ("step", "status", "seconds"):
+        table.add_column(col)
+    for step in outcome.steps:
+        style = {"failed": "red", "skipped": "yellow"}.get(step["status"], "green")
+        table.add_row(step["step"], f"[{style}]{step['status']}[/]",
+                      "" if step["seconds"] is None else f"{step['seconds']:.1f}")
+    console.print(table)
+    for check in outcome.failed_checks:
+        colour = "red" if check["severity"] == "ERROR" else "yellow"
+        console.print(f"[{colour}]check {check['severity']}[/] {check['asset']} {check['check']}: "
+                      f"{check['description']}")
+    if not outcome.success:
+        for error in outcome.errors:  # a family's failed releases: one line per cause (all in the run's log)
+            first, *rest = failures.error(error)
+            err_console.print(f"[red]error:[/] {first}", soft_wrap=bool(rest))
+            for line in rest:
+                err_console.print(line, soft_wrap=True, highlight=False)
+        err_console.print(f"Refresh failed after {outcome.seconds:.0f}s; analysts still read the previous "
+                          f"warehouse ({settings.warehouse}). `crowdout status` shows what is failing.")
+        _alert(settings, outcome.run_id, "; ".join(e.splitlines()[0] for e in outcome.errors) or "run failed",
+               [s["step"] for s in outcome.steps if s["status"] == "failed"])
+        try:  # what the run did load or fail to load is in the build file, unpublished
+            print_new_this_run(summary.new_this_run(settings.build_warehouse, outcome.started_at))
+        except AnalysisError as exc:
+            err_console.print(f"(what this run loaded cannot be listed: {exc})")
+        return 1
+    console.print(f"Refresh done in {outcome.seconds:.0f}s; published {settings.warehouse}")
+    print_summary(settings.warehouse)
+    new = summary.new_this_run(settings.warehouse, outcome.started_at)
+    print_new_this_run(new)
+    summary.keep_with_run(settings, outcome.run_id, new)
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from rich.markup import escape
+
+    from orchestration.runs import failures
+    from orchestration.runs import status as status_mod
+
+    settings = load_settings()
+    st = status_mod.gather(settings)
+    published = st.published_at.strftime("%Y-%m-%d %H:%M UTC") if st.published_at else "never"
+    console.print(f"[bold]Published file[/] (what analysts read): {st.warehouse}", soft_wrap=True)
+    built_by = f" by Dagster run {st.published_by_run}" if st.published_by_run else ""
+    console.print(f"  published {published}{built_by}; refresh freshness {st.freshness}")
+    table = layout.table("Releases in the published file, and how far their data reaches")
+    for col in ("family", "files", "data months", "due", "recency", "loaded"):
+        table.add_column(col, no_wrap=True)
+    for f in st.families:
+        r = f.recency
+        colour = {"FAIL": "red", "WARN": "yellow"}.get(r.state, "green")
+        table.add_row(f.family + (" ‡" if f.modelled else ""), f"{f.loaded:,}",
+                      f"{month_label(f.first_month)}..{month_label(f.last_month)}", month_label(r.expected),
+                      f"[{colour}]{r.state}[/]" + (f" -{r.months_behind}mo" if r.months_behind else ""),
+                      f.freshness)
+    console.print(layout.fit(table, console.width, "family"))
+    console.print("  due: the last month the data should reach, given the publisher's lag (releases.toml "
+                  "publication_lag_days); recency: against it, with months behind; loaded: the family's "
+                  "last load against the monthly schedule; ‡ holds modelled figures.", style="dim")
+    if not settings.live and any(f.recency.state == "FAIL" for f in st.families):
+        console.print("  The bundled sample ends where its files end, so its recency fails: with --live, the "
+                      "same check says when a publisher is late.", style="dim")
+
+    console.print(f"[bold]Build file[/] (the writer's copy, published by the next successful refresh): "
+                  f"{st.build_warehouse}", soft_wrap=True)
+    if st.build_busy:
+        console.print("  a refresh is writing it now: pending releases and failures are shown when it is done.")
+    elif not st.pending:
+        console.print("  no releases waiting to be published")
+    else:
+        print_releases("Releases loaded, not yet published", st.pending)
+    since = f"since the last publish ({published})" if st.published_at else "(nothing published yet)"
+    if not st.build_busy:
+        console.print(f"  {len(st.failed_since_publish)} failed releases {since}")
+    for g in failures.group((re.match(r"[\w-]+", f.release_id).group(0), f"{f.release_id}: {f.error}")
+                            for f in st.failed_since_publish):  # one line per family and cause
+        console.print(f"  [red]failed[/] {escape(g.line())}", soft_wrap=True, highlight=False)
+    for reason in st.blocked:
+        console.print(f"  [red]publish blocked[/] {escape(reason)}", soft_wrap=True)
+    for release_id, reason in st.withdrawn:
+        console.print(f"  [yellow]withdrawn release[/] {release_id}: {escape(reason)} "
+                      f"(`crowdout release restore {release_id}` to use it again)", soft_wrap=True)
+
+    run = st.last_run
+    if run is None:
+        console.print("Last run: none recorded (run `crowdout refresh`).")
+    else:
+        console.print(f"Last run: {run['run_id']} {run['status']} (started {run['started_at']})")
+        for check in run["failed_checks"]:
+            console.print(f"  failing check ({check['severity']}): {check['asset']} {check['check']}: "
+                          f"{check['description']}")
+        if not run["failed_checks"]:
+            console.print("  no failing checks")
+        for error in run["errors"]:  # its first line, and a list of failed releases grouped by cause
+            first, *causes = failures.error(error)
+            console.print(f"  [red]step failed[/] {escape(first.splitlines()[0])}")
+            for line in causes:
+                console.print(f"  {escape(line)}", soft_wrap=True, highlight=False)
+    if st.last_run_news is not None:
+        news = st.last_run_news
+        console.print(f"  it published {len(news.releases):,} new releases, changed {len(news.changed):,} "
+                      f"published figures, and {len(news.not_loaded):,} releases failed or were withdrawn "
+                      "(the refresh's 'New this run' section; figures: crowdout revisions --since "
+                      f"{news.since[:10]})")
+    if st.last_failure:
+        console.print(f"Run failure since the last publish: {st.last_failure['run_id']} at "
+                      f"{st.last_failure['failed_at']}")
+    return 0
+
+
+def cmd_instance(args: argparse.Namespace) -> int:
+    from orchestration.runs import instance
+
+    settings = load_settings()
+    if args.action == "init":
+        path = instance.init_instance(settings)
+        store = "PostgreSQL (CROWDOUT_DAGSTER_POSTGRES_URL)" if settings.postgres_url else "SQLite files beside it"
+        console.print(f"wrote {path}: runs stored in {store}", highlight=False, soft_wrap=True)
+        return 0
+    from dagster import DagsterInstance
+
+    days = args.older_than_days or instance.InstancePolicy.from_settings(settings).run_retention_days
+    with DagsterInstance.from_config(str(settings.dagster_home)) as dagster_instance:
+        pruned = instance.prune_run_history(dagster_instance, older_than_days=days)
+    console.print(f"pruned {len(pruned)} finished run(s) older than {days} days", highlight=False)
+    return 0

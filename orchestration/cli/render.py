@@ -1,0 +1,145 @@
+"""How the CLI prints: the terminal consoles and the blocks a refresh, a status and a release list print."""
+
+from __future__ import annotations
+
+from rich.console import Console
+
+from orchestration.analysis import layout
+
+# The terminal's width, or COLUMNS, or 80 when piped (rich's own rule): tables are laid out to fit it.
+console = Console()
+err_console = Console(stderr=True)
+
+
+def print_results(results) -> None:
+    """One block per release: what an operator needs to find the file and the rows again."""
+    colours = {"failed": "red", "loaded": "green"}
+    for r in results:
+        colour = colours.get(r.status, "yellow")
+        console.print(f"[bold {colour}]{r.status}[/]  {r.ref.family}  {r.ref.key}")
+        rows = [("url", r.ref.url)]
+        if r.release_id:
+            rows.append(("release_id", r.release_id))
+        rows += [(f"raw.{t}", f"{n:,} rows") for t, n in r.table_rows.items()]
+        if r.months:
+            rows.append(("months", f"{min(r.months):%Y-%m} .. {max(r.months):%Y-%m} ({len(set(r.months))})"))
+        if r.sha256:
+            rows.append(("sha256", r.sha256))
+        if r.landing_path:
+            rows.append(("landed at", r.landing_path))
+        if r.ref.is_modelled:
+            rows.append(("figures", "MODELLED"))
+        if r.error:
+            rows.append(("error", r.error))
+        for label, value in rows:
+            console.print(f"  {label:<26} {value}", soft_wrap=True, highlight=False)
+
+
+def fmt(value, column: str) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:.1%}" if column.endswith("share") else f"{value:,.0f}"
+
+
+def print_summary(warehouse) -> None:
+    from orchestration.analysis import reconcile
+    from orchestration.runs import summary
+
+    s = summary.read_summary(warehouse)
+    march, june = s.months
+    table = layout.table(f"{summary.GEOGRAPHY} prosecutions and apprehensions, {march:%B} vs {june:%B %Y} "
+                         "(published warehouse)")
+    for col in ("figure", f"{march:%b %Y}", f"{june:%b %Y}", "change", "basis", "article"):
+        table.add_column(col, justify="left" if col in ("figure", "basis") else "right", no_wrap=True)
+    notes = []
+    for column, label in summary.FIGURES:
+        before, after = s.figures[column][march], s.figures[column][june]
+        if column.endswith("share"):
+            delta = "n/a" if None in (before, after) else f"{(after - before) * 100:+.1f} pts"
+        else:
+            pct = summary.change(before, after)
+            delta = "n/a" if pct is None else f"{pct:+.1%}"
+        figures = s.published[column]
+        published = " / ".join(reconcile.fmt(f.published, f.kind) for f in figures)
+        note = next((f.note for f in figures if f.note), "")
+        if note:
+            notes.append(note)
+            published += " " + "†" * len(notes)
+        table.add_row(label, fmt(before, column), fmt(after, column), delta,
+                      s.bases[column], published,
+                      style="italic yellow" if s.modelled[column] else None)
+    console.print(layout.fit(table, console.width, "figure"))
+    for i, note in enumerate(notes, start=1):
+        console.print(f"{'†' * i} {note}")
+    console.print("article: the seed article's published figures (TRAC, CBP).", style="dim")
+    console.print(summary.basis_sentence(s))
+    console.print(f"{s.releases_loaded:,} releases loaded from {s.families} families "
+                  f"({s.modelled_releases:,} modelled).")
+
+
+LISTED = 12  # rows of a "new this run" list shown before pointing at the command that gives them all
+
+
+def print_releases(title: str, releases) -> None:
+    """Releases (summary.NewRelease) as a table: one row each, or one per family when there are many
+    (a first refresh loads hundreds)."""
+    by_family = len(releases) > LISTED
+    table = layout.table(f"{title}: {len(releases):,}" + (", by family" if by_family else ""))
+    for col in ("family", "releases" if by_family else "file", "months", "rows"):
+        table.add_column(col, no_wrap=True, justify="right" if col in ("releases", "rows") else "left")
+    groups: dict[tuple, list] = {}
+    for r in releases:
+        groups.setdefault((r.family,) if by_family else (r.family, r.file), []).append(r)
+    for rs in groups.values():
+        first = min((r.first_month for r in rs if r.first_month), default=None)
+        last = max((r.last_month for r in rs if r.last_month), default=None)
+        span = f"{month_label(first)}..{month_label(last)}" if first != last else month_label(first)
+        table.add_row(rs[0].family, f"{len(rs):,}" if by_family else rs[0].file, span,
+                      f"{sum(r.rows or 0 for r in rs):,}")
+    console.print(layout.fit(table, console.width, "release"))
+
+
+def print_changes(title: str, rows: list[dict], fetched: bool = False) -> None:
+    """Changed figures (revisions.RESTATED rows): month, figure, before, after, change; modelled in italics."""
+    table = layout.table(title)
+    for col in ("fetched",) * fetched + ("month", "figure", "before", "after", "change"):
+        table.add_column(col, no_wrap=True, justify="right" if col in ("before", "after", "change") else "left")
+    for r in rows:
+        pct = "" if r["pct_change"] is None else f" ({r['pct_change']:+.1%})"
+        table.add_row(*(f"{r['fetched_at']:%Y-%m-%d}",) * fetched, month_label(r["month"]), r["figure"],
+                      f"{r['previous']:,}", f"{r['current']:,}", f"{r['change']:+,}{pct}",
+                      style="italic yellow" if r["is_modelled"] else None)
+    console.print(layout.fit(table, console.width, "figure"))
+
+
+def print_new_this_run(new) -> None:
+    """The refresh's own news: releases new this run, figures they changed, releases that failed."""
+    since = new.since.replace("T", " ")
+    console.print(f"[bold]New this run[/] (since {since}):")
+    if not new.releases:
+        console.print("  no new releases: every release found was already loaded")
+    else:
+        print_releases("Releases loaded", new.releases)
+    if new.changed:
+        print_changes(f"Figures changed by restated releases: {len(new.changed):,} "
+                       f"({new.unchanged:,} restated unchanged)", new.changed[:LISTED])
+        if len(new.changed) > LISTED:
+            console.print(f"  … {len(new.changed) - LISTED:,} more: crowdout revisions --since {new.since[:10]}")
+    elif new.unchanged:
+        console.print(f"  {new.unchanged:,} figures restated, none changed")
+    else:
+        console.print("  no figures restated")
+    from orchestration.runs import failures
+
+    for g in failures.group((r["family"], f"{r['family']} {r['file']}: {r['error']}") for r in new.not_loaded
+                            if r["status"] == "failed"):
+        console.print(f"  [red]failed[/] {g.line()}", soft_wrap=True, highlight=False)
+    for r in new.not_loaded:
+        if r["status"] != "failed":
+            console.print(f"  [red]{r['status']}[/] {r['family']} {r['file']}: {r['error']}", soft_wrap=True)
+    if not new.not_loaded:
+        console.print("  nothing failed or withdrawn")
+
+
+def month_label(value) -> str:
+    return f"{value:%Y-%m}" if value else "–"

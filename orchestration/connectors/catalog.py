@@ -1,0 +1,21 @@
+"""Every release family crowdout knows, by name (the names `crowdout ingest` and releases.toml use)."""
+
+from __future__ import annotations
+
+from orchestration.connectors import cbp, eousa_ncd, ohss, published_figures, trac
+from orchestration.connectors.release import Family
+
+FAMILIES: dict[str, Family] = {
+    f.name: f
+    for f in (
+        trac.BULLETIN, published_figures.PUBLISHED_FIGURES, cbp.NATIONWIDE_AOR, cbp.NATIONWIDE_STATE, cbp.SBO,
+        ohss.USBP, eousa_ncd.EOUSA_NCD,
+    )
+}
+
+
+def get_family(name: str) -> Family:
+    try:
+        return FAMILIES[name]
+    except KeyError:
+        raise KeyError(f"unknown release family {name!r}; known: {', '.join(FAMILIES)}") from None

@@ -1,0 +1,141 @@
+"""The vocabulary every connector shares: what a release is, what parsing it yields, how it fails.
+
+Errors carry the release they concern so that an operator reading a log line knows which file and
+which publisher to look at without a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+import pyarrow as pa
+
+
+@dataclass(frozen=True)
+class ReleaseRef:
+    """One release to fetch: a file or page at a URL, and what we expect it to hold."""
+
+    family: str
+    url: str
+    key: str
+    params: Mapping[str, str] = field(default_factory=dict)
+    is_modelled: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.family} {self.key} ({self.url})"
+
+
+class ReleaseError(Exception):
+    """A release could not be fetched or loaded. The message names the release and the problem."""
+
+    def __init__(self, release: ReleaseRef | str, problem: str):
+        self.release = release
+        self.problem = problem
+        super().__init__(f"{release}: {problem}")
+
+
+class FetchError(ReleaseError):
+    """The publisher did not hand over the file (HTTP error, timeout, truncated body). Worth retrying."""
+
+
+class NotPublished(FetchError):
+    """The publisher has no such release yet (404 or no such file). Not a failure for a refresh."""
+
+
+class ParseError(ReleaseError):
+    """The file arrived but is not in the format we know. Retrying will not help; a human must look."""
+
+
+@dataclass
+class ParsedRelease:
+    """Rows for each raw table, without release_id (the loader adds it), and the months they cover."""
+
+    tables: dict[str, pa.Table]
+    months: list[date] = field(default_factory=list)
+    # True when the parser found figures the file itself marks as modelled (crowdout's sample pages and
+    # disks); the release is then registered as modelled (meta.releases.is_modelled), whatever its link said.
+    modelled: bool = False
+    # Rows per raw table that a streaming family (`Family.load_into`) loaded itself; the loader fills it.
+    streamed_rows: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def table_rows(self) -> dict[str, int]:
+        return {**{t: tbl.num_rows for t, tbl in self.tables.items()}, **self.streamed_rows}
+
+    @property
+    def row_count(self) -> int:
+        return sum(self.table_rows.values())
+
+
+@dataclass(frozen=True)
+class StreamedLoad:
+    """What a streaming family (`Family.load_into`) loaded: rows per raw table, and the months its rows
+    cover (registered as the release's months_covered, which the release checks compare)."""
+
+    rows: dict[str, int]
+    months: list[date]
+
+
+@dataclass(frozen=True)
+class RawColumn:
+    name: str
+    type: str
+    description: str
+
+
+_ARROW_TYPES = {
+    "VARCHAR": pa.string(),
+    "DATE": pa.date32(),
+    "BIGINT": pa.int64(),
+    "INTEGER": pa.int32(),
+    "DOUBLE": pa.float64(),
+    "BOOLEAN": pa.bool_(),
+}
+
+
+def arrow_schema(columns: Sequence[RawColumn]) -> pa.Schema:
+    """The Arrow schema a parser builds its rows with, so raw tables get exactly the declared types."""
+    return pa.schema([(c.name, _ARROW_TYPES[c.type]) for c in columns])
+
+
+@dataclass(frozen=True)
+class Family:
+    """A release family: one publisher's one kind of file, e.g. CBP's Nationwide Encounters by state.
+
+    `discover(cfg, base, session, *, months=None, live=False)` lists the releases currently offered
+    (cfg is the family's section of releases.toml, base the publisher's base URL); `parse(path, ref)`
+    reads one landed file. `raw_tables` declares the raw tables it fills, in column order, without
+    the loader's own columns (release_id first). `params_from_url`, where a family's parser needs
+    more than the file (TRAC: series, month, district), reads them from a URL named by hand, given the
+    family's section of releases.toml.
+
+    What sets families apart is declared here, once, and read by everything downstream (ingestion, the
+    release observations, the Dagster wiring), never re-derived from the family's name:
+    `addressed_by_month`: one release per month at a URL built from the month (TRAC bulletins), rather
+    than a rolling file that grows and is replaced under the same link (CBP, OHSS);
+    `restated`: a later release may carry other figures for months an earlier one covered, so a URL
+    already loaded is asked for again (conditionally). A family that never restates is fetched once
+    per URL. A family addressed by month is restated only by its own key (series, month) fetched
+    again; a rolling file is the family's whole table, so any later file covering the same months
+    restates it, whatever its name (orchestration/warehouse/quality.py).
+
+    Two optional traits serve releases too big for the one-file, in-memory path (EOUSA's multi-GB
+    set of zips): `fetch(session, ref, dest_dir, *, http_cfg, family_cfg)` downloads and lands the
+    parts itself and returns an `http.Download` of one small file that names them (the release file
+    that is landed and registered); `load_into(con, path, ref, release_id)` streams the landed release
+    into its raw tables over the loader's connection, inside the loader's transaction, after the
+    tables `parse` returned, and returns a `StreamedLoad` (rows per raw table, months covered).
+    """
+
+    name: str
+    raw_tables: Mapping[str, Sequence[RawColumn]]
+    discover: Callable[..., list[ReleaseRef]]
+    parse: Callable[[Path, ReleaseRef], ParsedRelease]
+    params_from_url: Callable[[str, Mapping], dict[str, str]] | None = None
+    addressed_by_month: bool = False
+    restated: bool = True
+    fetch: Callable[..., Any] | None = None
+    load_into: Callable[[Any, Path, ReleaseRef, str], StreamedLoad] | None = None

@@ -1,0 +1,272 @@
+"""`crowdout refresh`: observe every release family; if anything is new, run the whole graph once.
+
+A refresh first asks what changed (`orchestration.warehouse.observe`, the same question the Dagster sources
+answer as data versions): a release not loaded yet, a restated one, or a release loaded by hand since
+the last publish. With nothing new it stops there, in about a second, and says so; the warehouse is left
+as it was. Otherwise it runs every asset of the code location in this process (one ingest step per
+family, one `dbt build`, the publish) as a Dagster run, recorded in the persistent instance every entry
+point shares (DAGSTER_HOME, else `<data dir>/dagster`) and in `<data dir>/last_refresh.json`.
+
+Ctrl-C stops the run at once: Dagster forwards the interrupt to dbt (which runs in its own session, so
+the terminal's signal reaches crowdout alone) and the run is recorded as the last one, failed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import threading
+import time
+import uuid
+import warnings
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+
+from orchestration.config import Settings
+from orchestration.warehouse.lock import writer_lock
+
+PID_TAG = "crowdout/pid"
+
+
+@dataclass
+class RefreshOutcome:
+    run_id: str | None
+    success: bool
+    started_at: str
+    seconds: float
+    instance: str  # the Dagster instance's home (DAGSTER_HOME, else <data dir>/dagster)
+    new: list[str] = field(default_factory=list)  # what made the run due; empty = nothing new
+    steps: list[dict] = field(default_factory=list)  # step, status, seconds
+    failed_checks: list[dict] = field(default_factory=list)  # asset, check, severity, description
+    errors: list[str] = field(default_factory=list)
+    published_at: str | None = None  # when the warehouse analysts read was published
+
+    @property
+    def nothing_new(self) -> bool:
+        return self.run_id is None and self.success
+
+
+def last_refresh_file(settings: Settings) -> Path:
+    return settings.data_dir / "last_refresh.json"
+
+
+def refresh_log(settings: Settings) -> Path:
+    return settings.data_dir / "last_refresh.log"
+
+
+def dagster_instance(settings: Settings):
+    """The persistent instance every entry point shares (settings.dagster_home: DAGSTER_HOME, else beside
+    the warehouse), so the UI and `crowdout status` show what the CLI ran."""
+    from orchestration.runs.instance import open_instance
+
+    return open_instance(settings)
+
+
+def published_at(settings: Settings) -> datetime | None:
+    path = settings.warehouse
+    return datetime.fromtimestamp(path.stat().st_mtime, timezone.utc) if path.exists() else None
+
+
+def _loaded_release_ids(path: Path) -> set[str]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return {r for (r,) in con.execute("SELECT release_id FROM meta.releases WHERE status = 'loaded'").fetchall()}
+    finally:
+        con.close()
+
+
+def whats_new(settings: Settings) -> list[str]:
+    """Why a refresh must run, one line per reason; empty when every release offered is loaded and
+    every loaded release is published."""
+    from orchestration.connectors.catalog import FAMILIES
+    from orchestration.warehouse.observe import observe_family
+
+    if not settings.warehouse.exists():
+        return ["no published warehouse yet"]
+    if not settings.build_warehouse.exists():
+        return ["no build warehouse yet"]
+    reasons = []
+    with writer_lock(settings.build_warehouse):
+        con = duckdb.connect(str(settings.build_warehouse), read_only=True)
+        try:
+            observations = [observe_family(settings, name, con) for name in FAMILIES]
+        finally:
+            con.close()
+        build_ids = _loaded_release_ids(settings.build_warehouse)
+    for found in observations:
+        if found.unknown:
+            reasons.append(f"{found.family}: {len(found.unknown)} release(s) new or changed")
+        reasons += [f"{found.family}: could not look ({error})" for error in found.errors]
+    try:
+        unpublished = build_ids - _loaded_release_ids(settings.warehouse)
+    except duckdb.Error as exc:
+        return [*reasons, f"the published warehouse cannot be read ({exc})"]
+    if unpublished:
+        reasons.append(f"{len(unpublished)} loaded release(s) not yet published")
+    return reasons
+
+
+def run_refresh(
+    settings: Settings,
+    *,
+    force: bool = False,
+    allow_shrink: bool = False,
+    on_step: Callable[[str], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
+) -> RefreshOutcome:
+    """Refresh when something is new (or `force`); `allow_shrink` publishes a build that holds less
+    than the published warehouse. `on_start(steps)` is called once a run is due, with
+    the number of steps it has; `on_step(step)` as each step finishes, for a progress bar."""
+    begun = time.monotonic()
+    started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    new = whats_new(settings) if not force else ["--force"]
+    if not new:
+        when = published_at(settings)
+        return RefreshOutcome(
+            run_id=None, success=True, started_at=started_at, seconds=round(time.monotonic() - begun, 1),
+            instance=str(settings.dagster_home),
+            published_at=when.isoformat(timespec="seconds") if when else None,
+        )
+
+    from orchestration.dbt_manifest import ensure_prepared
+
+    ensure_prepared()
+    with warnings.catch_warnings():  # Dagster's beta/supersession notices are for developers, not ops
+        warnings.simplefilter("ignore")
+        from orchestration.defs import defs
+
+    job = defs.resolve_implicit_global_asset_job_def()
+    keys = sorted(defs.resolve_asset_graph().materializable_asset_keys)
+    if on_start:
+        on_start(len(job.get_subset(asset_selection=set(keys)).graph.node_dict))
+    instance = dagster_instance(settings)
+    fail_dead_runs(instance)
+    run_id = str(uuid.uuid4())
+    log = refresh_log(settings)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    interrupted = False
+    with log.open("w") as out, contextlib.redirect_stdout(out), _watch_steps(instance, run_id, on_step):
+        try:
+            job.execute_in_process(
+                instance=instance,
+                run_id=run_id,
+                asset_selection=keys,
+                tags={"crowdout/trigger": "cli", PID_TAG: str(os.getpid())},
+                run_config={
+                    "resources": {"warehouse": {"config": {"live": settings.live, "allow_shrink": allow_shrink}}},
+                    "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},  # the CLI reports
+                },
+                raise_on_error=False,
+            )
+        except KeyboardInterrupt:
+            interrupted = True
+    record = instance.get_run_by_id(run_id)
+    events = [e.dagster_event for e in instance.all_logs(run_id) if e.dagster_event]
+    findings = run_findings(events)
+    # Dagster turns a Ctrl-C during a step into that step's failure, by this error class
+    interrupted = interrupted or any(
+        e.event_type_value == "STEP_FAILURE" and e.event_specific_data.error
+        and e.event_specific_data.error.cls_name == "DagsterExecutionInterruptedError"
+        for e in events
+    )
+    if interrupted:
+        if record and not record.is_finished:
+            instance.report_run_failed(record, "interrupted (Ctrl-C)")
+        findings["errors"].append("interrupted (Ctrl-C)")
+    when = published_at(settings)
+    outcome = RefreshOutcome(
+        run_id=run_id,
+        success=not interrupted and bool(record) and record.is_success,
+        started_at=started_at,
+        seconds=round(time.monotonic() - begun, 1),
+        instance=str(settings.dagster_home),
+        new=new,
+        published_at=when.isoformat(timespec="seconds") if when else None,
+        **findings,
+    )
+    path = last_refresh_file(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(asdict(outcome), indent=2))
+    if interrupted:
+        raise KeyboardInterrupt
+    return outcome
+
+
+@contextlib.contextmanager
+def _watch_steps(instance, run_id: str, on_step: Callable[[str], None] | None):
+    """Report each finished step from the run's event log, from a thread beside the run (which keeps the
+    main thread, where Ctrl-C arrives and Dagster turns it into a clean stop)."""
+    if on_step is None:
+        yield
+        return
+    from dagster import DagsterEventType
+
+    done = threading.Event()
+
+    def watch() -> None:
+        finished = 0
+        while True:
+            stop = done.wait(0.5)
+            records = instance.all_logs(run_id, of_type={DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE})
+            for record in records[finished:]:
+                on_step(record.step_key)
+            finished = max(finished, len(records))
+            if stop:
+                return
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        watcher.join()
+
+
+def fail_dead_runs(instance) -> list[str]:
+    """Mark failed every run a crowdout refresh started whose process is gone (killed): it holds
+    nothing, but the instance would show it as running forever."""
+    from dagster import DagsterRunStatus, RunsFilter
+
+    cleared = []
+    for run in instance.get_runs(RunsFilter(statuses=[DagsterRunStatus.STARTED, DagsterRunStatus.STARTING])):
+        pid = run.tags.get(PID_TAG)
+        if pid and not _alive(int(pid)):
+            instance.report_run_failed(run, f"its process {pid} is gone (killed); marked failed by a later refresh")
+            cleared.append(run.run_id)
+    return cleared
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
+
+
+def run_findings(events) -> dict:
+    """Steps with their outcome and time, failed checks, and step errors, from a run's Dagster events."""
+    steps, checks, errors = [], [], []
+    for event in events:
+        data = event.event_specific_data
+        if event.event_type_value == "STEP_SUCCESS":
+            steps.append({"step": event.step_key, "status": "success", "seconds": round(data.duration_ms / 1000, 1)})
+        elif event.event_type_value == "STEP_FAILURE":
+            steps.append({"step": event.step_key, "status": "failed", "seconds": None})
+            errors.append(f"{event.step_key}: {data.error.message.strip() if data.error else event.message}")
+        elif event.event_type_value == "STEP_SKIPPED":
+            steps.append({"step": event.step_key, "status": "skipped", "seconds": None})
+        elif event.event_type_value == "ASSET_CHECK_EVALUATION" and not data.passed:
+            checks.append({
+                "asset": data.asset_key.to_user_string(), "check": data.check_name,
+                "severity": data.severity.value, "description": data.description or "",
+            })
+    return {"steps": steps, "failed_checks": checks, "errors": errors}

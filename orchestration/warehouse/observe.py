@@ -1,0 +1,129 @@
+"""Has a publisher put out anything the warehouse does not hold yet? One family's answer, as a data version.
+
+A release's version is what identifies its bytes most cheaply: the publisher's ETag, else its
+Last-Modified (one HEAD request), else the sha256 of the bytes themselves (file:// samples, and servers
+that send neither). A family's data version is the digest of every release it offers with its version,
+so Dagster sees a new data version exactly when a release appears or changes. A family that never
+restates (TRAC's month pages, EOUSA's dump pages) is not asked again for a URL already loaded: its
+version is the sha256 loaded. Nothing is loaded here; the ingest step does that through `ingest`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Mapping
+
+import duckdb
+import requests
+
+from orchestration.config import Settings
+from orchestration.connectors import http
+from orchestration.connectors.catalog import get_family
+from orchestration.connectors.release import FetchError, ReleaseError, ReleaseRef
+from orchestration.warehouse import ingest
+
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What one family offers now: each release URL with its version, the URLs whose version the
+    warehouse does not hold (new or restated), and the releases that could not be looked at."""
+
+    family: str
+    versions: Mapping[str, str]
+    unknown: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()
+
+    @property
+    def data_version(self) -> str:
+        return hashlib.sha256(json.dumps(sorted(self.versions.items())).encode()).hexdigest()
+
+    @property
+    def is_new(self) -> bool:
+        """True when a release is new or changed, or when one could not be looked at (so a refresh runs
+        and reports the real cause instead of calling an unreachable publisher unchanged)."""
+        return bool(self.unknown or self.errors)
+
+
+@dataclass(frozen=True)
+class _Known:
+    """What the registry holds for a family: loaded URLs with their sha256, and every loaded validator."""
+
+    loaded_sha256_by_url: Mapping[str, str]
+    sha256s: frozenset[str]
+    validators: frozenset[tuple[str, str]]  # (url, etag or last_modified)
+
+    @classmethod
+    def read(cls, con: duckdb.DuckDBPyConnection | None, family: str) -> _Known:
+        if con is None:
+            return cls({}, frozenset(), frozenset())
+        rows = con.execute(
+            """SELECT url, sha256, etag, last_modified FROM meta.releases
+               WHERE family = ? AND status = 'loaded' ORDER BY fetched_at""",
+            [family],
+        ).fetchall()
+        return cls(
+            {url: sha for url, sha, _, _ in rows},
+            frozenset(sha for _, sha, _, _ in rows),
+            frozenset((url, v) for url, _, etag, modified in rows for v in (etag, modified) if v),
+        )
+
+
+def observe_family(settings: Settings, family_name: str, con: duckdb.DuckDBPyConnection | None) -> Observation:
+    """Every release `family_name` offers now and whether the warehouse behind `con` holds it."""
+    family = get_family(family_name)
+    known = _Known.read(con, family_name)
+    session = http.make_session(settings.releases["http"])
+    try:
+        refs = ingest.discover(settings, session, family_name)
+    except ReleaseError as exc:
+        return Observation(family_name, {}, errors=(str(exc),))
+    versions: dict[str, str] = {}
+    unknown: list[str] = []
+    errors: list[str] = []
+    for ref in refs:
+        # A family that never restates is not asked again for a URL it loaded (for EOUSA the registry holds
+        # the sha256 of the manifest its fetch assembled, never of the page, so asking could not match).
+        if not family.restated and ref.url in known.loaded_sha256_by_url:
+            versions[ref.url] = f"sha256:{known.loaded_sha256_by_url[ref.url]}"
+            continue
+        try:
+            version = _version(session, ref, settings.releases["http"])
+        except ReleaseError as exc:
+            errors.append(str(exc))
+            continue
+        if version is None:  # not published (yet): nothing to hold
+            continue
+        versions[ref.url] = version
+        kind, _, value = version.partition(":")
+        if not (value in known.sha256s if kind == "sha256" else (ref.url, value) in known.validators):
+            unknown.append(ref.url)
+    return Observation(family_name, versions, tuple(unknown), tuple(errors))
+
+
+def _version(session: requests.Session, ref: ReleaseRef, http_cfg: Mapping) -> str | None:
+    """`etag:...`, `last-modified:...` or `sha256:...` for one release; None if it is not published."""
+    timeout = float(http_cfg["timeout_seconds"])
+    try:
+        if not ref.url.startswith("file:"):
+            head = session.head(ref.url, allow_redirects=True, timeout=timeout)
+            if head.status_code == 404:
+                return None
+            if head.ok and head.headers.get("ETag"):
+                return f"etag:{head.headers['ETag']}"
+            if head.ok and head.headers.get("Last-Modified"):
+                return f"last-modified:{head.headers['Last-Modified']}"
+        with session.get(ref.url, stream=True, timeout=timeout) as response:
+            if response.status_code == 404:
+                return None
+            if not response.ok:
+                raise FetchError(ref, f"HTTP {response.status_code} while observing")
+            digest = hashlib.sha256()
+            for chunk in response.iter_content(_CHUNK):
+                digest.update(chunk)
+            return f"sha256:{digest.hexdigest()}"
+    except (requests.RequestException, OSError) as exc:
+        raise FetchError(ref, f"could not observe: {exc}") from exc

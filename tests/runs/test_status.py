@@ -1,0 +1,113 @@
+"""`crowdout status` tells the published file from the build file: what analysts read, what waits to be
+published, and what failed since the last publish (older failures are not news)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from orchestration import cli
+from orchestration.runs import status
+from orchestration.warehouse.publish import publish
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "cbp"
+
+
+def _bad_state_file(tmp_path: Path) -> Path:
+    bad = tmp_path / "nationwide-encounters-fy20-fy23-state.csv"
+    bad.write_bytes(b"Fiscal Year,Encounters\r\n2020,5\r\n")
+    return bad
+
+
+def test_a_failed_release_shows_although_it_was_never_published(settings, tmp_path, capsys):
+    assert cli.main(["ingest", "cbp-nationwide-state", str(_bad_state_file(tmp_path))]) == 1
+    capsys.readouterr()
+    assert not settings.warehouse.exists()  # nothing published
+
+    assert cli.main(["status"]) == 0
+    out = capsys.readouterr().out
+    assert "cbp-nationwide-state:" in out and "changed CSV header" in out
+    assert "1 failed releases (nothing published yet)" in out
+
+
+def test_pending_until_published_and_failures_only_since_the_last_publish(settings, tmp_path, capsys):
+    good = tmp_path / "nationwide-encounters-fy20-fy23-state.csv"
+    shutil.copyfile(FIXTURES / "state.csv", good)
+    assert cli.main(["ingest", "cbp-nationwide-state", str(good)]) == 0
+    bad_dir = tmp_path / "bad"
+    bad_dir.mkdir()
+    assert cli.main(["ingest", "cbp-nationwide-state", str(_bad_state_file(bad_dir))]) == 1
+
+    st = status.gather(settings)
+    (pending,) = st.pending
+    data_rows = len((FIXTURES / "state.csv").read_text().splitlines()) - 1
+    assert pending.family == "cbp-nationwide-state" and pending.rows == data_rows
+    assert pending.first_month is not None
+    assert len(st.failed_since_publish) == 1 and st.families == []
+
+    publish(settings.build_warehouse, settings.warehouse)
+    st = status.gather(settings)
+    assert st.pending == [] and st.failed_since_publish == []
+    (family,) = st.families
+    assert family.family == "cbp-nationwide-state" and family.last_month == st.families[0].recency.latest
+    capsys.readouterr()
+    assert cli.main(["status"]) == 0
+    out = capsys.readouterr().out
+    assert "no releases waiting to be published" in out and "0 failed releases since the last publish" in out
+    assert "cbp-nationwide-state" in out and "FAIL" in out  # the fixture's data ends years before today
+
+
+def test_status_repeats_what_the_last_published_run_brought(settings, capsys):
+    """The refresh's "new this run" counts stay visible in `crowdout status` until the next run."""
+    import json
+    from datetime import date
+
+    from orchestration.runs.refresh import last_refresh_file
+    from tests.support import sample_warehouse
+
+    sample_warehouse.build(settings.warehouse)
+    sample_warehouse.new_edition(settings.warehouse, "immigration/monthlymay18/fil/",
+                                 "2026-02-01 06:00:00+00", {("immigration", date(2018, 5, 1)): 7})
+    last_refresh_file(settings).write_text(json.dumps({
+        "run_id": "r1", "success": True, "started_at": "2026-02-01T05:59:00+00:00",
+        "failed_checks": [], "errors": []}))
+    st = status.gather(settings)
+    assert [r.file for r in st.last_run_news.releases] == ["immigration/monthlymay18/fil/"]
+    assert cli.main(["status"]) == 0
+    assert "it published 1 new releases, changed 1 published figures" in " ".join(capsys.readouterr().out.split())
+
+
+def test_status_says_why_the_last_publish_was_refused_and_how_to_go_on(settings, capsys):
+    """Issue 11, case 3: a build holding less than the published warehouse is refused; status says so."""
+    from orchestration.warehouse.publish import PublishRefused
+    from tests.warehouse.test_publish import MONTHS_2018_2019, _warehouse
+
+    _warehouse(settings.build_warehouse, MONTHS_2018_2019, {"trac-bulletin": 2})
+    publish(settings.build_warehouse, settings.warehouse)
+    assert cli.main(["status"]) == 0
+    assert "publish blocked" not in capsys.readouterr().out
+
+    _warehouse(settings.build_warehouse, MONTHS_2018_2019[12:21], {"trac-bulletin": 2})
+    with pytest.raises(PublishRefused):
+        publish(settings.build_warehouse, settings.warehouse)
+    assert cli.main(["status"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert ("publish blocked the build would lose what analysts read now: "
+            "marts.fct_displacement_district_month: 15 months, 2018-01 .. 2019-12") in out
+    assert "crowdout refresh --allow-shrink" in out
+
+
+def test_a_trac_page_missing_past_its_publication_lag_is_listed(settings, server, capsys):
+    from orchestration.connectors.release import ReleaseRef
+    from tests.support.publisher import reply
+    from tests.support.warehouse import ingest_one
+
+    server.routes["/tracreports/bulletins/overall/monthlyjun18/fil/"] = [reply(404, b"gone")]
+    ref = ReleaseRef("trac-bulletin", server.url + "/tracreports/bulletins/overall/monthlyjun18/fil/",
+                     "overall/2018-06", {"series": "overall", "month": "2018-06"})
+    assert ingest_one(settings, ref).status == "failed"
+    assert cli.main(["status"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "trac-bulletin overall/2018-06" in out and "past the publication lag: missing" in out
