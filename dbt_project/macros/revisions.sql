@@ -20,12 +20,11 @@
             row_number() over cell_releases = count(*) over (partition by {% for k in keys %}cells.{{ k }}{{ ', ' if not loop.last }}{% endfor %})
                 as is_latest_release
         from {{ relation }} as cells
-        inner join {{ ref('stg_meta__releases') }} as releases
+        inner join {{ ref('int_meta__loaded_releases') }} as releases
             on cells.release_id = releases.release_id
-        where releases.status = 'loaded'
         window cell_releases as (
             partition by {% for k in keys %}cells.{{ k }}{{ ', ' if not loop.last }}{% endfor %}
-            order by list_max(releases.months_covered) asc nulls first,
+            order by releases.last_month_covered asc nulls first,
                      coalesce(releases.published_at, releases.fetched_at) asc, releases.fetched_at asc,
                      cells.release_id asc
         )

@@ -10,7 +10,7 @@
     max(prosecutions) filter (where series = '{{ series }}') as {{ column }}_prosecutions,
     max(basis) filter (where series = '{{ series }}' and prosecutions is not null) as {{ column }}_prosecutions_basis,
     {%- endfor %}
-    coalesce(bool_or(basis = 'modelled') filter (where series in ('immigration', 'all', 'non_immigration', 'cbp_referred')), false) as is_modelled,
+    coalesce(bool_or({{ is_modelled_basis('basis') }}) filter (where series in ('immigration', 'all', 'non_immigration', 'cbp_referred')), false) as is_modelled,
     flatten(list(release_ids) filter (where series in ('immigration', 'all', 'non_immigration', 'cbp_referred'))) as release_ids
 {%- endmacro %}
 

@@ -193,7 +193,7 @@ def _by_month(view: MetricsView, columns) -> Table:
 def _modelled_figure(row: dict, column: str) -> bool:
     """A count or same-month ratio whose own basis is modelled (basis.MEASURE_BASIS)."""
     bases = basis.MEASURE_BASIS.get(column)
-    return bool(bases) and row.get(column) is not None and any(row.get(b) in (None, "modelled") for b in bases)
+    return bool(bases) and row.get(column) is not None and any(row.get(b) is None or row.get(b) in basis.MODELLED for b in bases)
 
 
 def _by_metric(view: MetricsView, columns, width: int) -> list[Table]:

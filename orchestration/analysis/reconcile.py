@@ -7,16 +7,22 @@ holds whatever baseline month the warehouse was built with. Each comparison is m
 measure's basis (`basis.modelled`): a real apprehensions figure is not marked modelled because TRAC's
 figures that month are.
 
+There is one implementation of "a published figure against the warehouse's": marts.fct_published_figure_checks.
+Every figure TRAC printed that the curated file holds (the counts and the shares) is read from that mart, its
+value, basis, agreement and independent value converted to the seed article's unit (a percent to a fraction),
+so the refresh summary, the report and the mart cannot disagree. Only what the mart has no row for is
+computed here: the changes (two months of the displacement mart) and CBP's apprehensions (not a TRAC figure).
+
 An agreement can be empty: where the warehouse's figure IS the published one (TRAC's five-district figures,
 loaded as is from the curated file: basis 'published'), it agrees by construction. Each comparison says so,
-and gives the warehouse's independent value where it has one (the five districts' own sum, from
-marts.fct_published_figure_checks), which is the check that can fail.
+and gives the warehouse's independent value where it has one (the five districts' own sum), which is the
+check that can fail.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -73,7 +79,10 @@ SEED_ARTICLE = [
 
 CHECKS = "marts.fct_published_figure_checks"
 # the seed article's columns as fct_published_figure_checks names their series
-CHECK_SERIES = {"non_immigration_prosecutions": "non_immigration", "cbp_referred_prosecutions": "cbp_referred"}
+CHECK_SERIES = {"non_immigration_prosecutions": "non_immigration", "cbp_referred_prosecutions": "cbp_referred",
+                "non_immigration_share": "non_immigration_share"}
+# a figure's unit in the checks mart against the seed article's (shares as fractions)
+UNIT_SCALE = {"percent": 100.0}
 
 
 @dataclass(frozen=True)
@@ -103,10 +112,14 @@ class Comparison:
 def compare(sw_border: pd.DataFrame, figures: list[Figure] = SEED_ARTICLE,
             checks: pd.DataFrame | None = None) -> list[Comparison]:
     """`sw_border`: the displacement mart's SW_BORDER rows (month as date, the basis columns); `checks`:
-    marts.fct_published_figure_checks (period_start as date), for the independent values."""
+    marts.fct_published_figure_checks (period_start as date). A figure the checks mart holds is its row;
+    without the mart (or its row) such a figure is not comparable, never recomputed here."""
     by_month = {m: row for m, row in zip(sw_border["month"], sw_border.to_dict("records"))}
     out = []
     for f in figures:
+        if in_checks_mart(f):
+            out.append(_from_checks(f, checks))
+            continue
         months = [f.month] + ([f.change_from] if f.change_from else [])
         values = [by_month[m].get(f.column) if m in by_month else None for m in months]
         if any(v is None or pd.isna(v) for v in values):
@@ -115,22 +128,43 @@ def compare(sw_border: pd.DataFrame, figures: list[Figure] = SEED_ARTICLE,
         value = values[0] / values[1] - 1 if f.change_from else float(values[0])
         flags = dict(zip(sw_border["month"], basis.modelled(sw_border, f.column)))
         labels = dict(zip(sw_border["month"], basis.label(sw_border, f.column)))
-        independent, independent_modelled = _independent(f, checks)
         out.append(Comparison(f, value, any(flags[m] for m in months),
-                              by_construction=all(labels[m] == "published" for m in months),
-                              independent=independent, independent_modelled=independent_modelled))
+                              by_construction=all(labels[m] == "published" for m in months)))
     return out
 
 
-def _independent(f: Figure, checks: pd.DataFrame | None) -> tuple[float | None, bool]:
-    """The five districts' own value for a count the warehouse took as published, from the checks mart."""
-    if checks is None or f.change_from or f.column not in CHECK_SERIES:
-        return None, False
+def in_checks_mart(f: Figure) -> bool:
+    """Whether the figure is one TRAC printed for a single month that the checks mart compares."""
+    return f.column in CHECK_SERIES and not f.change_from
+
+
+def _from_checks(f: Figure, checks: pd.DataFrame | None) -> Comparison:
+    """The checks mart's verdict on `f`, in the seed article's unit: published and warehouse values, basis,
+    agreement and the independent value all from the same row."""
+    if checks is None:
+        return Comparison(f, None, False)
     row = checks[(checks["geography"] == "SW_BORDER") & (checks["series"] == CHECK_SERIES[f.column])
-                 & (checks["period_start"] == f.month) & (checks["period_start"] == checks["period_end"])]
-    if row.empty or pd.isna(row["independent_value"].iloc[0]):
-        return None, False
-    return float(row["independent_value"].iloc[0]), row["independent_basis"].iloc[0] != "derived"
+                 & (checks["period_start"] == f.month) & (checks["period_end"] == f.month)]
+    if row.empty:
+        return Comparison(f, None, False)
+    r = row.iloc[0]
+    scale = UNIT_SCALE.get(r["unit"], 1.0)
+
+    def value(column: str) -> float | None:
+        return None if pd.isna(r[column]) else float(r[column]) / scale
+
+    figure = replace(f, published=float(r["published_value"]) / scale)
+    if r["agreement"] == "not_comparable" or value("warehouse_value") is None:
+        return Comparison(figure, None, False)
+    independent = value("independent_value") if r["agreement"] == "by_construction" else None
+    return Comparison(figure, value("warehouse_value"), _is_modelled(r["warehouse_basis"]),
+                      by_construction=r["agreement"] == "by_construction", independent=independent,
+                      independent_modelled=independent is not None and _is_modelled(r["independent_basis"]))
+
+
+def _is_modelled(value) -> bool:
+    """A basis from the checks mart: modelled (scaled or not) or unknown counts as modelled."""
+    return pd.isna(value) or value in basis.MODELLED
 
 
 def read_checks(con) -> pd.DataFrame:

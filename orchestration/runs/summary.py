@@ -6,7 +6,8 @@ look wrong, nothing downstream is worth reading. Each figure says its own basis 
 modelled: its measure's basis, not the row's conservative flag, so OHSS's real apprehensions are not called
 modelled) beside what the seed article published (reconcile.SEED_ARTICLE), so a modelled number cannot pass
 for a real one; and the reconciliation lines say which agreements hold by construction (a published figure
-loaded as is) and which are independent checks (marts.fct_published_figure_checks).
+loaded as is) and which are independent checks, as marts.fct_published_figure_checks says (reconcile reads
+its rows: one implementation of the check).
 """
 
 from __future__ import annotations
@@ -136,7 +137,8 @@ def basis_sentence(s: Summary) -> str:
     in a month modelled as soon as one input is."""
     prosecutions = {
         True: "District prosecution figures in this sample are modelled (SW_BORDER's non-immigration and "
-              "CBP-referred counts are TRAC's published five-district figures, loaded as is)",
+              "CBP-referred counts are TRAC's published five-district figures, loaded as is, and the modelled "
+              "districts are scaled to them)",
         False: "Prosecution figures are TRAC's published pages and figures",
         None: "No prosecution figures for these months",
     }[s.prosecutions_modelled]

@@ -135,8 +135,9 @@ def test_comparison_recomputes_changes_from_the_two_months():
     assert change.agrees and change.modelled and abs(change.warehouse - (703 / 1093 - 1)) < 1e-12
     june_bp = by_label["Border Patrol apprehensions, SW border, Jun 2018"]
     assert june_bp.agrees and not june_bp.modelled  # OHSS rounds to 10; a real release beside modelled TRAC
-    assert by_label["Non-immigration share of all prosecutions, Jun 2018 (one in seventeen)"].modelled
-    assert not by_label["Non-immigration prosecutions, 5 SW districts, Mar 2018"].modelled
+    # TRAC's figures are the checks mart's verdicts: without the mart they are not recomputed here
+    assert by_label["Non-immigration share of all prosecutions, Jun 2018 (one in seventeen)"].warehouse is None
+    assert by_label["Non-immigration prosecutions, 5 SW districts, Mar 2018"].warehouse is None
     missing = reconcile.compare(sw.iloc[:1])
     assert all(c.warehouse is None for c in missing if c.figure.month == reconcile.JUN)
 
@@ -147,13 +148,20 @@ def test_an_agreement_with_a_figure_loaded_as_is_says_so():
     sw = pd.DataFrame({"month": [reconcile.MAR], "non_immigration_prosecutions": [1093],
                        "bp_apprehensions": [37390], "is_modelled": [True],
                        "non_immigration_prosecutions_basis": ["published"], "bp_apprehensions_basis": ["derived"]})
-    checks = pd.DataFrame({"geography": ["SW_BORDER"], "series": ["non_immigration"],
-                           "period_start": [reconcile.MAR], "period_end": [reconcile.MAR],
-                           "independent_value": [1083.0], "independent_basis": ["modelled"]})
+    checks = pd.DataFrame({"geography": ["SW_BORDER"] * 2, "series": ["non_immigration", "non_immigration_share"],
+                           "period_start": [reconcile.MAR] * 2, "period_end": [reconcile.MAR] * 2,
+                           "published_value": [1093.0, 14.0], "unit": ["defendants", "percent"],
+                           "warehouse_value": [1093.0, 14.18], "agreement": ["by_construction", "independent"],
+                           "warehouse_basis": ["published", "modelled_scaled_to_published"],
+                           "independent_value": [1083.0, 14.06], "independent_basis": ["modelled", "modelled"]})
     by_label = {c.figure.label: c for c in reconcile.compare(sw, checks=checks)}
     non_imm = by_label["Non-immigration prosecutions, 5 SW districts, Mar 2018"]
     assert non_imm.agrees and non_imm.by_construction and non_imm.agreement.startswith("by construction")
     assert (non_imm.independent, non_imm.independent_modelled) == (1083.0, True)
+    # TRAC's percent against the warehouse's share, converted: 14.18% is 0.1418, within 0.5 pp of 14%
+    share = by_label["Non-immigration share of all prosecutions, Mar 2018 (one in seven)"]
+    assert share.agreement == "independent" and share.modelled and share.agrees
+    assert share.warehouse == pytest.approx(0.1418) and share.figure.published == pytest.approx(0.14)
     bp = by_label["Border Patrol apprehensions, SW border, Mar 2018"]
     assert bp.agreement == "independent" and bp.independent is None
 

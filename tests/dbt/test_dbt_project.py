@@ -104,8 +104,9 @@ def test_build_reproduces_the_published_2018_figures(built):
         db, "2018-03-01",
         "non_immigration_prosecutions, non_immigration_share, cbp_referred_prosecutions, bp_apprehensions, is_modelled")
     assert (non_imm, cbp, bp) == (1093, 6368, 37390)
-    # TRAC's published 1,093 over the districts' own total (immigration 6,714 + non-immigration 1,103)
-    assert share == pytest.approx(1093 / 7817)
+    # TRAC's published 1,093 over the districts' total: immigration 6,714 + their non-immigration, 1,103 on
+    # the modelled pages, scaled to TRAC's 1,093
+    assert share == pytest.approx(1093 / 7807)
     assert modelled is True  # the fixture's TRAC pages are modelled, like the sample's
     non_imm, share, change, cbp_change, expected, missing, cumulative = sw_border(
         db, "2018-06-01",
@@ -141,11 +142,12 @@ def test_each_measure_carries_its_own_modelled_flag(built):
 
 def test_each_figure_carries_its_own_basis(built):
     """SW_BORDER's non-immigration and CBP-referred counts are TRAC's published figures though the districts
-    they sit beside are modelled; the districts' sums stay modelled; apprehensions are sums of sectors."""
+    they sit beside are modelled; the districts' sums stay modelled (the total of districts scaled to TRAC's
+    non-immigration figure says so); apprehensions are sums of sectors."""
     db, _ = built
     assert sw_border(db, "2018-03-01", "non_immigration_prosecutions_basis, cbp_referred_prosecutions_basis, "
                      "immigration_prosecutions_basis, total_prosecutions_basis, bp_apprehensions_basis") == (
-        "published", "published", "modelled", "modelled", "derived")
+        "published", "published", "modelled", "modelled_scaled_to_published", "derived")
     # a month with no published figure: the five districts' modelled sum
     assert sw_border(db, "2018-04-01", "non_immigration_prosecutions_basis, cbp_referred_prosecutions") == (
         "modelled", None)
@@ -225,8 +227,70 @@ def test_a_restated_baseline_month_reaches_every_later_month(own_copy):
             "max(non_immigration_prosecutions) FILTER (WHERE month = DATE '2018-06-01'), "
             "max(pct_change_vs_baseline_non_immigration) FILTER (WHERE month = DATE '2018-06-01') "
             "FROM marts.fct_displacement_district_month WHERE geography = 'AZ'")[0]
-    assert march == march_before + 200
+    # Arizona's March is modelled, so it is scaled with the others to TRAC's five-district 1,093: it gains
+    # a share of the 200, not all of it
+    assert march_before < march < march_before + 200
     assert june_change == pytest.approx(june / march - 1)
+
+
+FIVE_DISTRICTS = "('AZ', 'CAS', 'NM', 'TXS', 'TXW')"
+
+
+def test_modelled_districts_are_scaled_to_trac_s_five_district_figure(built):
+    """The tiny fixture's modelled districts sum to 1,103 in March 2018, TRAC printed 1,093 for the five:
+    the districts are scaled to it, say so in their basis, and keep immigration + non-immigration = all;
+    the checks mart still shows the bulletins' own, unscaled 1,103."""
+    db, _ = built
+    rows = query(db, "SELECT sum(prosecutions), list(DISTINCT basis) FROM marts.fct_prosecutions_district_month "
+                     f"WHERE district_code IN {FIVE_DISTRICTS} AND month = DATE '2018-03-01' "
+                     "AND series = 'non_immigration'")
+    assert rows == [(1093, ["modelled_scaled_to_published"])]
+    assert query(db, "SELECT count(*) FROM marts.fct_displacement_district_month WHERE month = DATE '2018-03-01' "
+                     "AND geography_type = 'district' AND (non_immigration_prosecutions "
+                     "<> total_prosecutions - immigration_prosecutions OR NOT is_modelled)") == [(0,)]
+    assert sw_border(db, "2018-03-01", "non_immigration_prosecutions, non_immigration_prosecutions_basis, "
+                     "non_immigration_prosecutions_districts_sum, non_immigration_prosecutions_residual") == (
+        1093, "published", 1093, 0)
+    assert query(db, "SELECT independent_value FROM marts.fct_published_figure_checks WHERE geography = "
+                     "'SW_BORDER' AND published_series = 'non_immigration_prosecutions' AND period = '2018-03'") == [
+        (1103,)]
+
+
+def test_real_districts_keep_their_figures_and_sw_border_carries_the_residual(own_copy):
+    """Real district figures (another snapshot than TRAC's report) are not scaled: SW_BORDER keeps TRAC's
+    1,093, with the districts' 1,103 and the residual beside it, and the rows still add up."""
+    db, tmp = own_copy
+    query(db, "UPDATE raw.trac_district_rankings SET modelled_figures = '' WHERE month = DATE '2018-03-01'")
+    dbt(tmp, "run", "--select", "+fct_displacement_district_month")
+    assert sw_border(db, "2018-03-01", "non_immigration_prosecutions, non_immigration_prosecutions_basis, "
+                     "non_immigration_prosecutions_districts_sum, non_immigration_prosecutions_residual") == (
+        1093, "published", 1103, -10)
+    assert query(db, "SELECT list(DISTINCT basis) FROM marts.fct_prosecutions_district_month "
+                     f"WHERE district_code IN {FIVE_DISTRICTS} AND month = DATE '2018-03-01' "
+                     "AND series = 'non_immigration'") == [(["derived"],)]
+    nb, us = (query(db, "SELECT non_immigration_prosecutions FROM marts.fct_displacement_district_month "
+                        f"WHERE geography = '{g}' AND month = DATE '2018-03-01'")[0][0] for g in ("NON_BORDER", "US"))
+    assert nb == us - 1093
+    assert dbt(tmp, "test", "--select", "geography_rows_add_up").success
+
+
+@pytest.mark.parametrize("change", [
+    # one district off in a month TRAC published the five-district figure for
+    "UPDATE marts.fct_displacement_district_month SET non_immigration_prosecutions = non_immigration_prosecutions"
+    " + 29 WHERE geography = 'AZ' AND month = DATE '2018-06-01'",
+    # NON_BORDER built from anything but US - SW_BORDER
+    "UPDATE marts.fct_displacement_district_month SET total_prosecutions = total_prosecutions + 1"
+    " WHERE geography = 'NON_BORDER' AND month = DATE '2017-02-01'",
+    # a cumulative column that no longer adds up
+    "UPDATE marts.fct_displacement_district_month SET cumulative_missing_non_immigration ="
+    " cumulative_missing_non_immigration + 29 WHERE geography = 'SW_BORDER' AND month = DATE '2019-03-01'",
+])
+def test_the_additivity_test_fails_when_a_row_does_not_add_up(own_copy, change):
+    db, tmp = own_copy
+    assert dbt(tmp, "test", "--select", "geography_rows_add_up").success
+    query(db, change)
+    result = dbt(tmp, "test", "--select", "geography_rows_add_up", check=False)
+    assert not result.success
 
 
 def test_missing_prosecutions_count_over_the_policy_window(built):

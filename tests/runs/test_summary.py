@@ -44,7 +44,27 @@ def test_each_figure_on_its_own_basis_and_the_reconciliation_lines(warehouse, ca
     share = share[:share.index("Non-immigration share of all prosecutions, Jun 2018")]
     assert re.search(r": independent, \d+\.\d% against 14\.0% \([+-]\d+\.\d pp, (within|outside) tolerance\); "
                      r"from modelled figures, so it checks the sample's model, not TRAC", share), share
-    assert "marts.fct_published_figure_checks): 7 by construction, 2 not comparable." in out
+    assert "marts.fct_published_figure_checks): 7 by construction, 2 independent." in out
+
+
+def test_the_share_check_is_the_checks_mart_s(warehouse, capsys):
+    """One implementation of "published against warehouse": the summary prints the checks mart's verdict on
+    TRAC's percent (converted to a fraction), not a second computation of its own."""
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute("UPDATE marts.fct_published_figure_checks SET warehouse_value = 15.5, warehouse_basis = "
+                    "'derived' WHERE series = 'non_immigration_share' AND period_start = DATE '2018-03-01'")
+        con.execute("UPDATE marts.fct_published_figure_checks SET agreement = 'not_comparable', warehouse_value = "
+                    "NULL WHERE series = 'non_immigration_share' AND period_start = DATE '2018-06-01'")
+    finally:
+        con.close()
+    render.print_summary(warehouse)
+    out = " ".join(capsys.readouterr().out.split())
+    assert ("Non-immigration share of all prosecutions, Mar 2018 (one in seven): independent, 15.5% against "
+            "14.0% (+1.5 pp, outside tolerance)") in out
+    assert "share of all prosecutions, Mar 2018 (one in seven): independent, 15.5% against 14.0% (+1.5 pp, " \
+           "outside tolerance); from modelled" not in out
+    assert "Jun 2018 (one in seventeen)" not in out.split("article: the seed article")[1]
 
 
 def test_all_published(warehouse):

@@ -187,23 +187,28 @@ def _bases(df: pd.DataFrame) -> pd.DataFrame:
 def _checks(disp: pd.DataFrame) -> pd.DataFrame:
     """marts.fct_published_figure_checks for SW_BORDER's figures TRAC published in 2018 (the months of the
     curated release): non-immigration counts in March and June (loaded as is), CBP-referred counts in January
-    and March to June, the non-immigration share in March and June (in percent, as TRAC printed it)."""
+    and March to June, the non-immigration share in March and June (in percent, as TRAC printed it, beside
+    the row's own share in percent: an independent check)."""
     sw = disp[disp["geography"] == "SW_BORDER"].set_index("month")
+    # what TRAC printed (orchestration/published/trac_published_figures.csv), by series and month
+    printed = {"non_immigration": {3: 1093, 6: 703},
+               "cbp_referred": {1: 5191, 3: 6368, 4: 8298, 5: 9216, 6: 11086},
+               "non_immigration_share": {3: 14.0, 6: 6.0}}  # percents, as TRAC printed them
     rows = []
-    for series, column, months_ in [("non_immigration", "non_immigration_prosecutions", [3, 6]),
-                                    ("cbp_referred", "cbp_referred_prosecutions", [1, 3, 4, 5, 6]),
-                                    ("non_immigration_share", "non_immigration_share", [3, 6])]:
-        for m in months_:
+    for series, by_month in printed.items():
+        for m, published in by_month.items():
             month = date(2018, m, 1)
-            value = float(sw.loc[month, column])
             share = series == "non_immigration_share"
             rows.append({"published_series": f"{series}_prosecutions" if not share else series, "series": series,
                          "geography": "SW_BORDER", "period_start": month, "period_end": month,
-                         "published_value": round(100 * value) if share else value,
+                         "published_value": float(published),
                          "unit": "percent" if share else "defendants",
-                         "warehouse_value": None if share else value,
-                         "agreement": "not_comparable" if share else "by_construction",
-                         "independent_value": None if share else value + 12,
+                         # a count: loaded as is; a share: the row's own, in the published unit (percent)
+                         "warehouse_value": 100 * float(sw.loc[month, "non_immigration_share"]) if share
+                         else float(published),
+                         "warehouse_basis": "modelled" if share else "published",
+                         "agreement": "independent" if share else "by_construction",
+                         "independent_value": None if share else published + 12.0,
                          "independent_basis": None if share else "derived"})
     checks = pd.DataFrame(rows)
     checks.insert(0, "source_row", range(2, 2 + len(checks)))

@@ -9,9 +9,14 @@
 -- is_modelled is the row's conservative OR over all its inputs (OFO inadmissibles from the CBP AOR file
 -- included); prosecutions_is_modelled and bp_apprehensions_is_modelled say which measure is modelled, and
 -- each count has its own basis (<measure>_basis: published, derived or modelled; macros/basis.sql), so a
--- real figure beside a modelled one is not presented as modelled. SW_BORDER's non-immigration and
--- CBP-referred counts are TRAC's published five-district figures where TRAC printed one (no bulletin gives
--- them), else the sum of the five districts.
+-- real figure beside a modelled one is not presented as modelled.
+-- Every row adds up: SW_BORDER is the sum of its five districts and NON_BORDER is US - SW_BORDER, for every
+-- count and month. The one exception is a count TRAC published for the five districts together
+-- (non-immigration and CBP-referred, in a few 2018 months): SW_BORDER keeps TRAC's figure, and
+-- <count>_districts_sum and <count>_residual (TRAC's figure minus the districts' sum) say how far the
+-- districts are from it. Modelled districts never disagree with it: fct_prosecutions_district_month scales
+-- them to TRAC's figure (basis modelled_scaled_to_published), so only real districts from another snapshot
+-- leave a residual. NON_BORDER takes SW_BORDER's figure as it is, published or summed.
 {%- set sw_districts_sql -%}
     select district_code from {{ ref('districts') }} where is_sw_border
 {%- endset %}
@@ -49,8 +54,11 @@ districts as (
         p.immigration_prosecutions_basis,
         p.total_prosecutions_basis,
         p.cbp_referred_prosecutions_basis,
-        p.non_immigration_prosecutions as district_non_immigration,
-        p.non_immigration_prosecutions_basis as district_non_immigration_basis,
+        coalesce(p.non_immigration_prosecutions, p.total_prosecutions - p.immigration_prosecutions)
+            as non_immigration_prosecutions,
+        case when p.non_immigration_prosecutions is not null then p.non_immigration_prosecutions_basis
+             else {{ combined_basis('[p.total_prosecutions_basis, p.immigration_prosecutions_basis]') }}
+        end as non_immigration_prosecutions_basis,
         b.bp_apprehensions,
         coalesce(b.bp_apprehensions_is_allocated, false) as bp_apprehensions_is_allocated,
         b.ofo_inadmissibles,
@@ -114,17 +122,20 @@ sw_border as (
         districts.month,
         case when count(immigration_prosecutions) = count(*) then cast(sum(immigration_prosecutions) as bigint) end as immigration_prosecutions,
         case when count(total_prosecutions) = count(*) then cast(sum(total_prosecutions) as bigint) end as total_prosecutions,
-        coalesce(any_value(sw_published.cbp_referred),
-                 case when count(cbp_referred_prosecutions) = count(*) then cast(sum(cbp_referred_prosecutions) as bigint) end)
+        case when count(cbp_referred_prosecutions) = count(*) then cast(sum(cbp_referred_prosecutions) as bigint) end
+            as cbp_referred_prosecutions_districts_sum,
+        coalesce(any_value(sw_published.cbp_referred), cbp_referred_prosecutions_districts_sum)
             as cbp_referred_prosecutions,
+        case when count(non_immigration_prosecutions) = count(*) then cast(sum(non_immigration_prosecutions) as bigint) end
+            as non_immigration_prosecutions_districts_sum,
+        coalesce(any_value(sw_published.non_immigration), non_immigration_prosecutions_districts_sum)
+            as non_immigration_prosecutions,
         {{ combined_basis('list(immigration_prosecutions_basis)') }} as immigration_prosecutions_basis,
         {{ combined_basis('list(total_prosecutions_basis)') }} as total_prosecutions_basis,
         case when any_value(sw_published.cbp_referred) is not null then 'published'
              else {{ combined_basis('list(cbp_referred_prosecutions_basis)') }} end as cbp_referred_prosecutions_basis,
-        any_value(sw_published.non_immigration) as published_non_immigration,
-        case when count(district_non_immigration) = count(*) then cast(sum(district_non_immigration) as bigint) end
-            as district_non_immigration,
-        {{ combined_basis('list(district_non_immigration_basis)') }} as district_non_immigration_basis,
+        case when any_value(sw_published.non_immigration) is not null then 'published'
+             else {{ combined_basis('list(non_immigration_prosecutions_basis)') }} end as non_immigration_prosecutions_basis,
         any_value(border_totals.sw_bp) as bp_apprehensions,
         false as bp_apprehensions_is_allocated,
         any_value(border_totals.sw_ofo) as ofo_inadmissibles,
@@ -148,9 +159,14 @@ us as (
         trac_months.month,
         n.immigration_prosecutions,
         n.total_prosecutions,
+        coalesce(n.non_immigration_prosecutions, n.total_prosecutions - n.immigration_prosecutions)
+            as non_immigration_prosecutions,
         n.cbp_referred_prosecutions,
         n.immigration_prosecutions_basis,
         n.total_prosecutions_basis,
+        case when n.non_immigration_prosecutions is not null then n.non_immigration_prosecutions_basis
+             else {{ combined_basis('[n.total_prosecutions_basis, n.immigration_prosecutions_basis]') }}
+        end as non_immigration_prosecutions_basis,
         n.cbp_referred_prosecutions_basis,
         border_totals.us_bp as bp_apprehensions,
         false as bp_apprehensions_is_allocated,
@@ -189,9 +205,12 @@ non_border as (
         us.month,
         us.immigration_prosecutions - sw.immigration_prosecutions as immigration_prosecutions,
         us.total_prosecutions - sw.total_prosecutions as total_prosecutions,
+        us.non_immigration_prosecutions - sw.non_immigration_prosecutions as non_immigration_prosecutions,
         us.cbp_referred_prosecutions - sw.cbp_referred_prosecutions as cbp_referred_prosecutions,
         {{ combined_basis('[us.immigration_prosecutions_basis, sw.immigration_prosecutions_basis]') }} as immigration_prosecutions_basis,
         {{ combined_basis('[us.total_prosecutions_basis, sw.total_prosecutions_basis]') }} as total_prosecutions_basis,
+        {{ combined_basis('[us.non_immigration_prosecutions_basis, sw.non_immigration_prosecutions_basis]') }}
+            as non_immigration_prosecutions_basis,
         {{ combined_basis('[us.cbp_referred_prosecutions_basis, sw.cbp_referred_prosecutions_basis]') }} as cbp_referred_prosecutions_basis,
         us.bp_apprehensions - sw.bp_apprehensions as bp_apprehensions,
         false as bp_apprehensions_is_allocated,
@@ -223,17 +242,16 @@ select
     month,
     immigration_prosecutions,
     total_prosecutions,
-    coalesce(published_non_immigration, district_non_immigration, total_prosecutions - immigration_prosecutions)
-        as non_immigration_prosecutions,
+    non_immigration_prosecutions,
     cbp_referred_prosecutions,
     immigration_prosecutions_basis,
     total_prosecutions_basis,
-    case when published_non_immigration is not null then 'published'
-         when district_non_immigration is not null then district_non_immigration_basis
-         when total_prosecutions is not null and immigration_prosecutions is not null
-         then {{ combined_basis('[total_prosecutions_basis, immigration_prosecutions_basis]') }}
-    end as non_immigration_prosecutions_basis,
+    non_immigration_prosecutions_basis,
     cbp_referred_prosecutions_basis,
+    non_immigration_prosecutions_districts_sum,
+    non_immigration_prosecutions - non_immigration_prosecutions_districts_sum as non_immigration_prosecutions_residual,
+    cbp_referred_prosecutions_districts_sum,
+    cbp_referred_prosecutions - cbp_referred_prosecutions_districts_sum as cbp_referred_prosecutions_residual,
     -- Border Patrol apprehensions are sums (or allocations) of OHSS's sector figures
     case when bp_apprehensions is null then null when bp_apprehensions_is_modelled then 'modelled' else 'derived' end
         as bp_apprehensions_basis,

@@ -154,6 +154,10 @@ metrics as (
         m.total_prosecutions_basis,
         m.cbp_referred_prosecutions_basis,
         m.bp_apprehensions_basis,
+        m.non_immigration_prosecutions_districts_sum,
+        m.non_immigration_prosecutions_residual,
+        m.cbp_referred_prosecutions_districts_sum,
+        m.cbp_referred_prosecutions_residual,
         m.is_modelled
             or coalesce(m.window_is_modelled, false)
             or coalesce(b.b_is_modelled, false)
@@ -248,6 +252,10 @@ select
     cast(c.total_prosecutions_basis as varchar) as total_prosecutions_basis,
     cast(c.cbp_referred_prosecutions_basis as varchar) as cbp_referred_prosecutions_basis,
     cast(c.bp_apprehensions_basis as varchar) as bp_apprehensions_basis,
+    cast(c.non_immigration_prosecutions_districts_sum as bigint) as non_immigration_prosecutions_districts_sum,
+    cast(c.non_immigration_prosecutions_residual as bigint) as non_immigration_prosecutions_residual,
+    cast(c.cbp_referred_prosecutions_districts_sum as bigint) as cbp_referred_prosecutions_districts_sum,
+    cast(c.cbp_referred_prosecutions_residual as bigint) as cbp_referred_prosecutions_residual,
     cast(c.release_ids as varchar[]) as release_ids
 from cumulative as c
 left join non_border as nb on nb.month = c.month

@@ -5,9 +5,8 @@
 {%- set first_month = month_var('ncd_first_month', '1994-10') %}
 with releases as (
     select r.release_id, r.is_modelled, r.loaded_at, max(ff.month) as last_month, min(ff.month) as first_month
-    from {{ ref('stg_meta__releases') }} as r
+    from {{ ref('int_meta__loaded_releases') }} as r
     inner join {{ ref('int_eousa__defendants_filed') }} as ff using (release_id)
-    where r.status = 'loaded'
     group by r.release_id, r.is_modelled, r.loaded_at
 ),
 
@@ -27,7 +26,7 @@ districts as (
     select d.district_code
     from {{ ref('dim_district') }} as d
     where d.district_code in (
-        select c.district_code from {{ ref('stg_eousa__cases') }} as c inner join chosen using (release_id)
+        select c.district_code from {{ ref('int_eousa__release_districts') }} as c inner join chosen using (release_id)
     )
 ),
 

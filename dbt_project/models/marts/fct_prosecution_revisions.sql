@@ -2,15 +2,7 @@
 -- different bytes is a restatement (or a real page loaded over a sample one); every loaded release's
 -- Table 1 count per series and month is kept here, next to the previous release's.
 with pages as (
-    select
-        series_names.series,
-        pages.month,
-        pages.release_id,
-        pages.prosecutions,
-        {{ figure_basis('pages.modelled_figures', 'number_latest_month') }} as prosecutions_basis
-    from {{ ref('stg_trac__table1') }} as pages
-    inner join {{ ref('trac_series') }} as series_names
-        on pages.trac_series = series_names.trac_series
+    select * from {{ ref('int_trac__table1_releases') }}
 ),
 
 ordered as {{ revisions('pages', ['series', 'month'], 'prosecutions') }}

@@ -74,6 +74,84 @@ districts as (
     qualify row_number() over (partition by district_code, month, series order by precedence) = 1
 ),
 
+-- TRAC's published figures for the five southwest border districts together, per series and month
+sw_published as (
+    select period_start as month, series, cast(published_value as bigint) as published
+    from {{ ref('int_trac__published_figures') }}
+    where geography = 'SW_BORDER' and is_single_month and unit = 'defendants' and series is not null
+),
+
+-- Where TRAC published the five districts' figure and some of them have only modelled figures, the modelled
+-- ones are scaled so that the five add up to TRAC's figure: the modelled figures only split the published
+-- total between districts (basis modelled_scaled_to_published), rounded to whole prosecutions by largest
+-- remainder so the sum is exact. Real district figures are never scaled: where they disagree with TRAC's
+-- figure (another snapshot), SW_BORDER keeps TRAC's and carries their sum and the residual beside it
+-- (int_displacement__base).
+sw_parts as (
+    select
+        districts.*,
+        sw_published.published
+            - coalesce(sum(districts.prosecutions) filter (where not {{ is_modelled_basis('districts.basis') }}) over five, 0)
+            as modelled_target,
+        sum(districts.prosecutions) filter (where {{ is_modelled_basis('districts.basis') }}) over five as modelled_sum,
+        count(districts.prosecutions) over five as districts_with_figure
+    from districts
+    inner join sw_published using (month, series)
+    where districts.district_code in (select seed.district_code from {{ ref('districts') }} as seed where seed.is_sw_border)
+    window five as (partition by districts.month, districts.series)
+),
+
+scaled_exact as (
+    select
+        *,
+        prosecutions * modelled_target / modelled_sum as exact
+    from sw_parts
+    where {{ is_modelled_basis('basis') }} and districts_with_figure = 5 and modelled_sum > 0 and modelled_target > 0
+),
+
+scaled as (
+    select
+        district_code,
+        month,
+        series,
+        cast(floor(exact) as bigint)
+        + case
+            when row_number() over five_by_remainder
+                 <= modelled_target - sum(floor(exact)) over (partition by month, series) then 1
+            else 0
+        end as prosecutions
+    from scaled_exact
+    window five_by_remainder as (partition by month, series order by exact - floor(exact) desc, district_code)
+),
+
+-- a district whose non-immigration figure was scaled keeps immigration + non-immigration = all: its modelled
+-- total becomes the two added up (same basis)
+rescaled as (
+    select district_code, month, series, prosecutions from scaled
+    union all
+    select imm.district_code, imm.month, 'all' as series, imm.prosecutions + non_imm.prosecutions as prosecutions
+    from scaled as non_imm
+    inner join districts as imm
+        on imm.district_code = non_imm.district_code and imm.month = non_imm.month and imm.series = 'immigration'
+    inner join districts as total
+        on total.district_code = non_imm.district_code and total.month = non_imm.month and total.series = 'all'
+    where non_imm.series = 'non_immigration'
+      and {{ is_modelled_basis('total.basis') }}
+      and not exists (select 1 from scaled as s where s.series = 'all' and s.district_code = non_imm.district_code
+                                                   and s.month = non_imm.month)
+),
+
+districts_scaled as (
+    select
+        districts.* replace (
+            coalesce(rescaled.prosecutions, districts.prosecutions) as prosecutions,
+            case when rescaled.prosecutions is not null then 'modelled_scaled_to_published' else districts.basis end
+                as basis
+        )
+    from districts
+    left join rescaled using (district_code, month, series)
+),
+
 -- the districts an NCD release reports: all of them (the Northern Mariana Islands' cases are filed under
 -- Guam, so a release has no MP of its own)
 ncd_district_codes as (
@@ -92,7 +170,7 @@ sum_of_districts as (
         'sum_of_districts' as source_table,
         cast(null as varchar) as missing_reason,
         list_distinct(flatten(list(release_ids))) as release_ids
-    from districts
+    from districts_scaled
     where district_code in (select district_code from ncd_district_codes)
     group by month, series
     having count(prosecutions) = (select count(*) from ncd_district_codes)
@@ -112,7 +190,7 @@ nation as (
 ),
 
 facts as (
-    select * from districts
+    select * from districts_scaled
     union all
     select * from nation
 ),
@@ -139,7 +217,7 @@ select
     cast(facts.basis as varchar) as basis,
     cast(facts.source_table as varchar) as source_table,
     cast(facts.missing_reason as varchar) as missing_reason,
-    cast(facts.basis = 'modelled' as boolean) as is_modelled,
+    cast({{ is_modelled_basis('facts.basis') }} as boolean) as is_modelled,
     cast(
         coalesce(
             facts.source_table <> 'published_figures'

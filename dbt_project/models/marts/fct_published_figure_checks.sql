@@ -12,6 +12,10 @@
 --     snapshot). A modelled NCD release (the bundled sample, a format fixture far below real volumes) is
 --     not a check of anything and is left out, as the prosecutions mart leaves it out.
 --   not_comparable: the warehouse keeps no such series or geography, or has no value for the period.
+-- A published share (non-immigration / all, which TRAC prints as a percent) is set beside the share of the
+-- warehouse's own row (the displacement mart's counts, so the same share the refresh summary and the report
+-- print), converted to the published unit: a percent is compared as a percent, never with a fraction. A
+-- period longer than a month is compared with the sum of its months (a fiscal year with its 12 months).
 -- A value from a modelled figure is marked modelled (warehouse_basis): its residual checks the sample's
 -- model, not TRAC.
 with figures as (
@@ -19,7 +23,8 @@ with figures as (
 ),
 
 -- the monthly facts: districts and the nation, and SW_BORDER as the displacement mart takes it (TRAC's
--- published five-district figure where there is one, else the districts' sum)
+-- published five-district figure where there is one, else the districts' sum); shares as fractions, from
+-- the displacement mart's counts of every geography
 months as (
     select district_code as geography, month, series, prosecutions, basis, source_table
     from {{ ref('fct_prosecutions_district_month') }}
@@ -39,6 +44,15 @@ months as (
         )
     )
     where geography = 'SW_BORDER'
+    union all
+    select
+        geography,
+        month,
+        'non_immigration_share' as series,
+        non_immigration_prosecutions / nullif(total_prosecutions, 0) as prosecutions,
+        {{ combined_basis('[non_immigration_prosecutions_basis, total_prosecutions_basis]') }} as basis,
+        'ratio_of_counts' as source_table
+    from {{ ref('int_displacement__base') }}
 ),
 
 -- the warehouse's value from bulletins alone (never from the curated file, so also where a published figure
@@ -136,7 +150,10 @@ independent_by_source as (
             when figures.is_single_month then any_value(b.method)
             else 'sum of ' || count(b.month) || ' months (' || any_value(b.method) || ')'
         end as independent_method,
-        count(b.month) = date_diff('month', figures.period_start, figures.period_end) + 1 as covers_period
+        case when figures.series = 'non_immigration_share'
+             then figures.is_single_month and max(non_imm.prosecutions) is not null and max(total.prosecutions) > 0
+             else count(b.month) = date_diff('month', figures.period_start, figures.period_end) + 1
+        end as covers_period
     from figures
     cross join (values ('ncd'), ('bulletins')) as sources(source)
     left join independent_months as b
@@ -178,7 +195,9 @@ independent as (
 loaded as (
     select
         figures.source_row,
-        months.prosecutions as loaded_value,
+        -- in the published unit: a share TRAC printed as a percent is compared as a percent
+        case when figures.unit = 'percent' then 100.0 * months.prosecutions else months.prosecutions end
+            as loaded_value,
         months.basis as loaded_basis,
         months.source_table as loaded_from
     from figures
@@ -211,23 +230,26 @@ select
     cast(f.published_value as double) as published_value,
     cast(f.unit as varchar) as unit,
     cast(coalesce(
-        case when l.loaded_from = 'published_figures' then l.loaded_value end,
+        case when l.loaded_from in ('published_figures', 'ratio_of_counts') then l.loaded_value end,
         s.same_page_value,
         case when i.covers_period then i.independent_value end
     ) as double) as warehouse_value,
     cast(coalesce(
-        case when l.loaded_from = 'published_figures' then l.loaded_basis end,
+        case when l.loaded_from in ('published_figures', 'ratio_of_counts') then l.loaded_basis end,
         s.same_page_basis,
         case when i.covers_period then i.independent_basis end
     ) as varchar) as warehouse_basis,
     cast(case
         when l.loaded_from = 'published_figures' then 'by_construction'
+        when l.loaded_from = 'ratio_of_counts' and l.loaded_value is not null then 'independent'
         when s.same_page_value is not null and s.same_page_basis = 'published' then 'by_construction'
         when i.covers_period and i.independent_value is not null then 'independent'
         else 'not_comparable'
     end as varchar) as agreement,
     cast(case
         when l.loaded_from = 'published_figures' then 'the published figure, loaded as is'
+        when l.loaded_from = 'ratio_of_counts' and l.loaded_value is not null
+            then 'non_immigration / all of the warehouse''s own row, as a ' || f.unit
         when s.same_page_value is not null and s.same_page_basis = 'published' then 'read from the same bulletin page'
         when i.covers_period and i.independent_value is not null then i.independent_method
         when f.geography is null then 'no such geography in the warehouse'

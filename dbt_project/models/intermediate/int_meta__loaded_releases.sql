@@ -1,0 +1,13 @@
+-- Every release loaded and in use (status 'loaded': not failed, not withdrawn), with the dates the marts
+-- order releases by: the marts read releases here, never from staging.
+select
+    release_id,
+    family,
+    is_modelled,
+    fetched_at,
+    published_at,
+    loaded_at,
+    months_covered,
+    list_max(months_covered) as last_month_covered
+from {{ ref('stg_meta__releases') }}
+where status = 'loaded'
