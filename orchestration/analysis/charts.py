@@ -1,7 +1,7 @@
 """The report's charts, one function each, drawn with matplotlib's Agg backend (no display, no network).
 
 Modelled figures must never pass for published ones: every line segment that touches a modelled month is
-dashed with hollow markers and its legend entry says "(modelled)", modelled bars are hatched, and a chart
+dashed with hollow markers and the legend keys that style as modelled, modelled bars are hatched, and a chart
 with any modelled value says so in its footer, so a PNG shown on its own still tells the truth. Each series
 is judged by its own measure's flag (`basis.modelled`), so real apprehensions beside modelled prosecutions
 are drawn solid. A PNG travels without the report, so each one carries its own source line (publishers and
@@ -177,24 +177,33 @@ def _union(spans) -> tuple[dt.date, dt.date] | None:
 
 def plot_series(ax, months, values, modelled, label: str, color: str, lw: float = 1.8) -> bool:
     """Solid where both ends of a segment are reported, dashed where either is modelled; returns whether any
-    point was modelled (the caller marks the chart)."""
+    modelled point was drawn (the caller marks the chart). The legend names only what is drawn: one entry
+    for the series (none if it has no value), and one key for the modelled style on an axis that draws it."""
     x = pd.to_datetime(pd.Series(list(months))).to_numpy()
     y = pd.to_numeric(pd.Series(list(values)), errors="coerce").to_numpy(dtype=float)
-    m = pd.Series(list(modelled)).fillna(False).astype(bool).to_numpy()
+    drawn = np.isfinite(y)
+    m = pd.Series(list(modelled)).fillna(False).astype(bool).to_numpy() & drawn  # a NULL draws nothing
+    seg_drawn = drawn[1:] & drawn[:-1]
     seg_modelled = m[1:] | m[:-1]
     for dashed, style in ((False, "-"), (True, "--")):
         xs, ys = [], []
-        for i in np.flatnonzero(seg_modelled == dashed):
+        for i in np.flatnonzero(seg_drawn & (seg_modelled == dashed)):
             xs += [x[i], x[i + 1], np.datetime64("NaT")]
             ys += [y[i], y[i + 1], np.nan]
-        if not xs:  # no segment of this kind: no legend entry claiming one
-            continue
-        ax.plot(xs, ys, style, color=color, lw=lw,
-                label=f"{label} (modelled)" if dashed else label)
-    ax.plot(x[~m], y[~m], "o", color=color, markersize=3, label="_")
+        if xs:
+            ax.plot(xs, ys, style, color=color, lw=lw, label="_")
+    ax.plot(x[~m & drawn], y[~m & drawn], "o", color=color, markersize=3, label="_")
     if m.any():
         ax.plot(x[m], y[m], "o", markerfacecolor="white", markeredgecolor=color, markersize=5, label="_")
+        if MODELLED_KEY not in [line.get_label() for line in ax.get_lines()]:
+            ax.plot([], [], "--", color="#555555", lw=lw, marker="o", markerfacecolor="white", markersize=5,
+                    label=MODELLED_KEY)
+    if drawn.any():
+        ax.plot([], [], "-", color=color, lw=lw, label=label)
     return bool(m.any())
+
+
+MODELLED_KEY = "modelled (dashed, hollow markers)"
 
 
 def _geo(disp: pd.DataFrame, geography: str) -> pd.DataFrame:
@@ -412,11 +421,14 @@ def drug_846_national(charges: pd.DataFrame, baseline: dt.date | None) -> Chart:
             m = g["is_modelled"].fillna(False).astype(bool).to_numpy()
             color = plt.cm.tab10(k)
             label = f"lead charge in TRAC's '{s}' series"
+            # one legend entry per series, the solid bars' or else the hatched ones'; the hatch has its key
             if (~m).any():
                 ax.bar(x[~m], g["prosecutions"][~m], width=width, color=color, label=label)
             if m.any():
                 ax.bar(x[m], g["prosecutions"][m], width=width, facecolor="white", edgecolor=color,
-                       hatch="///", label=f"{label} (modelled)")
+                       hatch="///", label="_" if (~m).any() else label)
+        if modelled:
+            ax.bar([], [], facecolor="white", edgecolor="#555555", hatch="///", label="modelled (hatched)")
         _month_axis(ax, baseline)
         ax.yaxis.set_major_formatter(COUNT)
         ax.set_ylabel("prosecutions per month")

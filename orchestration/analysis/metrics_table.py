@@ -51,7 +51,7 @@ WIDE = [
     ("expected_non_immigration_year_ago", "exp1y", "expected: the same month a year earlier", "count"),
     ("expected_non_immigration_trend", "expT", "expected: pre-period trend with seasonality", "count"),
     ("prosecutions_per_apprehension", "c/bp", "CBP-referred prosecutions per apprehension", "pct"),
-    ("border_vs_rest_gap", "gap", "border vs rest of the country, percentage points", "signed_pct"),
+    ("border_vs_rest_gap", "gap", "border vs rest of the country, percentage points", "signed_pp"),
 ]
 
 
@@ -107,6 +107,8 @@ def fmt(value, kind: str) -> str:
         return f"{value:.1%}"
     if kind == "signed_pct":
         return f"{value:+.1%}"
+    if kind == "signed_pp":  # a difference of two changes: percentage points, not a percent
+        return f"{value * 100:+.1f} pp"
     return f"{value:.2f}"
 
 

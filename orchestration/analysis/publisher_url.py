@@ -4,6 +4,9 @@ A sample release is read from `orchestration/samples/releases/<host>/<path>`, a 
 publisher's site, so its `url` in `meta.releases` is a `file://` path on the machine that loaded it: no use
 to a reader, and different on every checkout. The path under the host folder is the publisher's own path,
 so the publisher's URL is the `live` base of the publisher whose `sample` folder it is, plus that path.
+A curated file (`orchestration/published/<file>`, e.g. TRAC's published figures transcribed with a source
+URL per figure) is no page of the publisher's: its source is the publisher's site (the `live` base of the
+family whose `file` it is), each figure's own page being in the file.
 """
 
 from __future__ import annotations
@@ -15,13 +18,22 @@ import pyarrow as pa
 from orchestration.config import load_settings
 
 SAMPLE_MARKER = "/samples/releases/"
+CURATED_MARKER = "/orchestration/published/"
 
 
-def publisher_url(url: str | None, publishers: dict | None = None) -> str | None:
-    """`url` on the publisher's site when it points into the bundled sample, else `url` unchanged."""
-    if not url or not url.startswith("file://") or SAMPLE_MARKER not in url:
+def publisher_url(url: str | None, releases: dict | None = None) -> str | None:
+    """`url` on the publisher's site when it points into the bundled sample or is a curated file, else `url`
+    unchanged (`releases`: releases.toml as loaded, its publishers and families)."""
+    if not url or not url.startswith("file://") or not (SAMPLE_MARKER in url or CURATED_MARKER in url):
         return url
-    publishers = publishers if publishers is not None else load_settings().releases["publishers"]
+    releases = releases if releases is not None else load_settings().releases
+    publishers = releases["publishers"]
+    if CURATED_MARKER in url:
+        name = unquote(url.rsplit("/", 1)[1])
+        for family in releases["families"].values():
+            if family.get("file") == name and family.get("publisher") in publishers:
+                return publishers[family["publisher"]]["live"]
+        return url
     rest = url.split(SAMPLE_MARKER, 1)[1]
     for pub in publishers.values():
         folder = pub["sample"].strip("/") + "/"
@@ -43,8 +55,8 @@ def with_publisher_urls(table: pa.Table) -> pa.Table:
     if "url" not in table.column_names or not pa.types.is_string(table.schema.field("url").type):
         return table
     urls = table.column("url").to_pylist()
-    publishers = load_settings().releases["publishers"]
-    shown = [publisher_url(u, publishers) for u in urls]
+    releases = load_settings().releases
+    shown = [publisher_url(u, releases) for u in urls]
     if shown == urls:
         return table
     i = table.column_names.index("url")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,7 +91,7 @@ def provenance(data: ReportData) -> charts.Provenance:
         publisher = settings.family(family)["publisher"] if family in settings.releases["families"] else family
         name = settings.releases["publishers"].get(publisher, {}).get("name", publisher)
         what = (", ".join(sorted(g["release_key"])) if len(g) <= 2
-                else f"{len(g):,} releases, {g['release_key'].min()} to {g['release_key'].max()}")
+                else f"{len(g):,} releases, {key_ranges(g['release_key'])}")
         dates = pd.to_datetime(g["released_at"], utc=True)
         when = "released" if g["dated"].all() else "fetched"
         span = (f"{dates.min():%Y-%m-%d}" if dates.min().date() == dates.max().date()
@@ -171,7 +172,15 @@ def _counterfactuals(disp: pd.DataFrame, geography: str = "SW_BORDER") -> dict |
         return "–" if value is None else f"{value:+,.0f}" if signed else f"{value:,.0f}"
 
     inside = counterfactuals.window_rows(rows)
-    return {"geography": geography, "span": f"{span[0]:%b %Y} to {span[1]:%b %Y}",
+    # where the region keeps figures TRAC published and its real districts differ (another snapshot), its
+    # totals are not the district chart's: say by how much (modelled districts are scaled, so add up)
+    residuals = [r.get("non_immigration_prosecutions_residual") for r in inside]
+    residual = sum(int(v) for v in residuals if v is not None and not pd.isna(v))
+    months = sum(1 for v in residuals if v is not None and not pd.isna(v) and v != 0)
+    residual_note = (f"In {months} of these months {geography} keeps the non-immigration figure TRAC published, "
+                     f"which differs from its districts' own sum by {residual:+,} in all: the district chart "
+                     f"adds up to {geography}'s totals less that." if months else "")
+    return {"geography": geography, "span": f"{span[0]:%b %Y} to {span[1]:%b %Y}", "residual_note": residual_note,
             "window": f"{rows[0]['policy_start']:%b %Y} to {rows[0]['policy_end']:%b %Y}",
             "modelled": any(bool(r["is_modelled"]) for r in inside),
             "actual": count(counterfactuals.actual_total(rows)),
@@ -185,13 +194,32 @@ def _releases(releases: pd.DataFrame) -> list[dict]:
     """One row per family and basis (a refresh loads a release per page and month, too many to list),
     with the publisher's URL of an example release and the local file it was read from."""
     rows = []
-    publishers = load_settings().releases["publishers"]
+    settings = load_settings().releases
     for (family, modelled), g in releases.groupby(["family", "is_modelled"], sort=True):
-        keys = g["release_key"].sort_values()
         url = g["url"].iloc[0]
-        rows.append({"family": family, "modelled": bool(modelled), "count": f"{len(g):,}", "first": keys.iloc[0],
-                     "last": keys.iloc[-1], "url": publisher_url(url, publishers), "local": local_path(url)})
+        rows.append({"family": family, "modelled": bool(modelled), "count": f"{len(g):,}",
+                     "span": key_ranges(g["release_key"]), "url": publisher_url(url, settings),
+                     "local": local_path(url)})
     return rows
+
+
+def key_ranges(keys) -> str:
+    """Release keys as ranges by month, per series: a TRAC page's key is `<series>/<YYYY-MM>`, so 144 pages
+    read "hsaa, immigration, jdea, overall: 2016-10 to 2019-09" (series with the same span share it), never
+    "hsaa/2016-10 to overall/2019-09"; a key without a month is listed as it is."""
+    months: dict[str, list[str]] = {}
+    others = []
+    for key in sorted(set(keys)):
+        series, _, month = key.rpartition("/")
+        if series and re.fullmatch(r"\d{4}-\d{2}", month):
+            months.setdefault(series, []).append(month)
+        else:
+            others.append(key)
+    spans: dict[str, list[str]] = {}
+    for series, ms in months.items():
+        span = ms[0] if ms[0] == ms[-1] else f"{ms[0]} to {ms[-1]}"
+        spans.setdefault(span, []).append(series)
+    return "; ".join([f"{', '.join(series)}: {span}" for span, series in spans.items()] + others)
 
 
 def _changes(changes: pd.DataFrame) -> list[dict]:

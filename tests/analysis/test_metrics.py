@@ -140,3 +140,10 @@ def test_nothing_is_missing_before_the_window(warehouse, capsys):
     out = _flat(capsys.readouterr().out)
     assert "No month of this range is in the missing window (2018-04 to 2019-03" in out
     assert "Missing non-immigration prosecutions, AZ" not in out
+
+
+def test_the_border_vs_rest_gap_is_in_percentage_points():
+    """A difference of two percent changes is percentage points: -35.5 pp, not -35.5%."""
+    assert metrics_table.fmt(-0.355, "signed_pp") == "-35.5 pp"
+    (gap,) = [c for c in metrics_table.WIDE if c[0] == "border_vs_rest_gap"]
+    assert metrics_table.fmt(-0.355, gap[3]) == "-35.5 pp"

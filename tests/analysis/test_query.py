@@ -170,3 +170,11 @@ def test_url_is_the_publishers_with_the_local_path_beside_it(warehouse, capsys):
     assert trac["local_path"] == ("/checkout/orchestration/samples/releases/tracreports.org/tracreports/bulletins/"
                                   "immigration/monthlyjun18/fil/")
     assert ohss["url"] == "https://ohss.dhs.gov/khsm/khsm-encounters-usbp-fy25m11.xlsx"
+
+
+def test_a_curated_file_s_url_is_the_publisher_s_site_not_a_local_path():
+    from orchestration.analysis.publisher_url import publisher_url
+
+    url = "file:///checkout/orchestration/published/trac_published_figures.csv"
+    assert publisher_url(url) == "https://tracreports.org"
+    assert publisher_url("file:///tmp/elsewhere.csv") == "file:///tmp/elsewhere.csv"

@@ -101,13 +101,26 @@ def test_modelled_segments_are_dashed_and_labelled():
     fig, ax = plt.subplots()
     months = [dt.date(2018, m, 1) for m in range(1, 6)]
     assert charts.plot_series(ax, months, [1, 2, 3, 4, 5], [False, False, False, True, True], "AZ", "red")
-    lines = {ln.get_label(): ln for ln in ax.get_lines()}
-    assert lines["AZ"].get_linestyle() == "-" and lines["AZ (modelled)"].get_linestyle() == "--"
+    assert any(ln.get_linestyle() == "-" for ln in ax.get_lines() if ln.get_label() == "_")
+    assert any(ln.get_linestyle() == "--" for ln in ax.get_lines() if ln.get_label() == "_")
+    # the legend: the series once, and the modelled style's key once, not "AZ" and "AZ (modelled)"
+    assert charts.plot_series(ax, months, [2, 3, 4, 5, 6], [False, False, False, True, True], "NM", "blue")
+    assert sorted(t.get_text() for t in ax.legend().get_texts()) == ["AZ", "NM", charts.MODELLED_KEY]
     fig2, ax2 = plt.subplots()
     assert not charts.plot_series(ax2, months, [1, 2, 3, 4, 5], [False] * 5, "AZ", "red")
-    assert "AZ (modelled)" not in [ln.get_label() for ln in ax2.get_lines()]
+    assert [t.get_text() for t in ax2.legend().get_texts()] == ["AZ"]
     plt.close(fig)
     plt.close(fig2)
+
+
+def test_a_legend_names_only_what_is_drawn():
+    """A series with no value (CBP-referred prosecutions in months TRAC printed none) is not in the legend,
+    and a modelled flag on a missing value draws no modelled style."""
+    fig, ax = plt.subplots()
+    months = [dt.date(2018, m, 1) for m in range(1, 4)]
+    assert not charts.plot_series(ax, months, [None, None, None], [True, True, True], "CBP-referred", "red")
+    assert not ax.get_legend_handles_labels()[1]
+    plt.close(fig)
 
 
 def test_modelled_bars_are_hatched():
@@ -117,7 +130,8 @@ def test_modelled_bars_are_hatched():
     ax = chart.figure.axes[0]
     hatched = [p for p in ax.patches if p.get_hatch()]
     assert chart.modelled and len(hatched) == 1
-    assert any(t.get_text().endswith("(modelled)") for t in ax.get_legend().get_texts())
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["lead charge in TRAC's 'all' series",
+                                                                  "modelled (hatched)"]
     plt.close(chart.figure)
 
 
@@ -180,7 +194,7 @@ def test_each_series_is_drawn_on_its_own_measure_basis():
     prosecutions, apprehensions, per_apprehension = chart.figure.axes
     for ax, modelled in ((prosecutions, True), (apprehensions, False), (per_apprehension, True)):
         labels = [ln.get_label() for ln in ax.get_lines()]
-        assert any(label.endswith("(modelled)") for label in labels) is modelled, labels
+        assert (charts.MODELLED_KEY in labels) is modelled, labels
         assert any(ln.get_linestyle() == "--" for ln in ax.get_lines()) is modelled
     assert chart.modelled
     plt.close(chart.figure)
@@ -420,3 +434,20 @@ def test_an_empty_chart_claims_no_basis_and_its_csv_keeps_the_header():
     assert "Basis: no figures to draw" in charts.source_line(chart, provenance)
     assert chart.data.to_csv(index=False).splitlines() == ["month,series,rank,statute,prosecutions,is_modelled"]
     plt.close(chart.figure)
+
+
+def test_release_ranges_are_named_by_month_per_series():
+    keys = ["hsaa/2016-10", "hsaa/2019-09", "overall/2016-10", "overall/2019-09", "jdea/2018-06", "x.csv"]
+    assert report_module.key_ranges(keys) == "hsaa, overall: 2016-10 to 2019-09; jdea: 2018-06; x.csv"
+
+
+def test_a_region_s_residual_against_its_districts_is_noted():
+    """SW_BORDER keeping TRAC's figure beside real districts that differ: the report says by how much its
+    totals differ from the district chart's; where the districts add up, it says nothing."""
+    disp = sample_warehouse.displacement_frame()
+    assert report_module._counterfactuals(disp)["residual_note"] == ""
+    disp["non_immigration_prosecutions_residual"] = None
+    disp.loc[(disp["geography"] == "SW_BORDER") & (disp["month"] == dt.date(2018, 6, 1)),
+             "non_immigration_prosecutions_residual"] = -29
+    note = report_module._counterfactuals(disp)["residual_note"]
+    assert "In 1 of these months SW_BORDER keeps the non-immigration figure TRAC published" in note and "-29" in note

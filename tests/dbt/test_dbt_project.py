@@ -280,10 +280,10 @@ def test_real_districts_keep_their_figures_and_sw_border_carries_the_residual(ow
     " + 29 WHERE geography = 'AZ' AND month = DATE '2018-06-01'",
     # NON_BORDER built from anything but US - SW_BORDER
     "UPDATE marts.fct_displacement_district_month SET total_prosecutions = total_prosecutions + 1"
-    " WHERE geography = 'NON_BORDER' AND month = DATE '2017-02-01'",
+    " WHERE geography = 'NON_BORDER' AND month = DATE '2018-04-01'",
     # a cumulative column that no longer adds up
     "UPDATE marts.fct_displacement_district_month SET cumulative_missing_non_immigration ="
-    " cumulative_missing_non_immigration + 29 WHERE geography = 'SW_BORDER' AND month = DATE '2019-03-01'",
+    " cumulative_missing_non_immigration + 29 WHERE geography = 'SW_BORDER' AND month = DATE '2018-06-01'",
 ])
 def test_the_additivity_test_fails_when_a_row_does_not_add_up(own_copy, change):
     db, tmp = own_copy
