@@ -157,11 +157,16 @@ def csv_ready(table: pa.Table) -> pa.Table:
     return table
 
 
+def check_destination(fmt: str, output: Path | None) -> None:
+    """Refuse a format with nowhere to go before the query runs, so the error is the only thing printed."""
+    if fmt == "parquet" and output is None:
+        raise AnalysisError("--format parquet writes a binary file: add --output FILE.parquet")
+
+
 def write(table: pa.Table, fmt: str, output: Path | None) -> None:
     """Write csv/json/parquet to `output`, or csv/json to stdout; parquet is binary, so it needs a file."""
     if fmt == "parquet":
-        if output is None:
-            raise AnalysisError("--format parquet writes a binary file: add --output FILE.parquet")
+        check_destination(fmt, output)
         pq.write_table(table, output)
         return
     if fmt == "csv":

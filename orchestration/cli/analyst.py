@@ -17,6 +17,7 @@ def cmd_query(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     warehouse = settings.warehouse
+    query.check_destination(args.format, args.output)
     if args.output is not None:
         query.check_output(settings, args.output)
     timeout = settings.releases["query"]["timeout_seconds"] if args.timeout is None else args.timeout

@@ -21,24 +21,29 @@ from orchestration.config import load_settings
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from orchestration.connectors import http
+    from orchestration.connectors.catalog import UnknownFamily
     from orchestration.warehouse import ingest
     from orchestration.warehouse.lock import writer_lock
 
     settings = load_settings(live=args.live)
-    ref = ingest.ref_for_location(settings, args.source, args.location, is_modelled=args.modelled)
+    try:
+        ref = ingest.ref_for_location(settings, args.source, args.location, is_modelled=args.modelled)
+    except UnknownFamily as exc:
+        err_console.print(f"[red]error:[/] {exc}", soft_wrap=True, highlight=False)
+        return 1
     with writer_lock(settings.build_warehouse):
         con = ingest.connect_build(settings)
         try:
             result = ingest.ingest_release(settings, con, http.make_session(settings.releases["http"]), ref)
         finally:
             con.close()
-    print_results([result])
+    print_results([result])  # the block leaves the error out: it is printed once, here, on one line
     if result.status == "not_published":  # named by hand, so it must exist: a typo is not a success
-        err_console.print(f"[red]error:[/] {result.error}")
+        err_console.print(f"[red]error:[/] {result.error}", soft_wrap=True, highlight=False)
         err_console.print("Nothing was loaded. Check the path or URL and run the command again.")
         return 1
     if result.status == "failed":
-        err_console.print(f"[red]error:[/] {result.error}")
+        err_console.print(f"[red]error:[/] {result.error}", soft_wrap=True, highlight=False)
         err_console.print("The raw tables are unchanged; the landed file (if any) is kept. Fix the "
                           "release or the parser and run the same command again.")
         return 1

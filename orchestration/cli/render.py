@@ -12,7 +12,8 @@ err_console = Console(stderr=True)
 
 
 def print_results(results) -> None:
-    """One block per release: what an operator needs to find the file and the rows again."""
+    """One block per release: what an operator needs to find the file and the rows again. A failed
+    release's error is not in it: the command prints it once, on stderr."""
     colours = {"failed": "red", "loaded": "green"}
     for r in results:
         colour = colours.get(r.status, "yellow")
@@ -29,8 +30,6 @@ def print_results(results) -> None:
             rows.append(("landed at", r.landing_path))
         if r.ref.is_modelled:
             rows.append(("figures", "MODELLED"))
-        if r.error:
-            rows.append(("error", r.error))
         for label, value in rows:
             console.print(f"  {label:<26} {value}", soft_wrap=True, highlight=False)
 

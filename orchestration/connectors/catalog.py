@@ -14,8 +14,13 @@ FAMILIES: dict[str, Family] = {
 }
 
 
+class UnknownFamily(ValueError):
+    """A family name no release family has (a typo on the command line): its message is the whole error,
+    one line without quotes (a KeyError would print its message quoted)."""
+
+
 def get_family(name: str) -> Family:
     try:
         return FAMILIES[name]
     except KeyError:
-        raise KeyError(f"unknown release family {name!r}; known: {', '.join(FAMILIES)}") from None
+        raise UnknownFamily(f"unknown release family {name}; known: {', '.join(FAMILIES)}") from None

@@ -441,6 +441,8 @@ def _get(
     retries = getattr(getattr(response.raw, "retries", None), "history", ())
     if retries:
         problem += f" after {len(retries)} retries"
+    if status == 404 and urlsplit(url).scheme == "file":  # a local file, not a web page: no HTTP status
+        raise NotPublished(label, f"no such file: {unquote(urlsplit(url).path)}")
     if status in (404, 410):
         raise NotPublished(label, f"{problem}: not published")
     raise FetchError(label, problem)
