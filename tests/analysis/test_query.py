@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
+import re
+from pathlib import Path
 
 import duckdb
 import pyarrow.parquet as pq
@@ -178,3 +181,51 @@ def test_a_curated_file_s_url_is_the_publisher_s_site_not_a_local_path():
     url = "file:///checkout/orchestration/published/trac_published_figures.csv"
     assert publisher_url(url) == "https://tracreports.org"
     assert publisher_url("file:///tmp/elsewhere.csv") == "file:///tmp/elsewhere.csv"
+
+
+def _readme_questions() -> list[str]:
+    """The SQL of the README's five questions (each `sql` block under "### Five questions", and question
+    1's `crowdout query`)."""
+    text = (Path(__file__).parents[2] / "README.md").read_text()
+    section = text[text.index("### Five questions"):text.index("## For ops teams")]
+    blocks = re.findall(r"```sql\n(.*?)```", section, flags=re.S)
+    blocks += re.findall(r'crowdout query "(SELECT.*?)"', section, flags=re.S)
+    return [" ".join(b.split()).rstrip(";") for b in blocks]
+
+
+def test_the_readme_questions_print_as_tables_at_80_columns(warehouse, capsys, monkeypatch):
+    from orchestration.cli import render
+
+    monkeypatch.setattr(render.console, "width", 80)
+    questions = _readme_questions()
+    assert len(questions) == 5
+    for sql in questions:
+        assert cli.main(["query", sql]) == 0, sql
+        lines = capsys.readouterr().out.splitlines()
+        assert "one block per row" not in " ".join(lines), sql
+        assert max(len(line.rstrip()) for line in lines) <= 80, sql
+
+
+def test_a_wide_table_narrows_before_it_falls_back_to_blocks():
+    """Headers over lines after an underscore and text wrapped at spaces, never inside a word."""
+    from orchestration.analysis import layout
+
+    tbl = layout.table("t")
+    for name in ("month", "non_immigration_prosecutions", "total_prosecutions", "note"):
+        tbl.add_column(name, no_wrap=True)
+    tbl.add_row("2018-06-01", "703", "12,118", "TRAC printed 703 for the five districts in its August 2018 release")
+    narrowed = layout.fit(tbl, 60)
+    assert isinstance(narrowed, type(tbl))
+    lines = [line.rstrip() for line in _render(narrowed, 60)]
+    assert max(map(len, lines)) <= 60
+    words = " ".join(lines).split()
+    assert "immigration_" in words and "prosecutions" in words  # the header over lines, after underscores
+    assert {"TRAC", "printed", "districts", "August", "release"} <= set(words)  # text wrapped at spaces only
+
+
+def _render(renderable, width: int) -> list[str]:
+    from rich.console import Console
+
+    console = Console(width=width, record=True, file=io.StringIO())
+    console.print(renderable)
+    return console.export_text().splitlines()
