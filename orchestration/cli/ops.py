@@ -15,6 +15,7 @@ from orchestration.cli.render import (
     print_releases,
     print_results,
     print_summary,
+    say,
 )
 from orchestration.config import load_settings
 
@@ -165,9 +166,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     settings = load_settings()
     st = status_mod.gather(settings)
     published = st.published_at.strftime("%Y-%m-%d %H:%M UTC") if st.published_at else "never"
-    console.print(f"[bold]Published file[/] (what analysts read): {st.warehouse}", soft_wrap=True)
+    say(f"[bold]Published file[/] (what analysts read): {escape(str(st.warehouse))}")
     built_by = f" by Dagster run {st.published_by_run}" if st.published_by_run else ""
-    console.print(f"  published {published}{built_by}; refresh freshness {st.freshness}")
+    say(f"  published {published}{built_by}; refresh freshness {st.freshness}")
     table = layout.table("Releases in the published file, and how far their data reaches")
     for col in ("family", "files", "data months", "due", "recency", "loaded"):
         table.add_column(col, no_wrap=True)
@@ -179,15 +180,15 @@ def cmd_status(args: argparse.Namespace) -> int:
                       f"[{colour}]{r.state}[/]" + (f" -{r.months_behind}mo" if r.months_behind else ""),
                       f.freshness)
     console.print(layout.fit(table, console.width, "family"))
-    console.print("  due: the last month the data should reach, given the publisher's lag (releases.toml "
-                  "publication_lag_days); recency: against it, with months behind; loaded: the family's "
-                  "last load against the monthly schedule; ‡ holds modelled figures.", style="dim")
+    say("  due: the last month the data should reach, given the publisher's lag (releases.toml "
+        "publication_lag_days); recency: against it, with months behind; loaded: the family's "
+        "last load against the monthly schedule; ‡ holds modelled figures.", style="dim")
     if not settings.live and any(f.recency.state == "FAIL" for f in st.families):
-        console.print("  The bundled sample ends where its files end, so its recency fails: with --live, the "
-                      "same check says when a publisher is late.", style="dim")
+        say("  The bundled sample ends where its files end, so its recency fails: with --live, the "
+            "same check says when a publisher is late.", style="dim")
 
-    console.print(f"[bold]Build file[/] (the writer's copy, published by the next successful refresh): "
-                  f"{st.build_warehouse}", soft_wrap=True)
+    say(f"[bold]Build file[/] (the writer's copy, published by the next successful refresh): "
+        f"{escape(str(st.build_warehouse))}")
     if st.build_busy:
         console.print("  a refresh is writing it now: pending releases and failures are shown when it is done.")
     elif not st.pending:
@@ -199,18 +200,18 @@ def cmd_status(args: argparse.Namespace) -> int:
         console.print(f"  {len(st.failed_since_publish)} failed releases {since}")
     for g in failures.group((re.match(r"[\w-]+", f.release_id).group(0), f"{f.release_id}: {f.error}")
                             for f in st.failed_since_publish):  # one line per family and cause
-        console.print(f"  [red]failed[/] {escape(g.line())}", soft_wrap=True, highlight=False)
+        say(f"  [red]failed[/] {escape(g.line())}")
     for reason in st.blocked:
-        console.print(f"  [red]publish blocked[/] {escape(reason)}", soft_wrap=True)
+        say(f"  [red]publish blocked[/] {escape(reason)}")
     for release_id, reason in st.withdrawn:
-        console.print(f"  [yellow]withdrawn release[/] {release_id}: {escape(reason)} "
-                      f"(`crowdout release restore {release_id}` to use it again)", soft_wrap=True)
+        say(f"  [yellow]withdrawn release[/] {release_id}: {escape(reason)} "
+            f"(`crowdout release restore {release_id}` to use it again)")
 
     run = st.last_run
     if run is None:
         console.print("Last run: none recorded (run `crowdout refresh`).")
     else:
-        console.print(f"Last run: {run['run_id']} {run['status']} (started {run['started_at']})")
+        say(f"Last run: {run['run_id']} {run['status']} (started {run['started_at']})")
         for check in run["failed_checks"]:
             console.print(f"  failing check ({check['severity']}): {check['asset']} {check['check']}: "
                           f"{check['description']}")
@@ -220,10 +221,10 @@ def cmd_status(args: argparse.Namespace) -> int:
             first, *causes = failures.error(error)
             console.print(f"  [red]step failed[/] {escape(first.splitlines()[0])}")
             for line in causes:
-                console.print(f"  {escape(line)}", soft_wrap=True, highlight=False)
+                say(f"  {escape(line)}")
     if st.last_run_news is not None:
         news = st.last_run_news
-        console.print(f"  it published {len(news.releases):,} new releases, changed {len(news.changed):,} "
+        say(f"  it published {len(news.releases):,} new releases, changed {len(news.changed):,} "
                       f"published figures, and {len(news.not_loaded):,} releases failed or were withdrawn "
                       "(the refresh's 'New this run' section; figures: crowdout revisions --since "
                       f"{news.since[:10]})")

@@ -2,13 +2,42 @@
 
 from __future__ import annotations
 
+import re
+
 from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
 
 from orchestration.analysis import layout
 
 # The terminal's width, or COLUMNS, or 80 when piped (rich's own rule): tables are laid out to fit it.
 console = Console()
 err_console = Console(stderr=True)
+
+
+def wrapped(markup: str, width: int, indent: str = "    ") -> Text:
+    """`markup` wrapped at spaces to `width` columns, later lines indented: a word longer than the width (a
+    path, a URL, a run id) stays whole on a line of its own, never split, so it can be copied."""
+    text = Text.from_markup(markup)
+    plain, breaks, start, limit = text.plain, [], 0, width
+    for word in re.finditer(r"\S+", plain):
+        if word.end() - start > limit and plain[start:word.start()].strip():
+            breaks.append(word.start())
+            start, limit = word.start(), width - len(indent)
+    lines = text.divide(breaks)
+    out = Text()
+    for n, line in enumerate(lines):
+        line.rstrip()
+        if n:
+            out.append("\n" + indent)
+        out.append_text(line)
+    return out
+
+
+def say(markup: str, out: Console | None = None, indent: str = "    ", **kwargs) -> None:
+    """Print one logical line wrapped by the tool itself (`wrapped`), not by the terminal mid-word."""
+    out = out or console
+    out.print(wrapped(markup, out.width, indent), soft_wrap=True, highlight=False, **kwargs)
 
 
 def print_results(results) -> None:
@@ -132,10 +161,10 @@ def print_new_this_run(new) -> None:
 
     for g in failures.group((r["family"], f"{r['family']} {r['file']}: {r['error']}") for r in new.not_loaded
                             if r["status"] == "failed"):
-        console.print(f"  [red]failed[/] {g.line()}", soft_wrap=True, highlight=False)
+        say(f"  [red]failed[/] {escape(g.line())}")
     for r in new.not_loaded:
         if r["status"] != "failed":
-            console.print(f"  [red]{r['status']}[/] {r['family']} {r['file']}: {r['error']}", soft_wrap=True)
+            say(f"  [red]{r['status']}[/] {escape(r['family'])} {escape(r['file'])}: {escape(r['error'])}")
     if not new.not_loaded:
         console.print("  nothing failed or withdrawn")
 
