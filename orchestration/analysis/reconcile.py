@@ -15,7 +15,7 @@ computed here: the changes (two months of the displacement mart) and CBP's appre
 
 An agreement can be empty: where the warehouse's figure IS the published one (TRAC's five-district figures,
 loaded as is from the curated file: basis 'published'), it agrees by construction. Each comparison says so,
-and gives the warehouse's independent value where it has one (the five districts' own sum), which is the
+and gives the warehouse's independent value where it has one (the bulletins' own five-district sum), which is the
 check that can fail.
 """
 

@@ -144,7 +144,7 @@ tr.modelled td{background:#fff4f2;font-style:italic} td.figure{width:34%} td.src
 
 def _comparisons(sw: pd.DataFrame, checks: pd.DataFrame | None) -> list[dict]:
     """The seed article's figures beside the warehouse's, each saying whether agreement is by construction
-    (the published figure loaded as is, which proves nothing: the five districts' own sum goes beside it)
+    (the published figure loaded as is, which proves nothing: the bulletins' own five-district sum goes beside it)
     or an independent check."""
     rows = []
     for c in reconcile.compare(sw, checks=checks):

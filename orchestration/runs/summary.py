@@ -122,7 +122,8 @@ def reconciliation_lines(s: Summary) -> list[str]:
             if c.modelled:
                 line += "; from modelled figures, so it checks the sample's model, not TRAC"
         if c.by_construction and c.independent is not None:
-            line += (f"; the five districts' own sum is {reconcile.fmt(c.independent, c.figure.kind)} "
+            line += (f"; the bulletins' own sum of the five districts, before any scaling, is "
+                     f"{reconcile.fmt(c.independent, c.figure.kind)} "
                      f"({'modelled' if c.independent_modelled else 'derived'}, "
                      f"{reconcile.fmt(c.independent - c.warehouse, c.figure.kind, signed=True)})")
         lines.append(line)

@@ -37,7 +37,7 @@ def test_each_figure_on_its_own_basis_and_the_reconciliation_lines(warehouse, ca
     assert "apprehensions are DHS OHSS's real release." in out
     # the sample warehouse's checks mart: both figures loaded as is, the districts' own sum 12 more
     assert "Non-immigration prosecutions, 5 SW districts, Mar 2018: by construction (loaded as is)" in out
-    assert "the five districts' own sum is" in out and "+12" in out
+    assert "the bulletins' own sum of the five districts, before any scaling, is" in out and "+12" in out
     assert "Border Patrol apprehensions, SW border, Mar 2018: independent" in out
     # an independent check prints both values and the gap, and says when it only checks the sample's model
     share = out[out.index("Non-immigration share of all prosecutions, Mar 2018"):]
