@@ -28,7 +28,9 @@ district_sums as (
         {%- for c in counts + metrics %}
         case when count({{ c }}) = count(*) then sum({{ c }}) end as {{ c }},
         {%- endfor %}
-        bool_or(prosecutions_is_modelled) as any_modelled,
+        {%- for c in with_residual %}
+        bool_or({{ c }}_basis in ('modelled', 'modelled_scaled_to_published')) as {{ c }}_any_modelled,
+        {%- endfor %}
         count(*) as districts
     from d
     where geography_type = 'district'
@@ -63,7 +65,7 @@ where s.districts <> 5
        {%- if c in with_residual %} - coalesce(sw.{{ c }}_residual, 0){% endif %} is distinct from s.{{ c }})
    {%- if c in with_residual %}
    or (s.{{ c }} is null and sw.{{ c }}_basis is distinct from 'published' and sw.{{ c }} is not null)
-   or (s.any_modelled and coalesce(sw.{{ c }}_residual, 0) <> 0)
+   or (s.{{ c }}_any_modelled and coalesce(sw.{{ c }}_residual, 0) <> 0)
    {%- else %}
    or (s.{{ c }} is null and sw.{{ c }} is not null)
    {%- endif %}
