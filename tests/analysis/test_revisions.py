@@ -21,7 +21,8 @@ def test_a_restated_page_shows_what_it_changed(warehouse, capsys):
     assert cli.main(["revisions", "--family", "trac-bulletin", "--since", "2026-03"]) == 0
     out = capsys.readouterr().out
     flat = " ".join(out.split())
-    assert "immigration prosecutions, national" in flat and "2026-03-01" in flat and "2018-06" in flat
+    # the figure's name may wrap within its cell at 80 columns
+    assert "immigration prosecutions," in flat and "national" in flat and "2026-03-01" in flat and "2018-06" in flat
     assert "-12" in flat and "all prosecutions, national" not in flat  # restated with the same value
     assert "1 figures changed in 1 restating releases; 1 restated with the same value" in " ".join(out.split())
 
