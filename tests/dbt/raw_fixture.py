@@ -39,6 +39,7 @@ PUBLISHED = [
     ("cbp_referred_prosecutions", "5 SW border districts", "2018-06", 11086, "http://bespacific.com/x"),
     ("cbp_referred_prosecutions", "New Mexico", "2018-03", 480, "https://www.citylab.com/x"),
     ("all_prosecutions", "US (all 94 districts)", "FY2017", 100000, "http://trac.syr.edu/whatsnew/x"),
+    ("non_immigration_share", "5 SW border districts", "2018-03", 14, "https://trac.syr.edu/tracatwork/x"),
 ]
 SECTORS_MARCH = {"San Diego, CA": 3000, "El Centro, CA": 2500, "Yuma, AZ": 1000, "Tucson, AZ": 5000,
                  "El Paso, TX": 3500, "Big Bend, TX": 800, "Del Rio, TX": 2000, "Laredo, TX": 3500,
@@ -159,8 +160,9 @@ def build(path: str | Path) -> Path:
             else:
                 start = end = date(int(period[:4]), int(period[5:]), 1)
             con.execute(
-                "INSERT INTO raw.trac_published_figures VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'defendants', NULL, NULL, "
-                "NULL, NULL, ?, '')", [figures_release, row, series, geo, period, start, end, value, url])
+                "INSERT INTO raw.trac_published_figures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, "
+                "NULL, NULL, ?, '')", [figures_release, row, series, geo, period, start, end, value,
+                                       "percent" if series.endswith("_share") else "defendants", url])
 
         # OHSS workbook: all months; an earlier workbook printed March 2018 differently.
         for salt, published, restate in (("fy18m06", date(2018, 7, 15), True), ("fy18m07", date(2018, 8, 15), False)):

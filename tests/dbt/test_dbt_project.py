@@ -345,3 +345,25 @@ def test_metrics_totals_are_the_marts_cumulative_columns(own_copy):
         total = counterfactuals.missing_total(view.rows, cf)
         assert total == (None if cumulative is None else pytest.approx(cumulative))
     assert counterfactuals.missing_total(view.rows) is not None
+
+
+def test_marts_read_intermediate_models_not_staging(built):
+    """dbt's layers: a mart reads intermediate models and seeds (refs in its macros included), never staging."""
+    _, tmp = built
+    manifest = json.loads((tmp / "target" / "manifest.json").read_text())
+    marts = {uid: node for uid, node in manifest["nodes"].items()
+             if node["resource_type"] == "model" and node["path"].startswith("marts/")}
+    assert marts
+    reads_staging = {uid: [d for d in node["depends_on"]["nodes"] if d.split(".")[-1].startswith("stg_")]
+                     for uid, node in marts.items()}
+    assert {uid: deps for uid, deps in reads_staging.items() if deps} == {}
+
+
+def test_the_published_share_is_compared_with_the_row_s_share_in_percent(built):
+    """TRAC printed 14 (percent); the mart sets it beside 100 x the SW_BORDER row's share, as the summary
+    prints it: an independent check, not 'not comparable'."""
+    db, _ = built
+    (share,) = sw_border(db, "2018-03-01", "non_immigration_share")
+    rows = query(db, "SELECT published_value, warehouse_value, agreement, residual FROM "
+                     "marts.fct_published_figure_checks WHERE series = 'non_immigration_share' AND period = '2018-03'")
+    assert rows == [(14.0, pytest.approx(100 * share), "independent", pytest.approx(100 * share - 14))]
