@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import re
 
+from rich.text import Text
+
 from orchestration.analysis import layout
 from orchestration.analysis.reader import AnalysisError
 from orchestration.cli.render import (
@@ -17,6 +19,7 @@ from orchestration.cli.render import (
     print_summary,
 )
 from orchestration.config import load_settings
+from orchestration.safe_text import for_terminal
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -76,12 +79,14 @@ def cmd_release(args: argparse.Namespace) -> int:
 def _alert(settings, run_id: str | None, message: str, failed_steps: list[str]) -> None:
     from orchestration import alerts
 
-    problem = alerts.alert(settings, run_id=run_id, job="refresh", message=message, failed_steps=failed_steps,
-                           trigger="cli")
-    where = f" and posted to {settings.alert_webhook}" if settings.alert_webhook and not problem else ""
-    err_console.print(f"Failure recorded in {alerts.failure_log(settings)}{where}.")
-    if problem:
-        err_console.print(f"[yellow]warning:[/] {problem}")
+    problems = alerts.alert(settings, run_id=run_id, job="refresh", message=message, failed_steps=failed_steps,
+                            trigger="cli")
+    recorded = not any(p.startswith("could not record") for p in problems)
+    posted = settings.alert_webhook and not any(p.startswith("could not post") for p in problems)
+    done = [f"recorded in {alerts.failure_log(settings)}"] * recorded + [f"posted to {alerts.webhook_label(settings)}"] * bool(posted)
+    err_console.print(Text(f"Failure {' and '.join(done) or 'neither recorded nor posted'}."))
+    for problem in problems:
+        err_console.print(Text.assemble(("warning:", "yellow"), " ", for_terminal(problem)))
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:

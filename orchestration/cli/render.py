@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.text import Text
 
 from orchestration.analysis import layout
+from orchestration.safe_text import for_terminal
 
 # The terminal's width, or COLUMNS, or 80 when piped (rich's own rule): tables are laid out to fit it.
 console = Console()
 err_console = Console(stderr=True)
+
+
+def error_line(error: object) -> Text:
+    """`error: <message>` with the message as text: never markup, control characters shown, secrets
+    redacted, cut to a readable size (an error may quote a publisher's file, a URL or a query's data)."""
+    return Text.assemble(("error:", "red"), " ", for_terminal(str(error)))
 
 
 def print_results(results) -> None:
