@@ -28,6 +28,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from filelock import FileLock, Timeout
 from rich.console import RenderableType
+from rich.markup import escape
 from rich.text import Text
 
 from orchestration import alerts
@@ -253,7 +254,7 @@ def to_rich(result: Result | pa.Table, limit: int, width: int) -> RenderableType
     out = layout.table(title)
     for field in result.schema:
         numeric = pa.types.is_integer(field.type) or pa.types.is_floating(field.type) or pa.types.is_decimal(field.type)
-        out.add_column(printable(field.name), justify="right" if numeric else "left", no_wrap=True)
+        out.add_column(escape(printable(field.name)), justify="right" if numeric else "left", no_wrap=True)
     for row in pa.Table.from_batches(shown, result.schema).to_pylist():
         out.add_row(*(Text(printable(cell(v))) if v is not None else Text("NULL", style="dim") for v in row.values()))
     return layout.fit(out, width)

@@ -12,6 +12,7 @@ from orchestration.analysis.reader import AnalysisError
 from orchestration.cli.render import (
     console,
     err_console,
+    error_line,
     month_label,
     print_new_this_run,
     print_releases,
@@ -37,11 +38,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             con.close()
     print_results([result])
     if result.status == "not_published":  # named by hand, so it must exist: a typo is not a success
-        err_console.print(f"[red]error:[/] {result.error}")
+        err_console.print(error_line(result.error))
         err_console.print("Nothing was loaded. Check the path or URL and run the command again.")
         return 1
     if result.status == "failed":
-        err_console.print(f"[red]error:[/] {result.error}")
+        err_console.print(error_line(result.error))
         err_console.print("The raw tables are unchanged; the landed file (if any) is kept. Fix the "
                           "release or the parser and run the same command again.")
         return 1
@@ -64,7 +65,7 @@ def cmd_release(args: argparse.Namespace) -> int:
             else:
                 landed = registry.restore(con, args.release_id)
         except registry.UnknownRelease as exc:
-            err_console.print(f"[red]error:[/] {exc}")
+            err_console.print(error_line(exc))
             return 1
         finally:
             con.close()
@@ -136,9 +137,9 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     if not outcome.success:
         for error in outcome.errors:  # a family's failed releases: one line per cause (all in the run's log)
             first, *rest = failures.error(error)
-            err_console.print(f"[red]error:[/] {first}", soft_wrap=bool(rest))
+            err_console.print(error_line(first), soft_wrap=bool(rest))
             for line in rest:
-                err_console.print(line, soft_wrap=True, highlight=False)
+                err_console.print(Text(for_terminal(line)), soft_wrap=True, highlight=False)
         err_console.print(f"Refresh failed after {outcome.seconds:.0f}s; analysts still read the previous "
                           f"warehouse ({settings.warehouse}). `crowdout status` shows what is failing.")
         _alert(settings, outcome.run_id, "; ".join(e.splitlines()[0] for e in outcome.errors) or "run failed",

@@ -24,7 +24,7 @@ def print_results(results) -> None:
     colours = {"failed": "red", "loaded": "green"}
     for r in results:
         colour = colours.get(r.status, "yellow")
-        console.print(f"[bold {colour}]{r.status}[/]  {r.ref.family}  {r.ref.key}")
+        console.print(Text.assemble((r.status, f"bold {colour}"), f"  {r.ref.family}  {for_terminal(r.ref.key)}"))
         rows = [("url", r.ref.url)]
         if r.release_id:
             rows.append(("release_id", r.release_id))
@@ -39,8 +39,8 @@ def print_results(results) -> None:
             rows.append(("figures", "MODELLED"))
         if r.error:
             rows.append(("error", r.error))
-        for label, value in rows:
-            console.print(f"  {label:<26} {value}", soft_wrap=True, highlight=False)
+        for label, value in rows:  # values come from publishers (URLs, names, errors): text, never markup
+            console.print(Text(f"  {label:<26} {for_terminal(str(value))}"), soft_wrap=True, highlight=False)
 
 
 def fmt(value, column: str) -> str:
@@ -141,10 +141,12 @@ def print_new_this_run(new) -> None:
 
     for g in failures.group((r["family"], f"{r['family']} {r['file']}: {r['error']}") for r in new.not_loaded
                             if r["status"] == "failed"):
-        console.print(f"  [red]failed[/] {g.line()}", soft_wrap=True, highlight=False)
+        console.print(Text.assemble("  ", ("failed", "red"), f" {for_terminal(g.line())}"), soft_wrap=True,
+                      highlight=False)
     for r in new.not_loaded:
         if r["status"] != "failed":
-            console.print(f"  [red]{r['status']}[/] {r['family']} {r['file']}: {r['error']}", soft_wrap=True)
+            console.print(Text.assemble("  ", (r["status"], "red"), for_terminal(f" {r['family']} {r['file']}: {r['error']}")),
+                          soft_wrap=True)
     if not new.not_loaded:
         console.print("  nothing failed or withdrawn")
 
