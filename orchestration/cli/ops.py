@@ -77,6 +77,23 @@ def cmd_release(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_landing(args: argparse.Namespace) -> int:
+    """`crowdout landing verify`: a landed file is evidence; one whose bytes changed after loading is named."""
+    from orchestration.connectors import landing
+
+    settings = load_settings()
+    changed = landing.verify(settings.landing)
+    for path, now in changed:
+        err_console.print(Text.assemble(("changed", "red"), for_terminal(f" {path}: now {now}")), soft_wrap=True)
+    if changed:
+        err_console.print(f"{len(changed)} landed file(s) no longer match the sha256 they were loaded as (their "
+                          "folder's name). Restore them from the publisher or a backup; what was loaded from them "
+                          "is in meta.releases under the same sha256.")
+        return 1
+    console.print(Text(f"every landed file under {settings.landing} matches its sha256"))
+    return 0
+
+
 def _alert(settings, run_id: str | None, message: str, failed_steps: list[str]) -> None:
     from orchestration import alerts
 
