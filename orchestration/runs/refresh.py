@@ -29,6 +29,7 @@ import duckdb
 
 from orchestration.config import Settings
 from orchestration.warehouse.lock import writer_lock
+from orchestration.warehouse.publish import seed_build
 
 PID_TAG = "crowdout/pid"
 
@@ -92,6 +93,9 @@ def whats_new(settings: Settings) -> list[str]:
         return ["no build warehouse yet"]
     reasons = []
     with writer_lock(settings.build_warehouse):
+        repaired = seed_build(settings.build_warehouse, settings.warehouse)  # an empty or corrupt build file
+        if repaired:
+            return [repaired]
         con = duckdb.connect(str(settings.build_warehouse), read_only=True)
         try:
             observations = [observe_family(settings, name, con) for name in FAMILIES]
