@@ -117,3 +117,18 @@ def test_a_run_whose_process_died_is_alerted_with_a_message(hook):
         _sensor(instance, run.run_id)
     [posted] = hook.posted
     assert posted["run_id"] == run.run_id and "its process ended" in posted["message"]
+
+
+def test_a_refresh_whose_process_aborted_is_alerted_by_the_next(hook):
+    """The refresh process itself aborted (exit 134, as calamine's failed allocation did): it could alert
+    no one, so the next refresh, finding its run STARTED with no live process, fails it and alerts."""
+    from dagster import DagsterRunStatus
+
+    gone = int(Path("/proc/sys/kernel/pid_max").read_text()) + 1  # no process can have it
+    with DagsterInstance.ephemeral() as instance:
+        run = instance.create_run_for_job(aborting, status=DagsterRunStatus.STARTED,
+                                          tags={refresh.PID_TAG: str(gone)})
+        assert refresh.fail_dead_runs(instance, load_settings()) == [run.run_id]
+        assert instance.get_run_by_id(run.run_id).status == DagsterRunStatus.FAILURE
+    [posted] = hook.posted
+    assert posted["run_id"] == run.run_id and "killed or aborted" in posted["message"]
