@@ -21,7 +21,6 @@ import duckdb
 
 from orchestration.warehouse.schema import ensure_schema
 
-
 # A DuckDB file starts with three 4 KiB headers (one main, two database headers), then its blocks.
 _FILE_HEADERS = 3 * 4096
 
