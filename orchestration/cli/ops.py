@@ -217,11 +217,11 @@ def cmd_status(args: argparse.Namespace) -> int:
         console.print(f"  {len(st.failed_since_publish)} failed releases {since}")
     for g in failures.group((re.match(r"[\w-]+", f.release_id).group(0), f"{f.release_id}: {f.error}")
                             for f in st.failed_since_publish):  # one line per family and cause
-        console.print(f"  [red]failed[/] {escape(g.line())}", soft_wrap=True, highlight=False)
+        console.print(f"  [red]failed[/] {escape(for_terminal(g.line()))}", soft_wrap=True, highlight=False)
     for reason in st.blocked:
-        console.print(f"  [red]publish blocked[/] {escape(reason)}", soft_wrap=True)
+        console.print(f"  [red]publish blocked[/] {escape(for_terminal(reason))}", soft_wrap=True)
     for release_id, reason in st.withdrawn:
-        console.print(f"  [yellow]withdrawn release[/] {release_id}: {escape(reason)} "
+        console.print(f"  [yellow]withdrawn release[/] {release_id}: {escape(for_terminal(reason))} "
                       f"(`crowdout release restore {release_id}` to use it again)", soft_wrap=True)
 
     run = st.last_run
@@ -236,9 +236,9 @@ def cmd_status(args: argparse.Namespace) -> int:
             console.print("  no failing checks")
         for error in run["errors"]:  # its first line, and a list of failed releases grouped by cause
             first, *causes = failures.error(error)
-            console.print(f"  [red]step failed[/] {escape(first.splitlines()[0])}")
+            console.print(f"  [red]step failed[/] {escape(for_terminal(first.splitlines()[0]))}")
             for line in causes:
-                console.print(f"  {escape(line)}", soft_wrap=True, highlight=False)
+                console.print(f"  {escape(for_terminal(line))}", soft_wrap=True, highlight=False)
     if st.last_run_news is not None:
         news = st.last_run_news
         console.print(f"  it published {len(news.releases):,} new releases, changed {len(news.changed):,} "
