@@ -42,6 +42,7 @@ class Settings:
     alert_webhook: str | None = None
     dagster_home: Path = Path("data/dagster")
     postgres_url: str | None = field(default=None, repr=False)
+    releases_file: Path = RELEASES_TOML  # CROWDOUT_RELEASES_TOML, else the bundled one
 
     @property
     def build_warehouse(self) -> Path:
@@ -81,4 +82,5 @@ def load_settings(*, live: bool | None = None) -> Settings:
         alert_webhook=os.environ.get("CROWDOUT_ALERT_WEBHOOK") or None,
         dagster_home=dagster_home,
         postgres_url=os.environ.get(POSTGRES_URL_ENV) or None,
+        releases_file=releases_file.expanduser().resolve(),
     )

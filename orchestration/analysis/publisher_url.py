@@ -11,10 +11,12 @@ family whose `file` it is), each figure's own page being in the file.
 
 from __future__ import annotations
 
+from typing import Iterator
 from urllib.parse import unquote, urlparse
 
 import pyarrow as pa
 
+from orchestration.analysis.query import Result
 from orchestration.config import load_settings
 
 SAMPLE_MARKER = "/samples/releases/"
@@ -49,18 +51,26 @@ def local_path(url: str | None) -> str | None:
     return unquote(urlparse(url).path)
 
 
-def with_publisher_urls(table: pa.Table) -> pa.Table:
-    """A result whose `url` column points into the bundled sample gets the publisher's URL in `url` and
-    the local file in a `local_path` column right after it; any other result is returned as it is."""
-    if "url" not in table.column_names or not pa.types.is_string(table.schema.field("url").type):
-        return table
-    urls = table.column("url").to_pylist()
+def with_publisher_urls(result: Result) -> Result:
+    """A result with a `url` column gets the publisher's URL in `url` (where it points into the bundled
+    sample) and the local file in a `local_path` column right after it (NULL for a URL on the web), batch
+    by batch as it streams; any other result is returned as it is."""
+    schema = result.schema
+    if "url" not in schema.names or not pa.types.is_string(schema.field("url").type):
+        return result
+    i = schema.get_field_index("url")
+    add_local = "local_path" not in schema.names
+    if add_local:
+        schema = schema.insert(i + 1, pa.field("local_path", pa.string()))
     releases = load_settings().releases
-    shown = [publisher_url(u, releases) for u in urls]
-    if shown == urls:
-        return table
-    i = table.column_names.index("url")
-    table = table.set_column(i, "url", pa.array(shown, pa.string()))
-    if "local_path" in table.column_names:
-        return table
-    return table.add_column(i + 1, "local_path", pa.array([local_path(u) for u in urls], pa.string()))
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        for batch in result.batches:
+            urls = batch.column(i).to_pylist()
+            columns = list(batch.columns)
+            columns[i] = pa.array([publisher_url(u, releases) for u in urls], pa.string())
+            if add_local:
+                columns.insert(i + 1, pa.array([local_path(u) for u in urls], pa.string()))
+            yield pa.RecordBatch.from_arrays(columns, schema=schema)
+
+    return result.with_batches(schema, batches())

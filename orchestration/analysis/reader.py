@@ -9,6 +9,7 @@ keeps the old inode from lingering after a publish.
 from __future__ import annotations
 
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -21,15 +22,36 @@ class AnalysisError(RuntimeError):
     """A failure whose message already says what to do next; the CLI prints it without a traceback."""
 
 
+@dataclass(frozen=True)
+class Limits:
+    """What one analyst connection may use ([query] in releases.toml): DuckDB's memory limit and threads,
+    and a spill folder of its own, capped, that the caller creates and removes."""
+
+    memory_limit: str
+    threads: int
+    max_temp_directory_size: str
+    temp_directory: Path
+
+    def config(self) -> dict:
+        return {"memory_limit": self.memory_limit, "threads": self.threads,
+                "max_temp_directory_size": self.max_temp_directory_size, "temp_directory": str(self.temp_directory)}
+
+
 @contextmanager
-def reading(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+def reading(path: Path, limits: Limits | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The published file, read-only and without file system access; with `limits`, within them. Either
+    way the configuration is then locked (`lock_configuration`), so SQL cannot `SET`, `RESET` or `PRAGMA`
+    its way out: DuckDB refuses the change itself. The spill folder is set before external access is
+    turned off, as DuckDB refuses to change it afterwards."""
     if not path.exists():
         raise AnalysisError(
             f"no warehouse at {path} yet: run `crowdout refresh` first "
             "(or point CROWDOUT_WAREHOUSE at an existing warehouse file)."
         )
     try:
-        con = duckdb.connect(str(path), read_only=True, config={"enable_external_access": False})
+        con = duckdb.connect(str(path), read_only=True, config=limits.config() if limits else {})
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
     except duckdb.Error as exc:
         raise AnalysisError(
             f"cannot open {path} read-only: {exc}\nIt must be a DuckDB 2.x file written by `crowdout refresh`; "

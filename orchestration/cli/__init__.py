@@ -9,7 +9,7 @@ import os
 
 from orchestration.analysis.reader import AnalysisError
 from orchestration.cli.parser import build_parser
-from orchestration.cli.render import err_console
+from orchestration.cli.render import err_console, error_line
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,11 +20,11 @@ def main(argv: list[str] | None = None) -> int:
         err_console.print("interrupted")
         return 130
     except AnalysisError as exc:  # already says what to do next
-        err_console.print(f"[red]error:[/] {exc}")
+        err_console.print(error_line(exc))
         return 1
     except Exception as exc:  # the last line of defence: one readable line, not a traceback
         if os.environ.get("CROWDOUT_DEBUG"):
             raise
-        err_console.print(f"[red]error:[/] {exc}")
+        err_console.print(error_line(exc))
         err_console.print("(set CROWDOUT_DEBUG=1 for the traceback)")
         return 1

@@ -4,33 +4,36 @@ from __future__ import annotations
 
 import argparse
 
+from rich.text import Text
+
 from orchestration.cli.render import (
     console,
     err_console,
     print_changes,
 )
 from orchestration.config import load_settings
+from orchestration.safe_text import printable
 
 
 def cmd_query(args: argparse.Namespace) -> int:
     from orchestration.analysis import publisher_url, query
 
     settings = load_settings()
-    warehouse = settings.warehouse
     query.check_destination(args.format, args.output)
     if args.output is not None:
         query.check_output(settings, args.output)
     timeout = settings.releases["query"]["timeout_seconds"] if args.timeout is None else args.timeout
-    table = publisher_url.with_publisher_urls(query.run(warehouse, args.sql, timeout_s=timeout))
-    warning = query.modelled_warning(warehouse, table)
-    if warning:
-        err_console.print(f"[yellow]{warning}[/]")  # stderr: csv/json on stdout stay clean
-    if args.format == "table" and args.output is None:
-        console.print(query.to_rich(table, args.limit, console.width))
-    else:
-        query.write(table, "csv" if args.format == "table" else args.format, args.output)
-        if args.output is not None:
-            err_console.print(f"{table.num_rows:,} rows written to {args.output}")
+    with query.run(settings, args.sql, timeout_s=timeout) as result:
+        result = publisher_url.with_publisher_urls(result)
+        warning = query.modelled_warning(result)
+        if warning:
+            err_console.print(f"[yellow]{warning}[/]")  # stderr: csv/json on stdout stay clean
+        if args.format == "table" and args.output is None:
+            console.print(query.to_rich(result, args.limit, console.width))
+            return 0
+        rows = query.write(result, "csv" if args.format == "table" else args.format, args.output)
+    if args.output is not None:
+        err_console.print(Text(f"{rows:,} rows written to {printable(str(args.output))}"))
     return 0
 
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 import re
 
+from rich.text import Text
+
 from orchestration.analysis import layout
 from orchestration.analysis.reader import AnalysisError
 from orchestration.cli.render import (
     console,
     err_console,
+    error_line,
     month_label,
     print_new_this_run,
     print_releases,
@@ -18,6 +21,7 @@ from orchestration.cli.render import (
     say,
 )
 from orchestration.config import load_settings
+from orchestration.safe_text import for_terminal
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -40,11 +44,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             con.close()
     print_results([result])  # the block leaves the error out: it is printed once, here, on one line
     if result.status == "not_published":  # named by hand, so it must exist: a typo is not a success
-        err_console.print(f"[red]error:[/] {result.error}", soft_wrap=True, highlight=False)
+        err_console.print(error_line(result.error), soft_wrap=True, highlight=False)
         err_console.print("Nothing was loaded. Check the path or URL and run the command again.")
         return 1
     if result.status == "failed":
-        err_console.print(f"[red]error:[/] {result.error}", soft_wrap=True, highlight=False)
+        err_console.print(error_line(result.error), soft_wrap=True, highlight=False)
         err_console.print("The raw tables are unchanged; the landed file (if any) is kept. Fix the "
                           "release or the parser and run the same command again.")
         return 1
@@ -67,7 +71,7 @@ def cmd_release(args: argparse.Namespace) -> int:
             else:
                 landed = registry.restore(con, args.release_id)
         except registry.UnknownRelease as exc:
-            err_console.print(f"[red]error:[/] {exc}")
+            err_console.print(error_line(exc))
             return 1
         finally:
             con.close()
@@ -79,15 +83,34 @@ def cmd_release(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_landing(args: argparse.Namespace) -> int:
+    """`crowdout landing verify`: a landed file is evidence; one whose bytes changed after loading is named."""
+    from orchestration.connectors import landing
+
+    settings = load_settings()
+    changed = landing.verify(settings.landing)
+    for path, now in changed:
+        err_console.print(Text.assemble(("changed", "red"), for_terminal(f" {path}: now {now}")), soft_wrap=True)
+    if changed:
+        err_console.print(f"{len(changed)} landed file(s) no longer match the sha256 they were loaded as (their "
+                          "folder's name). Restore them from the publisher or a backup; what was loaded from them "
+                          "is in meta.releases under the same sha256.")
+        return 1
+    console.print(Text(f"every landed file under {settings.landing} matches its sha256"))
+    return 0
+
+
 def _alert(settings, run_id: str | None, message: str, failed_steps: list[str]) -> None:
     from orchestration import alerts
 
-    problem = alerts.alert(settings, run_id=run_id, job="refresh", message=message, failed_steps=failed_steps,
-                           trigger="cli")
-    where = f" and posted to {settings.alert_webhook}" if settings.alert_webhook and not problem else ""
-    err_console.print(f"Failure recorded in {alerts.failure_log(settings)}{where}.")
-    if problem:
-        err_console.print(f"[yellow]warning:[/] {problem}")
+    problems = alerts.alert(settings, run_id=run_id, job="refresh", message=message, failed_steps=failed_steps,
+                            trigger="cli")
+    recorded = not any(p.startswith("could not record") for p in problems)
+    posted = settings.alert_webhook and not any(p.startswith("could not post") for p in problems)
+    done = [f"recorded in {alerts.failure_log(settings)}"] * recorded + [f"posted to {alerts.webhook_label(settings)}"] * bool(posted)
+    err_console.print(Text(f"Failure {' and '.join(done) or 'neither recorded nor posted'}."))
+    for problem in problems:
+        err_console.print(Text.assemble(("warning:", "yellow"), " ", for_terminal(problem)))
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
@@ -137,9 +160,9 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     if not outcome.success:
         for error in outcome.errors:  # a family's failed releases: one line per cause (all in the run's log)
             first, *rest = failures.error(error)
-            err_console.print(f"[red]error:[/] {first}", soft_wrap=bool(rest))
+            err_console.print(error_line(first), soft_wrap=bool(rest))
             for line in rest:
-                err_console.print(line, soft_wrap=True, highlight=False)
+                err_console.print(Text(for_terminal(line)), soft_wrap=True, highlight=False)
         err_console.print(f"Refresh failed after {outcome.seconds:.0f}s; analysts still read the previous "
                           f"warehouse ({settings.warehouse}). `crowdout status` shows what is failing.")
         _alert(settings, outcome.run_id, "; ".join(e.splitlines()[0] for e in outcome.errors) or "run failed",
@@ -200,11 +223,11 @@ def cmd_status(args: argparse.Namespace) -> int:
         console.print(f"  {len(st.failed_since_publish)} failed releases {since}")
     for g in failures.group((re.match(r"[\w-]+", f.release_id).group(0), f"{f.release_id}: {f.error}")
                             for f in st.failed_since_publish):  # one line per family and cause
-        say(f"  [red]failed[/] {escape(g.line())}")
+        say(f"  [red]failed[/] {escape(for_terminal(g.line()))}")
     for reason in st.blocked:
-        say(f"  [red]publish blocked[/] {escape(reason)}")
+        say(f"  [red]publish blocked[/] {escape(for_terminal(reason))}")
     for release_id, reason in st.withdrawn:
-        say(f"  [yellow]withdrawn release[/] {release_id}: {escape(reason)} "
+        say(f"  [yellow]withdrawn release[/] {release_id}: {escape(for_terminal(reason))} "
             f"(`crowdout release restore {release_id}` to use it again)")
 
     run = st.last_run
@@ -219,9 +242,9 @@ def cmd_status(args: argparse.Namespace) -> int:
             console.print("  no failing checks")
         for error in run["errors"]:  # its first line, and a list of failed releases grouped by cause
             first, *causes = failures.error(error)
-            console.print(f"  [red]step failed[/] {escape(first.splitlines()[0])}")
+            console.print(f"  [red]step failed[/] {escape(for_terminal(first.splitlines()[0]))}")
             for line in causes:
-                say(f"  {escape(line)}")
+                say(f"  {escape(for_terminal(line))}")
     if st.last_run_news is not None:
         news = st.last_run_news
         say(f"  it published {len(news.releases):,} new releases, changed {len(news.changed):,} "

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from orchestration.cli.analyst import cmd_docs, cmd_export, cmd_metrics, cmd_query, cmd_report, cmd_revisions
-from orchestration.cli.ops import cmd_ingest, cmd_instance, cmd_refresh, cmd_release, cmd_status
+from orchestration.cli.ops import cmd_ingest, cmd_instance, cmd_landing, cmd_refresh, cmd_release, cmd_status
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,6 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
     r = actions.add_parser("restore", help="use a withdrawn release again from the next refresh on")
     r.add_argument("release_id")
     p.set_defaults(func=cmd_release)
+
+    p = sub.add_parser("landing", help="the landing folder: `verify` re-hashes every landed file")
+    p.add_argument("action", choices=["verify"], help="verify: report landed files whose bytes changed")
+    p.set_defaults(func=cmd_landing)
 
     p = sub.add_parser("export", help="every mart to Parquet and CSV, with a data dictionary")
     p.add_argument("dir", type=Path, help="folder to write (created if missing; files are replaced)")

@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.text import Text
 
 from orchestration.analysis import layout
+from orchestration.safe_text import for_terminal
 
 # The terminal's width, or COLUMNS, or 80 when piped (rich's own rule): tables are laid out to fit it.
 console = Console()
@@ -38,6 +39,10 @@ def say(markup: str, out: Console | None = None, indent: str = "    ", **kwargs)
     """Print one logical line wrapped by the tool itself (`wrapped`), not by the terminal mid-word."""
     out = out or console
     out.print(wrapped(markup, out.width, indent), soft_wrap=True, highlight=False, **kwargs)
+def error_line(error: object) -> Text:
+    """`error: <message>` with the message as text: never markup, control characters shown, secrets
+    redacted, cut to a readable size (an error may quote a publisher's file, a URL or a query's data)."""
+    return Text.assemble(("error:", "red"), " ", for_terminal(str(error)))
 
 
 def print_results(results) -> None:
@@ -46,7 +51,7 @@ def print_results(results) -> None:
     colours = {"failed": "red", "loaded": "green"}
     for r in results:
         colour = colours.get(r.status, "yellow")
-        console.print(f"[bold {colour}]{r.status}[/]  {r.ref.family}  {r.ref.key}")
+        console.print(Text.assemble((r.status, f"bold {colour}"), f"  {r.ref.family}  {for_terminal(r.ref.key)}"))
         rows = [("url", r.ref.url)]
         if r.release_id:
             rows.append(("release_id", r.release_id))
@@ -59,8 +64,8 @@ def print_results(results) -> None:
             rows.append(("landed at", r.landing_path))
         if r.ref.is_modelled:
             rows.append(("figures", "MODELLED"))
-        for label, value in rows:
-            console.print(f"  {label:<26} {value}", soft_wrap=True, highlight=False)
+        for label, value in rows:  # values come from publishers (URLs, names, errors): text, never markup
+            console.print(Text(f"  {label:<26} {for_terminal(str(value))}"), soft_wrap=True, highlight=False)
 
 
 def fmt(value, column: str) -> str:
@@ -161,10 +166,10 @@ def print_new_this_run(new) -> None:
 
     for g in failures.group((r["family"], f"{r['family']} {r['file']}: {r['error']}") for r in new.not_loaded
                             if r["status"] == "failed"):
-        say(f"  [red]failed[/] {escape(g.line())}")
+        say(f"  [red]failed[/] {escape(for_terminal(g.line()))}")
     for r in new.not_loaded:
         if r["status"] != "failed":
-            say(f"  [red]{r['status']}[/] {escape(r['family'])} {escape(r['file'])}: {escape(r['error'])}")
+            say(f"  [red]{r['status']}[/] " + escape(for_terminal(f"{r['family']} {r['file']}: {r['error']}")))
     if not new.not_loaded:
         console.print("  nothing failed or withdrawn")
 

@@ -219,7 +219,7 @@ def download(
         try:
             with os.fdopen(fd, "wb") as fh:
                 try:
-                    for chunk in _body(response, ref, cfg):
+                    for chunk in _body(response, ref, cfg, _deadline(session)):
                         fh.write(chunk)
                         digest.update(chunk)
                         size += len(chunk)
@@ -277,7 +277,7 @@ def download_resumable(
         size = have
         with open(part, mode) as fh:
             try:
-                for chunk in _body(response, label, cfg):
+                for chunk in _body(response, label, cfg, _deadline(session)):
                     fh.write(chunk)
                     size += len(chunk)
             finally:
@@ -295,7 +295,7 @@ def get_page(
     cfg = _http_cfg(session, http_cfg)
     response = _get(session, url, ref_label, cfg)
     with response:
-        body = b"".join(_body(response, ref_label, cfg))
+        body = b"".join(_body(response, ref_label, cfg, _deadline(session)))
         _check_length(response, len(body), ref_label)
         return body.decode(_charset(response, body), errors="replace")
 
@@ -392,6 +392,28 @@ def upload_month(url: str) -> date | None:
     return None
 
 
+def sha256_of(session: requests.Session, url: str, label: ReleaseRef | str, http_cfg: Mapping | None = None) -> str | None:
+    """The sha256 of what `url` serves now, or None if it is not published: read under the same retries,
+    timeout, size limit and deadline as a download, and never kept."""
+    cfg = _http_cfg(session, http_cfg)
+    try:
+        response = _get(session, url, label, cfg)
+    except NotPublished:
+        return None
+    digest = hashlib.sha256()
+    with response:
+        size = 0
+        for chunk in _body(response, label, cfg, _deadline(session)):
+            digest.update(chunk)
+            size += len(chunk)
+        _check_length(response, size, label)
+    return digest.hexdigest()
+
+
+def _deadline(session: requests.Session) -> float | None:
+    return getattr(session, "deadline", None)
+
+
 def _http_cfg(session: requests.Session, http_cfg: Mapping | None) -> Mapping:
     if http_cfg is not None:
         return http_cfg
@@ -448,8 +470,12 @@ def _get(
     raise FetchError(label, problem)
 
 
-def _body(response: requests.Response, label: ReleaseRef | str, cfg: Mapping) -> Iterator[bytes]:
-    """The body in chunks, stopping at the size limit and naming how it was cut off if it was."""
+def _body(
+    response: requests.Response, label: ReleaseRef | str, cfg: Mapping, deadline: float | None
+) -> Iterator[bytes]:
+    """The body in chunks, stopping at the size limit or the session's deadline and naming how it was cut
+    off if it was. The read timeout alone cannot bound a body: a server that drips a byte a second never
+    lets a read time out, so the deadline is checked after every chunk."""
     max_bytes = int(cfg["max_bytes"])
     declared = response.headers.get("Content-Length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
@@ -467,6 +493,9 @@ def _body(response: requests.Response, label: ReleaseRef | str, cfg: Mapping) ->
             size += len(chunk)
             if size > max_bytes:
                 raise FetchError(label, f"body over the limit of {max_bytes} bytes; stopped reading")
+            if deadline is not None and time.monotonic() > deadline:
+                raise _Interrupted(label, f"body not finished after {size} bytes at the "
+                                   f"{float(cfg['deadline_seconds']):g}s deadline (http.deadline_seconds)")
             yield chunk
     except (urllib3.exceptions.HTTPError, OSError) as exc:
         raise _Interrupted(

@@ -15,6 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 from python_calamine import CalamineError, CalamineWorkbook
 
+from orchestration.connectors import workbook as xlsx_bounds
 from orchestration.connectors.calendar import fiscal_month
 from orchestration.connectors.headers import locate_columns
 from orchestration.connectors.http import discover_linked_files
@@ -39,6 +40,9 @@ RAW_COLUMNS = (
     RawColumn("quantity", "BIGINT", "encounters, rounded by OHSS to the nearest 10"),
 )
 _SCHEMA = arrow_schema(RAW_COLUMNS)
+# The real fy25m11 workbook unpacks to 12 MB and its Monthly Sector sheet spans 5,831 x 4 cells; these
+# leave room for decades of growth while keeping calamine's grid (about 32 bytes a cell) near 32 MB.
+LIMITS = xlsx_bounds.Limits(max_bytes=100 << 20, max_cells=1_000_000)
 
 
 def parse(path: Path, ref: ReleaseRef) -> ParsedRelease:
@@ -80,7 +84,9 @@ def parse(path: Path, ref: ReleaseRef) -> ParsedRelease:
 
 
 def _sheet_rows(path: Path, ref: ReleaseRef) -> list[list]:
-    """The sheet's cells from A1 (not from the first used cell), so list index + 1 is the row number."""
+    """The sheet's cells from A1 (not from the first used cell), so list index + 1 is the row number;
+    only once the workbook is known to be small enough to open (`xlsx_bounds.check`)."""
+    xlsx_bounds.check(path, SHEET, ref, LIMITS)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         if SHEET not in workbook.sheet_names:

@@ -13,6 +13,8 @@ from typing import Any, Callable, Mapping, Sequence
 
 import pyarrow as pa
 
+from orchestration.safe_text import redact, truncate
+
 
 @dataclass(frozen=True)
 class ReleaseRef:
@@ -29,12 +31,16 @@ class ReleaseRef:
 
 
 class ReleaseError(Exception):
-    """A release could not be fetched or loaded. The message names the release and the problem."""
+    """A release could not be fetched or loaded. The message names the release and the problem.
+
+    The problem often quotes the file (a header, a cell) or a URL, and is stored in `meta.releases` and
+    printed: it is kept to a readable size and without URL credentials (`safe_text`), so a 10^6-column
+    header cannot make a 10 MB error."""
 
     def __init__(self, release: ReleaseRef | str, problem: str):
         self.release = release
-        self.problem = problem
-        super().__init__(f"{release}: {problem}")
+        self.problem = truncate(redact(problem))
+        super().__init__(f"{redact(str(release))}: {self.problem}")
 
 
 class FetchError(ReleaseError):

@@ -57,7 +57,8 @@ automation_sensor = AutomationConditionSensorDefinition(
 
 @run_failure_sensor(name="run_failure_alerts", default_status=DefaultSensorStatus.RUNNING)
 def run_failure_alerts(context: RunFailureSensorContext):
-    """Record every failed run and post it to CROWDOUT_ALERT_WEBHOOK when one is set."""
+    """Record every failed run and post it to CROWDOUT_ALERT_WEBHOOK when one is set: a run whose process
+    died (run monitoring fails it, with no step failure) and a full disk included (`alerts.report`)."""
     run = context.dagster_run
     failure = {
         "run_id": run.run_id,
@@ -67,8 +68,5 @@ def run_failure_alerts(context: RunFailureSensorContext):
         "failed_steps": [e.step_key for e in context.get_step_failure_events()],
         "tags": dict(run.tags),
     }
-    settings = load_settings()
-    alerts.record_failure(settings, failure)
-    problem = alerts.post_webhook(settings, failure)
-    if problem:
+    for problem in alerts.report(load_settings(), failure):
         context.log.warning(problem)

@@ -29,6 +29,7 @@ import duckdb
 
 from orchestration.config import Settings
 from orchestration.warehouse.lock import writer_lock
+from orchestration.warehouse.publish import seed_build
 
 PID_TAG = "crowdout/pid"
 
@@ -92,6 +93,9 @@ def whats_new(settings: Settings) -> list[str]:
         return ["no build warehouse yet"]
     reasons = []
     with writer_lock(settings.build_warehouse):
+        repaired = seed_build(settings.build_warehouse, settings.warehouse)  # an empty or corrupt build file
+        if repaired:
+            return [repaired]
         con = duckdb.connect(str(settings.build_warehouse), read_only=True)
         try:
             observations = [observe_family(settings, name, con) for name in FAMILIES]
@@ -145,7 +149,7 @@ def run_refresh(
     if on_start:
         on_start(len(job.get_subset(asset_selection=set(keys)).graph.node_dict))
     instance = dagster_instance(settings)
-    fail_dead_runs(instance)
+    fail_dead_runs(instance, settings)
     run_id = str(uuid.uuid4())
     log = refresh_log(settings)
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -228,17 +232,25 @@ def _watch_steps(instance, run_id: str, on_step: Callable[[str], None] | None):
         watcher.join()
 
 
-def fail_dead_runs(instance) -> list[str]:
-    """Mark failed every run a crowdout refresh started whose process is gone (killed): it holds
-    nothing, but the instance would show it as running forever."""
+def fail_dead_runs(instance, settings: Settings | None = None) -> list[str]:
+    """Mark failed every run a crowdout refresh started whose process is gone (killed, or aborted by a
+    native crash): it holds nothing, but the instance would show it as running forever. With `settings`,
+    each is alerted too: no daemon's failure sensor watches a cron-driven refresh, and the dead process
+    could not say it failed."""
     from dagster import DagsterRunStatus, RunsFilter
 
     cleared = []
     for run in instance.get_runs(RunsFilter(statuses=[DagsterRunStatus.STARTED, DagsterRunStatus.STARTING])):
         pid = run.tags.get(PID_TAG)
         if pid and not _alive(int(pid)):
-            instance.report_run_failed(run, f"its process {pid} is gone (killed); marked failed by a later refresh")
+            message = f"its process {pid} is gone (killed or aborted); marked failed by a later refresh"
+            instance.report_run_failed(run, message)
             cleared.append(run.run_id)
+            if settings is not None:
+                from orchestration import alerts
+
+                alerts.alert(settings, run_id=run.run_id, job=run.job_name, message=message, failed_steps=[],
+                             trigger=run.tags.get("crowdout/trigger", "cli"))
     return cleared
 
 

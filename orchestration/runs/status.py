@@ -234,6 +234,9 @@ def gather(settings: Settings) -> Status:
     status = Status(warehouse=path, build_warehouse=settings.build_warehouse, published_at=None,
                     freshness="UNKNOWN")
     if path.exists():
+        broken = publish.file_problem(path)
+        if broken:
+            raise AnalysisError(publish.unusable_published(path, broken))
         status.published_at = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
         status.freshness = freshness.state(now - status.published_at)
         con = duckdb.connect(str(path), read_only=True)

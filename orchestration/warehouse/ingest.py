@@ -31,6 +31,7 @@ from orchestration.connectors.release import (
     ReleaseError,
     ReleaseRef,
 )
+from orchestration.safe_text import truncate
 from orchestration.warehouse import raw, registry
 from orchestration.warehouse.publish import seed_build
 from orchestration.warehouse.schema import ensure_schema
@@ -63,10 +64,12 @@ def connect_build(settings: Settings) -> duckdb.DuckDBPyConnection:
 
 
 def _landing_name(ref: ReleaseRef) -> str:
-    name = unquote(Path(urlparse(ref.url).path).name)
-    if name and name != "index.html":
+    """A plain file name for the landed file: the URL's last segment, unquoted, with any separator or
+    control character it decodes to (`%2F..`, `%1b`) replaced, so a hostile URL names nothing else."""
+    name = re.sub(r"[/\\\x00-\x1f\x7f]", "_", unquote(Path(urlparse(ref.url).path).name))
+    if name.strip(".") and name != "index.html":
         return name
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", ref.key) + ".html"
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", ref.key).strip(".") + ".html"
 
 
 def _posted(ref: ReleaseRef) -> datetime | None:
@@ -122,7 +125,12 @@ def ingest_release(
     if dl.status == "not_modified":
         return IngestResult(ref, "not_modified")
 
-    landed = landing.land(dl.path, settings.landing, ref.family, _landing_name(ref))
+    try:
+        landed = landing.land(dl.path, settings.landing, ref.family, _landing_name(ref))
+    except (OSError, ValueError) as exc:  # a link in the landing folder, a full disk: no temp file left
+        dl.path.unlink(missing_ok=True)
+        registry.record_attempt(con, **attempt, outcome="failed", error=f"could not land: {exc}")
+        return IngestResult(ref, "failed", error=str(FetchError(ref, f"could not land the file: {exc}")))
     if landed.sha256 in samples.modelled_sha256s():
         ref = dataclasses.replace(ref, is_modelled=True)
     file = raw.ReleaseFile(
@@ -152,7 +160,7 @@ def ingest_release(
         rid = raw.record_failed_release(con, family, ref, file, exc.problem)
         return IngestResult(ref, "failed", release_id=rid, error=str(exc), **common)
     except Exception as exc:  # a parser bug must still name the release and keep the file
-        problem = f"unexpected {type(exc).__name__} while parsing: {exc}"
+        problem = truncate(f"unexpected {type(exc).__name__} while parsing: {exc}")
         rid = raw.record_failed_release(con, family, ref, file, problem)
         return IngestResult(ref, "failed", release_id=rid, error=str(ParseError(ref, problem)), **common)
     try:
@@ -173,7 +181,7 @@ def _failed_write(con, family, ref, file, exc: BaseException, common: dict) -> I
     """A parsed release the build warehouse could not store: the raw tables are as they were (the
     transaction rolled back); register the failure with the write error itself, so `crowdout status`
     shows it. On a full disk that registration may fail too; then the error says so."""
-    problem = " ".join([f"could not write to the build warehouse: {exc}", *getattr(exc, "__notes__", [])])
+    problem = truncate(" ".join([f"could not write to the build warehouse: {exc}", *getattr(exc, "__notes__", [])]))
     rid = registry.release_id(family.name, file.sha256)
     try:
         raw.record_failed_release(con, family, ref, file, problem)

@@ -24,8 +24,6 @@ from orchestration.connectors.catalog import get_family
 from orchestration.connectors.release import FetchError, ReleaseError, ReleaseRef
 from orchestration.warehouse import ingest
 
-_CHUNK = 1 << 20
-
 
 @dataclass(frozen=True)
 class Observation:
@@ -116,14 +114,9 @@ def _version(session: requests.Session, ref: ReleaseRef, http_cfg: Mapping) -> s
                 return f"etag:{head.headers['ETag']}"
             if head.ok and head.headers.get("Last-Modified"):
                 return f"last-modified:{head.headers['Last-Modified']}"
-        with session.get(ref.url, stream=True, timeout=timeout) as response:
-            if response.status_code == 404:
-                return None
-            if not response.ok:
-                raise FetchError(ref, f"HTTP {response.status_code} while observing")
-            digest = hashlib.sha256()
-            for chunk in response.iter_content(_CHUNK):
-                digest.update(chunk)
-            return f"sha256:{digest.hexdigest()}"
+        digest = http.sha256_of(session, ref.url, ref, http_cfg)  # bounded like a download
+        return None if digest is None else f"sha256:{digest}"
+    except FetchError as exc:
+        raise FetchError(ref, f"could not observe: {exc.problem}") from exc
     except (requests.RequestException, OSError) as exc:
         raise FetchError(ref, f"could not observe: {exc}") from exc

@@ -14,12 +14,15 @@ from __future__ import annotations
 import os
 import shutil
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import duckdb
 
 from orchestration.warehouse.schema import ensure_schema
+
+# A DuckDB file starts with three 4 KiB headers (one main, two database headers), then its blocks.
+_FILE_HEADERS = 3 * 4096
 
 
 class PublishRefused(RuntimeError):
@@ -84,13 +87,62 @@ def losses(published: Inventory, build: Inventory) -> list[str]:
     return lost
 
 
-def seed_build(build_warehouse: Path, published: Path) -> bool:
-    """Start a missing build file from the published warehouse, so a refresh on a fresh machine (or
-    after the build file was lost) adds to what analysts have instead of starting from nothing.
-    Copied under a temp name and renamed, so a killed copy leaves no half build. Callers hold the
-    writer lock. Returns whether it copied."""
-    if build_warehouse.exists() or not published.exists():
-        return False
+def unusable_published(published: Path, problem: str) -> str:
+    """What an operator reads when the analysts' file is broken, with the way out."""
+    return (f"the published warehouse {published} is unusable: {problem} (corrupt or cut short). Analysts "
+            "cannot read it. `crowdout refresh --force --allow-shrink` publishes the build file over it "
+            "(--allow-shrink, since a broken file cannot be compared with the build).")
+
+
+def file_problem(path: Path) -> str | None:
+    """Why a warehouse file (the build file or the published one) cannot be used, or None: empty (a write
+    killed at its start), not a DuckDB file (cut short, overwritten), or without the release registry
+    (deleted mid-run and created again empty by the next connection)."""
+    if path.stat().st_size == 0:
+        return "it is empty"
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        return f"it cannot be opened ({str(exc).splitlines()[0]})"
+    try:
+        blocks, block_size = con.execute("SELECT total_blocks, block_size FROM pragma_database_size()").fetchall()[0]
+        con.execute("SELECT count(*) FROM meta.releases").fetchall()
+    except duckdb.Error:
+        return "it has no release registry (meta.releases)"
+    finally:
+        con.close()
+    expected = blocks * block_size + _FILE_HEADERS
+    wal = path.with_name(path.name + ".wal").exists()  # a killed writer's log: the next writer replays it
+    if not wal and path.stat().st_size < expected:  # DuckDB opens a file cut short; its lost blocks fail later
+        return f"it is cut short: {path.stat().st_size:,} of its {expected:,} bytes"
+    return None
+
+
+def seed_build(build_warehouse: Path, published: Path) -> str | None:
+    """Start the build file from the published warehouse when it is missing, or when it is empty,
+    corrupt or lost its registry (the bad file is kept aside, `<build>.broken-<time>`, for inspection):
+    a refresh then adds to what analysts have, and the next fetch brings back any release loaded only
+    into the lost build (their files are still in the landing folder). Copied under a temp name and
+    renamed, so a killed copy leaves no half build. Callers hold the writer lock. Returns what was
+    wrong when it copied, else None."""
+    if build_warehouse.exists():
+        problem = file_problem(build_warehouse)
+        if problem is None:
+            return None
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        aside = build_warehouse.with_name(f"{build_warehouse.name}.broken-{stamp}")
+        os.replace(build_warehouse, aside)
+        wal = build_warehouse.with_name(build_warehouse.name + ".wal")
+        if wal.exists():
+            os.replace(wal, aside.with_name(aside.name + ".wal"))
+        problem = f"the build file {build_warehouse} was unusable ({problem}); kept as {aside.name}"
+    else:
+        problem = f"there was no build file at {build_warehouse}"
+    if not published.exists():
+        return problem
+    broken = file_problem(published)
+    if broken:
+        return f"{problem}; not started from the published warehouse, which is unusable too ({broken})"
     build_warehouse.parent.mkdir(parents=True, exist_ok=True)
     tmp = build_warehouse.with_name(f".{build_warehouse.name}.{os.getpid()}.tmp")
     try:
@@ -98,7 +150,7 @@ def seed_build(build_warehouse: Path, published: Path) -> bool:
         os.replace(tmp, build_warehouse)
     finally:
         tmp.unlink(missing_ok=True)
-    return True
+    return f"{problem}: started again from the published warehouse"
 
 
 def publish(build_warehouse: Path, published: Path, *, allow_shrink: bool = False, run_id: str | None = None) -> Path:
@@ -109,6 +161,9 @@ def publish(build_warehouse: Path, published: Path, *, allow_shrink: bool = Fals
 
     Callers hold the writer lock, so any temp copy already there is a killed publish's leftover."""
     if published.exists() and not allow_shrink:
+        broken = file_problem(published)
+        if broken:
+            raise PublishRefused(f"publish refused: {unusable_published(published, broken)}")
         lost = losses(inventory(published), inventory(build_warehouse))
         if lost:
             raise PublishRefused(

@@ -131,3 +131,22 @@ def conditional_on(body: bytes):
 
 
 conditional = conditional_on(CSV)
+
+
+def drip(seconds: float = 30.0, every: float = 0.1):
+    """A 200 with no Content-Length whose body comes a byte every `every` seconds for `seconds` (a read
+    never times out), then ends: a client without a deadline of its own waits it all out."""
+
+    def action(h: BaseHTTPRequestHandler):
+        h.send_response(200)
+        h.send_header("Content-Type", "text/csv")
+        h.end_headers()
+        try:
+            for _ in range(int(seconds / every)):
+                h.wfile.write(b"x")
+                h.wfile.flush()
+                time.sleep(every)
+        except OSError:
+            pass  # the client gave up
+
+    return action

@@ -1,0 +1,87 @@
+"""The pipeline recovers its own state, and a broken published file is reported as such, with the way out.
+
+Faults: an empty build file (every refresh failed with `The file ... exists, but it ...`), a build file
+deleted mid-run and created again without the registry (every refresh then failed with `Table with name
+"meta.releases" does not exist`), a build file of garbage, and a published warehouse of garbage or cut in
+half (`crowdout status` crashed; the refresh failed with the cause omitted).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import duckdb
+import pytest
+
+from orchestration import cli
+from orchestration.config import load_settings
+from orchestration.runs import refresh
+from orchestration.warehouse import ingest, publish
+
+
+def loaded(path) -> int:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute("SELECT count(*) FROM meta.releases WHERE status = 'loaded'").fetchall()[0][0]
+
+
+def no_registry(path):
+    duckdb.connect(str(path)).close()
+
+
+BROKEN_BUILDS = {"empty": lambda p: p.write_bytes(b""), "garbage": lambda p: p.write_bytes(os.urandom(50_000)),
+                 "no registry": no_registry}
+
+
+@pytest.mark.parametrize("fault", list(BROKEN_BUILDS))
+def test_a_broken_build_file_is_rebuilt_from_the_published_warehouse(warehouse, fault):
+    settings = load_settings()
+    BROKEN_BUILDS[fault](settings.build_warehouse)
+    ingest.connect_build(settings).close()  # what ingest and every refresh step open
+    assert loaded(settings.build_warehouse) == loaded(warehouse) > 0  # everything published is there again
+    [aside] = warehouse.parent.glob(f"{settings.build_warehouse.name}.broken-*")  # kept for inspection
+
+
+@pytest.mark.parametrize("fault", list(BROKEN_BUILDS))
+def test_a_refresh_says_why_it_rebuilt_the_build_file(warehouse, fault):
+    settings = load_settings()
+    BROKEN_BUILDS[fault](settings.build_warehouse)
+    [reason] = refresh.whats_new(settings)
+    assert "was unusable" in reason and "started again from the published warehouse" in reason
+    assert loaded(settings.build_warehouse) == loaded(warehouse)
+
+
+def cut_in_half(path):
+    os.truncate(path, path.stat().st_size // 2)
+
+
+BROKEN_PUBLISHED = {"garbage": lambda p: p.write_bytes(os.urandom(50_000)), "cut in half": cut_in_half,
+                    "empty": lambda p: p.write_bytes(b"")}
+
+
+@pytest.mark.parametrize("fault", list(BROKEN_PUBLISHED))
+def test_status_reports_a_broken_published_warehouse_with_the_way_out(warehouse, capsys, fault):
+    BROKEN_PUBLISHED[fault](warehouse)
+    assert cli.main(["status"]) == 1
+    out = capsys.readouterr()
+    text = " ".join((out.out + out.err).split())
+    assert f"the published warehouse {warehouse} is unusable" in text
+    assert "crowdout refresh --force --allow-shrink" in text and "Traceback" not in text
+
+
+@pytest.mark.parametrize("fault", list(BROKEN_PUBLISHED))
+def test_a_publish_over_a_broken_warehouse_names_the_cause_and_the_way_out(warehouse, fault):
+    settings = load_settings()
+    shutil.copyfile(warehouse, settings.build_warehouse)
+    BROKEN_PUBLISHED[fault](warehouse)
+    with pytest.raises(publish.PublishRefused, match=r"unusable: it (is|cannot).*--allow-shrink"):
+        publish.publish(settings.build_warehouse, warehouse)
+    publish.publish(settings.build_warehouse, warehouse, allow_shrink=True)  # the way out works
+    assert publish.file_problem(warehouse) is None
+
+
+def test_a_missing_build_is_not_seeded_from_a_broken_published_warehouse(warehouse):
+    settings = load_settings()
+    cut_in_half(warehouse)
+    reason = publish.seed_build(settings.build_warehouse, warehouse)
+    assert "unusable too" in reason and not settings.build_warehouse.exists()
