@@ -24,7 +24,7 @@ import time
 import zipfile
 from pathlib import Path
 
-from orchestration.connectors.eousa_ncd import Layout
+from orchestration.connectors.eousa.layouts import Layout
 from orchestration.samples.build_eousa_sample import DISTRICTS
 from orchestration.samples.build_eousa_sample import layouts as sample_layouts
 

@@ -33,7 +33,7 @@ import zipfile
 from datetime import date, timedelta
 from pathlib import Path
 
-from orchestration.connectors.eousa_ncd import MODELLED_MARKER, Layout, parse_readme
+from orchestration.connectors.eousa.layouts import MODELLED_MARKER, Layout, parse_readme
 
 SAMPLES = Path(__file__).resolve().parent
 LAYOUTS_TXT = SAMPLES / "eousa" / "sepfy2018_layouts.txt"

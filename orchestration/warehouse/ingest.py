@@ -156,8 +156,8 @@ def ingest_release(
         rid = raw.record_failed_release(con, family, ref, file, problem)
         return IngestResult(ref, "failed", release_id=rid, error=str(ParseError(ref, problem)), **common)
     try:
-        rid = raw.load_release(con, family, ref, file, parsed)
-    except ReleaseError as exc:  # a streaming family (load_into) meets some format errors only now
+        rid = raw.load_release(con, family, ref, file, parsed, settings.releases["checks"])
+    except ReleaseError as exc:  # a streamed family (Family.records) meets some format errors only now
         rid = raw.record_failed_release(con, family, ref, file, exc.problem)
         return IngestResult(ref, "failed", release_id=rid, error=str(exc), **common)
     except (duckdb.Error, OSError) as exc:  # the warehouse could not take it (disk full, I/O error)
