@@ -25,7 +25,6 @@ from orchestration.config import Settings
 from orchestration.connectors import http, landing
 from orchestration.connectors.catalog import FAMILIES, get_family
 from orchestration.connectors.release import (
-    FetchError,
     NotPublished,
     ParseError,
     ReleaseError,
@@ -113,7 +112,7 @@ def ingest_release(
             return IngestResult(ref, "failed", error=f"{ref}: {problem}")
         registry.record_attempt(con, **attempt, outcome="not_published", error=exc.problem)
         return IngestResult(ref, "not_published", error=str(exc))
-    except FetchError as exc:
+    except ReleaseError as exc:  # a FetchError, or a release's parts refused before landing (ParseError)
         registry.record_attempt(con, **attempt, outcome="failed", error=exc.problem)
         return IngestResult(ref, "failed", error=str(exc))
     registry.record_attempt(
