@@ -12,21 +12,10 @@ import zipfile
 
 import pytest
 
-from orchestration.connectors import http
 from orchestration.connectors.eousa.disks import MAX_README_BYTES
-from orchestration.warehouse import ingest
-from tests.connectors.test_eousa_ncd import release_dir
+from tests.connectors.test_eousa_ncd import load, release_dir
 
 SECRET = b"root:*:19000:0:99999:7:::\n"
-
-
-def _load(settings, folder):
-    ref = ingest.ref_for_location(settings, "eousa-ncd", str(folder))
-    con = ingest.connect_build(settings)
-    try:
-        return ingest.ingest_release(settings, con, http.make_session(settings.releases["http"]), ref)
-    finally:
-        con.close()
 
 
 def _landed_bytes(settings) -> bytes:
@@ -57,7 +46,7 @@ def test_a_link_in_a_disk_folder_to_a_file_outside_it_is_refused_and_nothing_of_
     folder = _unpacked(tmp_path)
     link = folder / "DISK01" / "gs_notes.txt"
     os.symlink(private_file if target == "private" else target, link)
-    result = _load(settings, folder)
+    result = load(settings, folder)
     assert result.status == "failed"
     assert "eousa-ncd" in result.error and f"{link} is a symbolic link to" in result.error
     assert "links out of the release folder are never followed" in result.error
@@ -67,7 +56,7 @@ def test_a_link_in_a_disk_folder_to_a_file_outside_it_is_refused_and_nothing_of_
 def test_a_disk_zip_that_links_out_of_the_folder_is_refused(settings, tmp_path, private_file):
     folder = release_dir(tmp_path)
     os.symlink(private_file, folder / "DISK09.ZIP")
-    result = _load(settings, folder)
+    result = load(settings, folder)
     assert result.status == "failed" and "DISK09.ZIP is a symbolic link to" in result.error
     assert SECRET not in _landed_bytes(settings)
 
@@ -76,7 +65,7 @@ def test_a_link_inside_the_folder_is_read_as_the_file_it_names(settings, tmp_pat
     folder = release_dir(tmp_path)
     (folder / "DISK03.ZIP").rename(tmp_path / "release" / "DISK03.bin")
     os.symlink(folder / "DISK03.bin", folder / "DISK03.ZIP")
-    assert _load(settings, folder).status == "loaded"
+    assert load(settings, folder).status == "loaded"
 
 
 def test_a_400_mib_readme_in_a_small_zip_is_refused_unread(settings, tmp_path):
@@ -92,7 +81,7 @@ def test_a_400_mib_readme_in_a_small_zip_is_refused_unread(settings, tmp_path):
                 readme.write(block)
         zf.writestr("gs_court_hist.txt", table)
     assert disk.stat().st_size < 2_000_000
-    result = _load(settings, folder)
+    result = load(settings, folder)
     assert result.status == "failed"
     assert (f"DISK02.ZIP: README.TXT declares {400 * (1 << 20) + 29:,} bytes uncompressed, over the "
             f"{MAX_README_BYTES:,} a file of its kind may have; refused unread") in result.error
