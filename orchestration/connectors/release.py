@@ -129,7 +129,9 @@ class Family:
     that is landed and registered); `records(path, ref, work)` yields the landed release's big tables
     as record files in `work`, one at a time, which the warehouse streams into the raw tables inside
     the loader's transaction, after the tables `parse` returned (orchestration/warehouse/ncd_loader.py).
-    A connector never touches the warehouse itself.
+    A connector never touches the warehouse itself. `fault_tables` names raw tables that list a release's
+    faults (records set aside, cells set to NULL) rather than its data: a later release with fewer rows in
+    them has lost nothing, so the row-count check leaves them out.
     """
 
     name: str
@@ -141,3 +143,4 @@ class Family:
     restated: bool = True
     fetch: Callable[..., Any] | None = None
     records: Callable[[Path, ReleaseRef, Path], Iterator[Any]] | None = None
+    fault_tables: frozenset[str] = frozenset()

@@ -134,6 +134,7 @@ EOUSA_NCD = Family(
     parse=parse,
     fetch=fetch.fetch,
     records=read_records,
+    fault_tables=frozenset({"eousa_ncd_rejects", "eousa_ncd_quality"}),
     # A dump is the database as of one month's end, at a page of its own that is never revised: the next
     # dump (a new page) restates its months. So a release page already loaded is not asked for again, and
     # its version is the manifest it landed as, not the page's bytes.
