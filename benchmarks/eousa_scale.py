@@ -6,7 +6,10 @@ the real Sep FY2018 record counts for GS_CASE (6,041,744 records, 2,217,320,048 
 `--participants` records (default 6,000,000; the real table is larger, about 2 per case plus agencies and
 others). Records are space-padded like the real ones, with DD-MON-YYYY dates, some redactions and bad
 years. Then times `crowdout ingest eousa-ncd DIR` in a child process on a fresh warehouse and reports its
-wall-clock seconds and peak resident memory (`wait4`'s ru_maxrss). Deletes everything it generated.
+wall-clock seconds and peak resident memory (`wait4`'s ru_maxrss), and beside it, in the same run, a floor:
+plain DuckDB in a child process reading the same columns from the same files (each member unzipped as it
+is, the columns sliced, trimmed and dates parsed into a table, with the loader's memory settings; no
+checks, no rejects, no redaction tallies, no registry). Deletes everything it generated.
 
 Not a test: nothing is asserted. Needs about 25 GB free under --work (default /work/tmp-eousa-bench).
 
@@ -24,9 +27,13 @@ import time
 import zipfile
 from pathlib import Path
 
-from orchestration.connectors.eousa_ncd import Layout
+import duckdb
+
+from orchestration.connectors.eousa.layouts import Column, Layout, parse_readme, table_of
+from orchestration.connectors.eousa.records import DATE_TYPE, NEEDED
 from orchestration.samples.build_eousa_sample import DISTRICTS
 from orchestration.samples.build_eousa_sample import layouts as sample_layouts
+from orchestration.warehouse.ncd_loader import LOAD_MEMORY_LIMIT
 
 REAL_COUNTS = {"GS_CASE": 6_041_744, "GS_CASE_PROG_CAT": 3_718_502, "GS_COURT_HIST": 8_262_351}
 MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
@@ -129,6 +136,37 @@ def generate(folder: Path, scale: float, participants: int) -> dict[str, int]:
     return n
 
 
+def _floor_column(column: Column) -> str:
+    text = f"nullif(trim(substr(line, {column.begin}, {column.end - column.begin + 1})), '')"
+    value = f"CAST(try_strptime({text}, '%d-%b-%Y') AS DATE)" if column.type == DATE_TYPE else text
+    return f'{value} AS "{column.name.lower()}"'
+
+
+def floor(release: Path, db: Path) -> None:
+    """The floor: plain DuckDB reading the needed columns of the same files into tables."""
+    con = duckdb.connect(str(db))
+    con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
+    con.execute("SET preserve_insertion_order = false")
+    for disk in sorted(release.iterdir()):
+        with zipfile.ZipFile(disk) as zf:
+            readme = parse_readme(zf.read("README.TXT").decode("latin-1"), disk.name)
+            for member in zf.namelist():
+                table = table_of(member, readme.layouts, NEEDED)
+                if table not in NEEDED:
+                    continue
+                raw, names = NEEDED[table]
+                columns = ", ".join(_floor_column(readme.layouts[table].columns[n]) for n in names)
+                text = db.parent / member
+                with zf.open(member) as src, open(text, "wb") as dst:
+                    shutil.copyfileobj(src, dst, 1 << 20)
+                source = (f"read_csv('{text}', columns = {{'line': 'VARCHAR'}}, header = false, delim = '\x1f', "
+                          "quote = '', escape = '', new_line = '\\n', encoding = 'latin-1', auto_detect = false)")
+                con.execute(f"CREATE TABLE IF NOT EXISTS {raw} AS SELECT {columns} FROM {source} LIMIT 0")
+                con.execute(f"INSERT INTO {raw} SELECT {columns} FROM {source}")
+                text.unlink()
+    con.close()
+
+
 def _measure(args: list[str], env: dict) -> tuple[float, float, str]:
     start = time.perf_counter()
     proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -147,11 +185,15 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/work/tmp-eousa-bench"))
     parser.add_argument("--keep", action="store_true", help="keep the generated release and warehouse")
     parser.add_argument("--reuse", action="store_true", help="load the release a --keep run left in --work")
+    parser.add_argument("--floor-only", nargs=2, type=Path, metavar=("RELEASE", "DB"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.floor_only:  # the child process the floor is measured in
+        floor(*args.floor_only)
+        return
     work = args.work
     if work.exists() and not args.reuse:
         raise SystemExit(f"{work} exists; remove it, pass another --work, or --reuse its release")
-    for old in ("crowdout.duckdb", "crowdout.build.duckdb", "landing"):  # a reused release loads afresh
+    for old in ("crowdout.duckdb", "crowdout.build.duckdb", "landing", "floor"):  # a reused release loads afresh
         shutil.rmtree(work / old, ignore_errors=True) if (work / old).is_dir() else (work / old).unlink(missing_ok=True)
     try:
         started = time.perf_counter()
@@ -163,11 +205,17 @@ def main() -> None:
         crowdout = str(Path(sys.executable).with_name("crowdout"))
         seconds, peak_mib, out = _measure([crowdout, "ingest", "eousa-ncd", str(work / "release")], env)
         db_bytes = (work / "crowdout.build.duckdb").stat().st_size
+        (work / "floor").mkdir()
+        floor_seconds, floor_mib, _ = _measure(
+            [sys.executable, "-m", "benchmarks.eousa_scale", "--floor-only", str(work / "release"),
+             str(work / "floor" / "floor.duckdb")], env)
         print(out)
         print(f"records: {counts}")
         print(f"generated in {gen_seconds:.0f} s; zips {zips / 1e9:.2f} GB")
         print(f"crowdout ingest eousa-ncd: {seconds:.0f} s wall, peak RSS {peak_mib:,.0f} MiB; "
               f"build warehouse {db_bytes / 1e9:.2f} GB")
+        print(f"floor, plain DuckDB on the same files and columns: {floor_seconds:.0f} s wall, "
+              f"peak RSS {floor_mib:,.0f} MiB")
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

@@ -1,5 +1,8 @@
 {#-
   The rows of the latest release for each key. Releases are ordered newest first by
+  0. a real release before a modelled one (meta.releases.is_modelled): crowdout's modelled samples never
+     displace a publisher's own figures, whatever months they reach (an NCD sample dump of 2019 beside a
+     real 2018 dump);
   1. the last month they cover (meta.releases.months_covered): of two editions of a rolling file, the one
      that reaches a later month is the later one, whatever order they were fetched in, so an older file a
      page still links never displaces a newer one loaded by hand;
@@ -18,14 +21,15 @@
                 keyed.*,
                 dense_rank() over (
                     {% if partition_by %}partition by {{ partition_by | join(', ') }}{% endif %}
-                    order by release_order.last_month_covered desc nulls last,
+                    order by release_order.is_modelled asc,
+                             release_order.last_month_covered desc nulls last,
                              coalesce(release_order.published_at, release_order.fetched_at) desc,
                              release_order.fetched_at desc,
                              keyed.release_id desc
                 ) as release_rank
             from {{ relation }} as keyed
             inner join (
-                select release_id, published_at, fetched_at, list_max(months_covered) as last_month_covered
+                select release_id, is_modelled, published_at, fetched_at, list_max(months_covered) as last_month_covered
                 from {{ ref('stg_meta__releases') }}
                 where status = 'loaded'
             ) as release_order

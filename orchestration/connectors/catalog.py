@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from orchestration.connectors import cbp, eousa_ncd, ohss, published_figures, trac
+from orchestration.connectors import cbp, eousa, ohss, published_figures, trac
 from orchestration.connectors.release import Family
 
 FAMILIES: dict[str, Family] = {
     f.name: f
     for f in (
         trac.BULLETIN, published_figures.PUBLISHED_FIGURES, cbp.NATIONWIDE_AOR, cbp.NATIONWIDE_STATE, cbp.SBO,
-        ohss.USBP, eousa_ncd.EOUSA_NCD,
+        ohss.USBP, eousa.EOUSA_NCD,
     )
 }
 

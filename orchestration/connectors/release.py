@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import pyarrow as pa
 
@@ -64,7 +64,7 @@ class ParsedRelease:
     # True when the parser found figures the file itself marks as modelled (crowdout's sample pages and
     # disks); the release is then registered as modelled (meta.releases.is_modelled), whatever its link said.
     modelled: bool = False
-    # Rows per raw table that a streaming family (`Family.load_into`) loaded itself; the loader fills it.
+    # Rows per raw table the warehouse streamed in from a family's record files (`Family.records`).
     streamed_rows: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -78,8 +78,9 @@ class ParsedRelease:
 
 @dataclass(frozen=True)
 class StreamedLoad:
-    """What a streaming family (`Family.load_into`) loaded: rows per raw table, and the months its rows
-    cover (registered as the release's months_covered, which the release checks compare)."""
+    """What the warehouse streamed in from a family's record files (`Family.records`): rows per raw
+    table, and the months its rows cover (registered as the release's months_covered, which the release
+    checks compare)."""
 
     rows: dict[str, int]
     months: list[date]
@@ -131,9 +132,12 @@ class Family:
     Two optional traits serve releases too big for the one-file, in-memory path (EOUSA's multi-GB
     set of zips): `fetch(session, ref, dest_dir, *, http_cfg, family_cfg)` downloads and lands the
     parts itself and returns an `http.Download` of one small file that names them (the release file
-    that is landed and registered); `load_into(con, path, ref, release_id)` streams the landed release
-    into its raw tables over the loader's connection, inside the loader's transaction, after the
-    tables `parse` returned, and returns a `StreamedLoad` (rows per raw table, months covered).
+    that is landed and registered); `records(path, ref, work)` yields the landed release's big tables
+    as record files in `work`, one at a time, which the warehouse streams into the raw tables inside
+    the loader's transaction, after the tables `parse` returned (orchestration/warehouse/ncd_loader.py).
+    A connector never touches the warehouse itself. `fault_tables` names raw tables that list a release's
+    faults (records set aside, cells set to NULL) rather than its data: a later release with fewer rows in
+    them has lost nothing, so the row-count check leaves them out.
     """
 
     name: str
@@ -144,4 +148,5 @@ class Family:
     addressed_by_month: bool = False
     restated: bool = True
     fetch: Callable[..., Any] | None = None
-    load_into: Callable[[Any, Path, ReleaseRef, str], StreamedLoad] | None = None
+    records: Callable[[Path, ReleaseRef, Path], Iterator[Any]] | None = None
+    fault_tables: frozenset[str] = frozenset()

@@ -9,7 +9,7 @@ The format is EOUSA's: one zip per disk with a `README.TXT` (title, file listing
 copied from EOUSA's own Sep FY2018 README text in `eousa/sepfy2018_layouts.txt`), fixed-width latin-1
 tables space-padded to the layout's width, one record a line ending in LF, GS_PARTICIPANT split into
 `gs_participant_<DIST>.txt` per district, a logs disk (CRLF `*_nl_monthly_counts.log`) and a code-table
-disk (`global_LIONS.txt`).
+disk (`global_LIONS.txt` and `table_gs_class.txt`, see CODE_TABLES).
 
 Model (per district, FY2017-FY2019, deterministic: a fixed linear congruential generator, no clock):
 - cases per district-month: a base of 1 plus weight-scaled immigration and other cases; the five
@@ -33,7 +33,7 @@ import zipfile
 from datetime import date, timedelta
 from pathlib import Path
 
-from orchestration.connectors.eousa_ncd import MODELLED_MARKER, Layout, parse_readme
+from orchestration.connectors.eousa.layouts import MODELLED_MARKER, Layout, parse_readme
 
 SAMPLES = Path(__file__).resolve().parent
 LAYOUTS_TXT = SAMPLES / "eousa" / "sepfy2018_layouts.txt"
@@ -218,17 +218,38 @@ def _logs(tables: dict[str, bytes]) -> dict[str, bytes]:
             "SEPFY2019.err": b"0 errors encountered during SEPFY2019 redaction.\r\n"}
 
 
-def _code_tables() -> dict[str, bytes]:
-    rows = [("055", "Immigration"), ("040", "Drug Dealing"), ("045", "Drug Possession"), ("053", "Firearms/Triggerlock"),
-            ("031", "White Collar Crime/Fraud"), ("011", "Official Corruption"), ("06F", "Narcotics Money Laundering")]
-    body = ["GS_PROG_CAT", "", "Code Description", "---- " + "-" * 40]
-    body += [f"{c:<4} {d:<40}" for c, d in rows] + ["", f"({len(rows)} rows affected)", ""]
-    agencies = [("HSCB", "Bureau of Customs & Border Protection"), ("HSCE", "Immigration & Customs Enforcement"),
-                ("HSCI", "Citizenship & Immigration Services"), ("JUFB", "Federal Bureau of Investigation"),
-                ("JUDE", "Drug Enforcement Administration"), ("JUAF", "Alcohol, Tobacco, Firearms & Explosives")]
-    body += ["GS_AGENCY", "", "Code Description", "---- " + "-" * 40]
-    body += [f"{c:<4} {d:<40}" for c, d in agencies] + ["", f"({len(agencies)} rows affected)", ""]
-    return {"global_LIONS.txt": "\r\n".join(body).encode("latin-1")}
+# The code tables, as EOUSA's last disk holds them (codes and descriptions from LIONS Appendix A, June 2017;
+# the sample's own selection). global_LIONS.txt stacks tables: a bare GS_NAME line, a blank line, a CamelCase
+# header, a row of hyphens marking the column spans, the rows. A table_gs_<x>.txt holds one table after a few
+# metadata lines naming it, and ends in a "(n rows affected)" line.
+CODE_TABLES = {
+    "GS_PROG_CAT": [("055", "Immigration"), ("040", "Drug Dealing"), ("045", "Drug Possession"),
+                    ("053", "Firearms/Triggerlock"), ("031", "White Collar Crime/Fraud"), ("011", "Official Corruption"),
+                    ("06F", "Narcotics Money Laundering")],
+    "GS_AGENCY": [("HSCB", "Bureau of Customs & Border Protection"), ("HSCE", "Immigration & Customs Enforcement"),
+                  ("HSCI", "Citizenship & Immigration Services"), ("JUFB", "Federal Bureau of Investigation"),
+                  ("JUDE", "Drug Enforcement Administration"), ("JUAF", "Alcohol, Tobacco, Firearms & Explosives")],
+    "GS_COURT": [("DC", "District Court"), ("MG", "Magistrate Court"), ("MD", "District Court (Miscellaneous)"),
+                 ("MM", "Magistrate Court (Miscellaneous)"), ("NC", "Not in Court")],
+    "GS_ROLE": [("IN", "Investigative Agency"), ("D", "Defendant"), ("DJ", "Juvenile Defendant")],
+    "GS_CLASS": [("R", "Criminal"), ("V", "Civil")],
+}
+
+
+def _code_block(rows: list[tuple[str, str]]) -> list[str]:
+    return ["Code Description", "---- " + "-" * 40, *(f"{c:<4} {d:<40}" for c, d in rows)]
+
+
+def _code_tables(tables: dict[str, list[tuple[str, str]]] = CODE_TABLES) -> dict[str, bytes]:
+    """global_LIONS.txt with every table but GS_CLASS, which is kept as table_gs_class.txt."""
+    body = []
+    for name, rows in tables.items():
+        if name != "GS_CLASS":
+            body += [name, "", *_code_block(rows), ""]
+    single = ["Table: GS_CLASS  (crowdout sample, modelled)", "", *_code_block(tables["GS_CLASS"]), "",
+              f"({len(tables['GS_CLASS'])} rows affected)", ""]
+    return {"global_LIONS.txt": "\r\n".join(body).encode("latin-1"),
+            "table_gs_class.txt": "\r\n".join(single).encode("latin-1")}
 
 
 def build() -> list[Path]:

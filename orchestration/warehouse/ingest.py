@@ -25,7 +25,6 @@ from orchestration.config import Settings
 from orchestration.connectors import http, landing
 from orchestration.connectors.catalog import FAMILIES, get_family
 from orchestration.connectors.release import (
-    FetchError,
     NotPublished,
     ParseError,
     ReleaseError,
@@ -116,7 +115,7 @@ def ingest_release(
             return IngestResult(ref, "failed", error=f"{ref}: {problem}")
         registry.record_attempt(con, **attempt, outcome="not_published", error=exc.problem)
         return IngestResult(ref, "not_published", error=str(exc))
-    except FetchError as exc:
+    except ReleaseError as exc:  # a FetchError, or a release's parts refused before landing (ParseError)
         registry.record_attempt(con, **attempt, outcome="failed", error=exc.problem)
         return IngestResult(ref, "failed", error=str(exc))
     registry.record_attempt(
@@ -164,8 +163,8 @@ def ingest_release(
         rid = raw.record_failed_release(con, family, ref, file, problem)
         return IngestResult(ref, "failed", release_id=rid, error=str(ParseError(ref, problem)), **common)
     try:
-        rid = raw.load_release(con, family, ref, file, parsed)
-    except ReleaseError as exc:  # a streaming family (load_into) meets some format errors only now
+        rid = raw.load_release(con, family, ref, file, parsed, settings.releases["checks"])
+    except ReleaseError as exc:  # a streamed family (Family.records) meets some format errors only now
         rid = raw.record_failed_release(con, family, ref, file, exc.problem)
         return IngestResult(ref, "failed", release_id=rid, error=str(exc), **common)
     except (duckdb.Error, OSError) as exc:  # the warehouse could not take it (disk full, I/O error)

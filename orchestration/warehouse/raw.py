@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Mapping
 
 import duckdb
 
 from orchestration.connectors.release import Family, ParsedRelease, ReleaseRef
-from orchestration.warehouse import registry
+from orchestration.warehouse import ncd_loader, registry
 
 
 @dataclass(frozen=True)
@@ -44,8 +45,10 @@ def load_release(
     ref: ReleaseRef,
     file: ReleaseFile,
     parsed: ParsedRelease,
+    checks: Mapping | None = None,
 ) -> str:
-    """Replace this release's raw rows and mark it loaded. Returns its release_id."""
+    """Replace this release's raw rows and mark it loaded. Returns its release_id. `checks` is the
+    `[checks]` section of releases.toml (a streamed family's share of set-aside records)."""
     rid = registry.release_id(family.name, file.sha256)
     con.execute("BEGIN TRANSACTION")
     try:
@@ -61,8 +64,8 @@ def load_release(
                 [rid],
             )
             con.unregister("_release_batch")
-        if family.load_into is not None:  # too big for memory: the family streams its rows in itself
-            streamed = family.load_into(con, Path(file.landing_path), ref, rid)
+        if family.records is not None:  # too big for memory: its record files are streamed in
+            streamed = ncd_loader.load(con, family, Path(file.landing_path), ref, rid, checks or {})
             parsed.streamed_rows.update(streamed.rows)
             parsed.months = streamed.months
         _register(con, family, ref, file, rid, "loaded", None, parsed.row_count, parsed.months, parsed)

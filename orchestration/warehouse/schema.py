@@ -66,6 +66,8 @@ def raw_table_ddl(family: Family) -> list[str]:
         statements.append(
             f"CREATE TABLE IF NOT EXISTS raw.{table} (\n    release_id VARCHAR NOT NULL,\n    {cols}\n)"
         )
+        # a column a family declared since the warehouse was made (NULL in the rows loaded before it)
+        statements += [f"ALTER TABLE raw.{table} ADD COLUMN IF NOT EXISTS {c.name} {c.type}" for c in columns]
     return statements
 
 

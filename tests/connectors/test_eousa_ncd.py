@@ -6,6 +6,7 @@ column lists given per test, so a test can move columns between "releases" the w
 from __future__ import annotations
 
 import json
+import shutil
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -14,10 +15,13 @@ import duckdb
 import pytest
 
 from orchestration.config import SAMPLE_RELEASES_DIR
-from orchestration.connectors import eousa_ncd, http
+from orchestration.connectors import eousa, http
+from orchestration.connectors.eousa import discover, fetch
+from orchestration.connectors.eousa.layouts import Column, parse_readme, table_of
+from orchestration.connectors.eousa.records import NEEDED
 from orchestration.connectors.release import FetchError, ParseError, ReleaseRef
 from orchestration.samples import build_eousa_sample
-from orchestration.warehouse import ingest
+from orchestration.warehouse import ingest, ncd_loader
 from tests.support.eousa_release import CASE, COURT, PART, PROG, layout_text, record, write_disk
 from tests.support.publisher import reply
 
@@ -80,7 +84,7 @@ def rows(settings, sql: str, params=None):
 
 def test_the_real_sep_fy2018_disk01_readme_gives_every_layout_and_the_file_listing():
     text = (FIXTURES / "README_DISK01_SEPFY2018.TXT").read_text(encoding="latin-1")
-    readme = eousa_ncd.parse_readme(text, "DISK01")
+    readme = parse_readme(text, "DISK01")
     assert readme.title == "README.TXT FILES DISK01.ZIP"
     assert readme.listing["gs_case.txt"] == 2_217_320_048
     assert len(readme.listing) == 8
@@ -92,8 +96,8 @@ def test_the_real_sep_fy2018_disk01_readme_gives_every_layout_and_the_file_listi
     assert case.width == 366 and len(case.columns) == 43
     spans = sorted((c.begin, c.end) for c in case.columns.values())
     assert all(b == a_end + 1 for (_, a_end), (b, _) in zip(spans, spans[1:]))  # contiguous, no gaps
-    assert case.columns["DISTRICT"] == eousa_ncd.Column("DISTRICT", True, "VARCHAR2(3)", 1, 3)
-    assert case.columns["LEAD_CHARGE"] == eousa_ncd.Column("LEAD_CHARGE", False, "VARCHAR2(25)", 158, 182)
+    assert case.columns["DISTRICT"] == Column("DISTRICT", True, "VARCHAR2(3)", 1, 3)
+    assert case.columns["LEAD_CHARGE"] == Column("LEAD_CHARGE", False, "VARCHAR2(25)", 158, 182)
     assert case.columns["TOT_VICTIMS"].type == "NUMBER(11)"
     assert readme.layouts["GS_CASE_PROG_CAT"].columns["PROG_CAT"].begin == 21
     assert not readme.is_modelled
@@ -108,16 +112,16 @@ def test_the_real_sep_fy2018_disk01_readme_gives_every_layout_and_the_file_listi
 ])
 def test_an_inconsistent_layout_is_refused(bad, problem):
     with pytest.raises(ValueError, match=problem):
-        eousa_ncd.parse_readme(f"README.TXT FILES DISK01.ZIP\nGS_CASE - 13 Characters\n{bad}\n", "DISK01")
+        parse_readme(f"README.TXT FILES DISK01.ZIP\nGS_CASE - 13 Characters\n{bad}\n", "DISK01")
 
 
 def test_split_files_find_their_table():
     layouts = {"GS_CASE": None, "GS_CASE_PROG_CAT": None, "GS_PARTICIPANT": None}
-    assert eousa_ncd.table_of("gs_case.txt", layouts) == "GS_CASE"
-    assert eousa_ncd.table_of("gs_case_prog_cat.txt", layouts) == "GS_CASE_PROG_CAT"
-    assert eousa_ncd.table_of("gs_participant_ALM.txt", layouts) == "GS_PARTICIPANT"
-    assert eousa_ncd.table_of("gs_court_hist.txt", {}) == "GS_COURT_HIST"  # needed, even without a layout
-    assert eousa_ncd.table_of("README.TXT", layouts) is None
+    assert table_of("gs_case.txt", layouts, NEEDED) == "GS_CASE"
+    assert table_of("gs_case_prog_cat.txt", layouts, NEEDED) == "GS_CASE_PROG_CAT"
+    assert table_of("gs_participant_ALM.txt", layouts, NEEDED) == "GS_PARTICIPANT"
+    assert table_of("gs_court_hist.txt", {}, NEEDED) == "GS_COURT_HIST"  # needed, even without a layout
+    assert table_of("README.TXT", layouts, NEEDED) is None
 
 
 # ------------------------------------------------------------------ loading
@@ -173,21 +177,136 @@ def test_layout_drift_between_releases_is_read_from_each_readme(settings, tmp_pa
     assert {v[0] for _, v in per_release} == {"2018R0000108 :01326(a)"} and len(per_release) == 2
 
 
-def test_records_not_as_wide_as_the_readme_says_fail_the_release(settings, tmp_path):
+def _rewrite(disk: Path, change) -> None:
+    """Rewrite every table file of a disk with `change(body)`, and its README's file listing to match
+    (what a copy made with common tools, then listed again, looks like)."""
+    with zipfile.ZipFile(disk) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    readme = members.pop("README.TXT").decode("latin-1")
+    changed = {n: change(b) for n, b in members.items()}
+    for name, body in members.items():
+        readme = readme.replace(f"{len(body):,} {name}", f"{len(changed[name]):,} {name}")
+    with zipfile.ZipFile(disk, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("README.TXT", readme.encode("latin-1"))
+        for name, body in changed.items():
+            zf.writestr(name, body)
+
+
+def _crlf_trimmed(body: bytes) -> bytes:
+    """CRLF line ends, trailing blanks trimmed from each record, and no newline after the last one."""
+    return b"\r\n".join(line.rstrip(b" ") for line in body.split(b"\n")[:-1])
+
+
+LOADED = {
+    "eousa_ncd_case": "district, id, class, recvd_date, lead_charge, status",
+    "eousa_ncd_case_prog_cat": "district, caseid, prog_cat, id",
+    "eousa_ncd_court_hist": "district, caseid, id, court, filing_date",
+    "eousa_ncd_participant": "district, caseid, id, type, role, defend_num, agency",
+}
+
+
+def _values(settings, release_id):
+    return {t: rows(settings, f"SELECT {c} FROM raw.{t} WHERE release_id = ? ORDER BY ALL", [release_id])
+            for t, c in LOADED.items()}
+
+
+def test_crlf_and_trimmed_copies_of_the_records_load_the_same_values(settings, tmp_path):
+    padded = load(settings, release_dir(tmp_path))
+    copy = release_dir(tmp_path, name="copy")
+    for disk in copy.iterdir():
+        _rewrite(disk, _crlf_trimmed)
+    copied = load(settings, copy)
+    assert copied.status == "loaded", copied.error
+    assert copied.release_id != padded.release_id
+    assert _values(settings, copied.release_id) == _values(settings, padded.release_id)
+    # the CR byte inside a NAME field is still a blank, the release's first case untouched
+    assert rows(settings, "SELECT sum(records_set_aside) FROM raw.eousa_ncd_files") == [(0,)]
+
+
+def test_the_bundled_sample_as_a_crlf_trimmed_copy_loads_as_a_new_release_with_the_same_records(settings, tmp_path):
+    original = tmp_path / "sample"
+    shutil.copytree(build_eousa_sample.DISKS, original)
+    copy = tmp_path / "copy"
+    shutil.copytree(build_eousa_sample.DISKS, copy)
+    for disk in copy.iterdir():
+        _rewrite(disk, lambda body: _crlf_trimmed(body) if body.endswith(b"\n") and b"\r" not in body[-2:] else body)
+    first, second = load(settings, original), load(settings, copy)
+    assert (first.status, second.status) == ("loaded", "loaded"), second.error
+    assert first.release_id != second.release_id
+    assert second.table_rows == first.table_rows
+    assert _values(settings, second.release_id) == _values(settings, first.release_id)
+
+
+def _many_cases(n: int) -> list[dict]:
+    return [{"DISTRICT": "AZ", "ID": f"2018R{i:05d}", "CLASS": "R", "NAME": f"USA V. {i}", "RECVD_DATE": "01-JUN-2018",
+             "LEAD_CHARGE": "08 :01326(a)", "STATUS": "A"} for i in range(n)]
+
+
+REQUIRED_CASE = [(n, ("NOT NULL " if n in {"DISTRICT", "ID", "CLASS", "RECVD_DATE"} else "") + t, w) for n, t, w in CASE]
+
+
+def _damage(body: bytes, lines: dict[int, bytes]) -> bytes:
+    """Replace the given (0-based) lines of a file."""
+    out = body.split(b"\n")
+    for i, new in lines.items():
+        out[i] = new
+    return b"\n".join(out)
+
+
+def test_a_few_bad_records_are_set_aside_and_reported_the_rest_load(settings, tmp_path):
+    folder = release_dir(tmp_path, case_columns=REQUIRED_CASE, cases=_many_cases(4000))
+    width = sum(w for _, _, w in CASE)
+
+    def damage(body):
+        if not body.startswith(b"AZ 2018R00000"):
+            return body
+        lines = body.split(b"\n")
+        broken = lines[10][:30] + b"\n" + lines[10][30:]  # a raw line break inside the NAME field
+        return _damage(body, {5: lines[5] + b" EXTRA TEXT PAST THE LAYOUT", 10: broken})
+
+    _rewrite(folder / "DISK01.ZIP", damage)
+    result = load(settings, folder)
+    assert result.status == "loaded", result.error
+    assert result.table_rows["eousa_ncd_case"] == 3998
+    assert result.table_rows["eousa_ncd_rejects"] == 3
+    assert rows(settings, "SELECT disk, source_file, line_number, reason FROM raw.eousa_ncd_rejects ORDER BY 3") == [
+        ("DISK01.ZIP", "gs_case.txt", 6, f"longer than its layout (128 characters, the layout has {width})"),
+        ("DISK01.ZIP", "gs_case.txt", 11, "a record broken by a line break inside a field (lines 11-12)"),
+        ("DISK01.ZIP", "gs_case.txt", 12, "a record broken by a line break inside a field (lines 11-12)"),
+    ]
+    assert rows(settings, "SELECT records, records_set_aside FROM raw.eousa_ncd_files WHERE source_file = 'gs_case.txt'") \
+        == [(3998, 3)]
+    assert rows(settings, "SELECT count(*) FROM raw.eousa_ncd_case WHERE id IN ('2018R00005', '2018R00010')") == [(0,)]
+
+
+def test_many_bad_records_refuse_the_release_naming_the_file_and_the_first_bad_lines(settings, tmp_path):
     folder = release_dir(tmp_path)
-    # a README that claims GS_CASE is 2 characters wider than its records
-    widened = [*CASE[:-1], ("STATUS", "VARCHAR2(3)", 3)]
+    # a README that says GS_CASE is 2 characters narrower than its records: every record is too long
+    narrowed = [*CASE[:-2], ("LEAD_CHARGE", "VARCHAR2(23)", 23), CASE[-1]]
     body = b"".join(record(CASE, c) for c in CASES)
-    readme = f"README.TXT FILES DISK01.ZIP\n\nTable Layouts:\n\n{layout_text('GS_CASE', widened)}\n\n{layout_text('GS_CASE_PROG_CAT', PROG)}\n"
+    readme = f"README.TXT FILES DISK01.ZIP\n\nTable Layouts:\n\n{layout_text('GS_CASE', narrowed)}\n\n{layout_text('GS_CASE_PROG_CAT', PROG)}\n"
     with zipfile.ZipFile(folder / "DISK01.ZIP", "w") as zf:
         zf.writestr("README.TXT", readme)
         zf.writestr("gs_case.txt", body)
         zf.writestr("gs_case_prog_cat.txt", record(PROG, {"DISTRICT": "AZ", "CASEID": "1", "PROG_CAT": "055", "ID": "1"}))
     result = load(settings, folder)
     assert result.status == "failed"
-    assert "DISK01.ZIP: gs_case.txt: 3 of 3 records are not 103 characters wide as the README says (one is 101)" in result.error
+    assert "eousa-ncd" in result.error
+    assert ("DISK01.ZIP: gs_case.txt: 3 of 3 records set aside, over the 0.10% a release may lose "
+            "([checks] max_ncd_rejected_ratio); first: line 1: longer than its layout (101 characters, the layout "
+            "has 99); line 2:") in result.error
     assert rows(settings, "SELECT count(*) FROM raw.eousa_ncd_participant") == [(0,)]  # nothing half-loaded
+    assert rows(settings, "SELECT count(*) FROM raw.eousa_ncd_rejects") == [(0,)]
     assert rows(settings, "SELECT status FROM meta.releases") == [("failed",)]
+
+
+@pytest.mark.parametrize("header", ["GS_CASE - {w} Characters", "GS_CASE - {w}", "gs_case -{w} characters",
+                                    "  GS_CASE  -  {w}  CHARACTERS  "])
+def test_readme_table_headers_in_other_wordings_give_the_layout(header):
+    text = layout_text("GS_CASE", CASE).replace(f"GS_CASE - {sum(w for _, _, w in CASE)} Characters",
+                                                 header.format(w=sum(w for _, _, w in CASE)))
+    layout = parse_readme("README.TXT FILES DISK01.ZIP\n" + text, "DISK01").layouts["GS_CASE"]
+    assert layout.width == 101 and layout.columns["STATUS"].end == 101
 
 
 def test_a_truncated_disk_fails_naming_the_disk_and_loads_nothing(settings, tmp_path):
@@ -280,15 +399,15 @@ def test_discovery_keeps_the_newest_dumps_named_by_month(server, settings):
     server.routes["/usao/resources/foia-library/national-caseload-data"] = [reply(body=INDEX, headers={"Content-Type": "text/html"})]
     cfg = {**settings.family("eousa-ncd"), "fetch_latest": 2}
     session = http.make_session(settings.releases["http"])
-    refs = eousa_ncd.discover(cfg, server.url, session)
+    refs = discover.discover(cfg, server.url, session)
     assert [(r.key, r.url) for r in refs] == [("2025-12", server.url + "/ncd/dec"), ("2026-01", server.url + "/ncd/jan")]
-    every = eousa_ncd.discover({**cfg, "fetch_latest": 9}, server.url, session)
+    every = discover.discover({**cfg, "fetch_latest": 9}, server.url, session)
     assert [r.key for r in every] == ["2017-09-fy", "2025-11", "2025-12", "2026-01"]
 
 
 def test_disks_without_a_zip_name_in_their_url_are_named_from_the_link_text():
-    assert eousa_ncd._disk_name("https://www.justice.gov/usao/page/file/1234/download", "Disk 3 (zip)") == "DISK03.ZIP"
-    assert eousa_ncd._disk_name("https://x/DISK07.ZIP", "whatever") == "DISK07.ZIP"
+    assert fetch.disk_name("https://www.justice.gov/usao/page/file/1234/download", "Disk 3 (zip)") == "DISK03.ZIP"
+    assert fetch.disk_name("https://x/DISK07.ZIP", "whatever") == "DISK07.ZIP"
 
 
 def _ranged(body: bytes, cut: int | None = None):
@@ -341,7 +460,7 @@ def test_fetch_from_a_site_lands_each_disk_and_keeps_only_the_newest_dumps(serve
     dest = settings.landing / "eousa-ncd"
     cfg = {**settings.family("eousa-ncd"), "keep_dumps": 1}
     ref = ReleaseRef("eousa-ncd", server.url + "/ncd/sep", "2018-09")
-    dl = eousa_ncd.fetch(http.make_session(settings.releases["http"]), ref, dest,
+    dl = fetch.fetch(http.make_session(settings.releases["http"]), ref, dest,
                          http_cfg=settings.releases["http"], family_cfg=cfg)
     manifest = json.loads(dl.path.read_bytes())
     assert [(d["name"], d["bytes"]) for d in manifest["disks"]] == [
@@ -351,7 +470,7 @@ def test_fetch_from_a_site_lands_each_disk_and_keeps_only_the_newest_dumps(serve
     assert [p.read_bytes() for p in landed] == [d.read_bytes() for d in disks]
     # the same dump again: its page is read, its landed disks are not downloaded again
     asked = len(server.requests)
-    again = eousa_ncd.fetch(http.make_session(settings.releases["http"]), ref, dest,
+    again = fetch.fetch(http.make_session(settings.releases["http"]), ref, dest,
                             http_cfg=settings.releases["http"], family_cfg=cfg)
     assert [p for p, _ in server.requests[asked:]] == ["/ncd/sep"]
     assert again.sha256 == dl.sha256
@@ -359,10 +478,10 @@ def test_fetch_from_a_site_lands_each_disk_and_keeps_only_the_newest_dumps(serve
     (dest / "aa" / ("a" * 64)).mkdir(parents=True)
     old_manifest = dest / "aa" / ("a" * 64) / "old"
     old_manifest.write_bytes(dl.path.read_bytes())
-    deleted = eousa_ncd.prune(dest, keep=1, current={"b" * 64})
+    deleted = fetch.prune(dest, keep=1, current={"b" * 64})
     assert set(deleted) == set(landed) and old_manifest.exists()
     with pytest.raises(ParseError, match="no longer in the landing folder"):
-        eousa_ncd.parse(old_manifest, ref)
+        eousa.parse(old_manifest, ref)
 
 
 def test_the_sample_site_disk_links_point_at_the_bundled_zips():
@@ -387,4 +506,4 @@ def test_the_loader_connection_gets_its_memory_settings_back(settings, tmp_path)
     assert order_after == order_before
     # restored to the precision DuckDB displays it with (18.8 GiB may come back as 18.7 GiB)
     assert abs(float(limit_after.split()[0]) - float(limit_before.split()[0])) < 0.11
-    assert limit_after.split()[1] == limit_before.split()[1] and limit_after != eousa_ncd.LOAD_MEMORY_LIMIT
+    assert limit_after.split()[1] == limit_before.split()[1] and limit_after != ncd_loader.LOAD_MEMORY_LIMIT

@@ -52,6 +52,16 @@ def test_a_release_is_compared_with_the_one_covering_the_same_months_whatever_it
     assert not months.passed and months.blocking and "covers 22 month(s), the 48 of full" in months.description
 
 
+def test_a_release_with_fewer_faults_than_the_one_it_restates_loses_nothing(con):
+    """An NCD dump with 3 records set aside restated by one with none: raw.eousa_ncd_rejects shrinking is no loss."""
+    con.execute("CREATE TABLE raw.eousa_ncd_rejects AS SELECT * FROM raw.t")
+    _release(con, "sep", "2019-09", _months(2017, 24), "2024-01-01", 3, family="eousa-ncd")
+    _release(con, "oct", "2019-10", _months(2017, 25), "2024-02-01", 0, family="eousa-ncd")
+    con.execute("INSERT INTO raw.eousa_ncd_rejects SELECT * FROM raw.t")
+    assert not quality.row_count_vs_previous(con, "eousa-ncd", "t").passed  # the same counts as data: blocked
+    assert quality.row_count_vs_previous(con, "eousa-ncd", "eousa_ncd_rejects").passed
+
+
 def test_a_new_edition_that_moves_its_window_passes(con):
     _release(con, "fy20", "file-fy20-fy23.csv", _months(2019, 48), "2024-01-01", 1000)
     _release(con, "fy21", "file-fy21-fy24.csv", _months(2020, 48), "2025-01-01", 990)

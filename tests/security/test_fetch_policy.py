@@ -11,7 +11,8 @@ import duckdb
 import pytest
 
 from orchestration import cli
-from orchestration.connectors import eousa_ncd, http
+from orchestration.connectors import http
+from orchestration.connectors.eousa.discover import anchors
 from orchestration.connectors.release import FetchError, ReleaseRef
 from orchestration.warehouse import observe
 from tests.support.publisher import CSV, reply
@@ -96,5 +97,5 @@ def test_links_on_the_operators_own_file_site_still_resolve(tmp_path):
 
 def test_ncd_disk_links_on_a_web_page_to_local_files_are_dropped():
     page = '<a href="file:///etc/shadow">Disk 1 (zip)</a><a href="/d/DISK02.ZIP">Disk 2 (zip)</a>'
-    found = eousa_ncd._anchors(page, "https://www.justice.gov/usao/x", "https://www.justice.gov", r"Disk")
+    found = anchors(page, "https://www.justice.gov/usao/x", "https://www.justice.gov", r"Disk")
     assert [url for url, _, _ in found] == ["https://www.justice.gov/d/DISK02.ZIP"]

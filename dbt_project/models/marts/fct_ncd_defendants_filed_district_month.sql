@@ -1,25 +1,19 @@
 -- Defendants filed per district, month and series from ONE EOUSA National Caseload Data release: every dump
--- is cumulative (it restates all earlier months), so the newest one is used, a real release before any
--- modelled one (the bundled sample). All districts the release has cases for, every month from
--- ncd_first_month (default 1994-10, the LIONS dashboards' start) to its last filing month, zero-filled.
+-- is cumulative (it restates all earlier months), so the latest one is used, by the project's one rule
+-- (macros/latest_release.sql: a real release before a modelled one, then the latest month covered). All
+-- districts the release has cases for, every month from ncd_first_month (default 1994-10, the LIONS
+-- dashboards' start) to its last filing month, zero-filled.
 {%- set first_month = month_var('ncd_first_month', '1994-10') %}
-with releases as (
-    select r.release_id, r.is_modelled, r.loaded_at, max(ff.month) as last_month, min(ff.month) as first_month
-    from {{ ref('int_meta__loaded_releases') }} as r
-    inner join {{ ref('int_eousa__defendants_filed') }} as ff using (release_id)
-    group by r.release_id, r.is_modelled, r.loaded_at
-),
+with filed as {{ latest_release(ref('int_eousa__defendants_filed'), []) }},
 
 chosen as (
-    select * from releases
-    order by is_modelled asc, last_month desc, loaded_at desc
-    limit 1
-),
-
-filed as (
-    select f.*
-    from {{ ref('int_eousa__defendants_filed') }} as f
-    inner join chosen using (release_id)
+    select
+        r.release_id,
+        r.is_modelled,
+        (select min(f.month) from filed as f) as first_month,
+        (select max(f.month) from filed as f) as last_month
+    from {{ ref('int_meta__loaded_releases') }} as r
+    where r.release_id = (select any_value(f.release_id) from filed as f)
 ),
 
 districts as (
@@ -42,16 +36,16 @@ series(series) as (
 
 by_series as (
     select district_code, month, 'immigration' as series, defendants_filed, defendants_filed_district_court
-    from filed where program_category = '055'
+    from filed where program = 'immigration'
     union all
     select district_code, month, 'non_immigration' as series, defendants_filed, defendants_filed_district_court
-    from filed where program_category <> '055'
+    from filed where program is distinct from 'immigration'
     union all
     select district_code, month, 'all' as series, defendants_filed, defendants_filed_district_court
     from filed
     union all
     select district_code, month, 'cbp_referred' as series, defendants_filed, defendants_filed_district_court
-    from filed where lead_agency = 'HSCB'
+    from filed where is_cbp_referred
 ),
 
 totals as (
