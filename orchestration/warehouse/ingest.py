@@ -25,6 +25,7 @@ from orchestration.config import Settings
 from orchestration.connectors import http, landing
 from orchestration.connectors.catalog import FAMILIES, get_family
 from orchestration.connectors.release import (
+    FetchError,
     NotPublished,
     ParseError,
     ReleaseError,
