@@ -12,6 +12,7 @@
   `relation` is a ref or a CTE name with a release_id column; `partition_by` lists the key columns (empty:
   the latest release of the whole relation).
   Every row of the winning release for a key is kept, so a key's figure is never mixed across releases.
+  Releases in use come from int_meta__loaded_releases, so a mart using this macro reads no staging model.
 -#}
 {% macro latest_release(relation, partition_by) -%}
     (
@@ -28,11 +29,7 @@
                              keyed.release_id desc
                 ) as release_rank
             from {{ relation }} as keyed
-            inner join (
-                select release_id, is_modelled, published_at, fetched_at, list_max(months_covered) as last_month_covered
-                from {{ ref('stg_meta__releases') }}
-                where status = 'loaded'
-            ) as release_order
+            inner join {{ ref('int_meta__loaded_releases') }} as release_order
                 on keyed.release_id = release_order.release_id
         ) as ranked
         where release_rank = 1
