@@ -16,7 +16,7 @@ from typing import Iterator
 
 import duckdb
 import yaml
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, InitResourceContext
 
 from orchestration.config import DBT_PROJECT_DIR, Settings, load_settings
 from orchestration.dbt_manifest import DbtCli, dbt_project
@@ -38,6 +38,15 @@ class WarehouseResource(ConfigurableResource):
 
     def settings(self) -> Settings:
         return load_settings(live=self.live)
+
+    @contextmanager
+    def yield_for_execution(self, context: InitResourceContext) -> Iterator[WarehouseResource]:
+        """Hold the writer lock for the whole run: the in-process executor sets the resource up once per
+        run, so ingest, dbt and the publish are one writer, and a `crowdout ingest` by hand waits for
+        the run (or fails, naming it) instead of landing between the dbt build and the publish, loaded
+        but not in the marts it publishes. The steps' own lock blocks re-enter it."""
+        with writer_lock(self.settings().build_warehouse):
+            yield self
 
     @contextmanager
     def writing(self) -> Iterator[duckdb.DuckDBPyConnection]:
