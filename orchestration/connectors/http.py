@@ -29,7 +29,7 @@ import urllib3
 from requests.adapters import HTTPAdapter
 from requests_file import FileAdapter
 
-from orchestration.connectors.release import FetchError, NotPublished, ParseError, ReleaseRef
+from orchestration.connectors.release import FetchError, NotPublished, ParseError, PublisherUnreachable, ReleaseRef
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 # The only schemes a publisher's answer can send crowdout to. file:// is for releases the operator names (a
@@ -414,9 +414,7 @@ def _get(
     a request; each request's timeout is cut to the time left before the deadline."""
     timeout = float(cfg["timeout_seconds"])
     host = urlsplit(url).netloc
-    unreachable = getattr(session, "unreachable", {})
-    if host in unreachable:
-        raise FetchError(label, f"{unreachable[host]} (earlier in this run; not tried again)")
+    check_reachable(session, url, label)
     deadline = getattr(session, "deadline", None)
     if deadline is not None:
         left = deadline - time.monotonic()
@@ -429,8 +427,8 @@ def _get(
     except requests.RequestException as exc:
         problem = _network_problem(exc, timeout, host)
         if _is_unreachable(exc) and host:
-            unreachable[host] = problem
-        elif deadline is not None and time.monotonic() >= deadline:
+            raise unreachable(session, url, label, problem) from exc
+        if deadline is not None and time.monotonic() >= deadline:
             problem += f"; gave up at the {float(cfg['deadline_seconds']):g}s deadline (http.deadline_seconds)"
         raise FetchError(label, problem) from exc
     status = response.status_code
@@ -500,6 +498,35 @@ def _chain(exc: BaseException) -> list[BaseException]:
         causes = [getattr(current, "reason", None), *current.args, current.__cause__]
         current = next((c for c in causes if isinstance(c, BaseException)), None)
     return chain
+
+
+def _family(label: ReleaseRef | str) -> str:
+    return label.family if isinstance(label, ReleaseRef) else str(label)
+
+
+def check_reachable(session: requests.Session, url: str, label: ReleaseRef | str) -> None:
+    """Fail at once for a host this session already found unreachable: one failure per publisher."""
+    host = urlsplit(url).netloc
+    problem = getattr(session, "unreachable", {}).get(host)
+    if problem is not None:
+        raise PublisherUnreachable(_family(label), host, problem)
+
+
+def unreachable(session: requests.Session, url: str, label: ReleaseRef | str, problem: str) -> PublisherUnreachable:
+    """Remember `url`'s host as unreachable for the rest of the session; the error to raise."""
+    host = urlsplit(url).netloc
+    if isinstance(getattr(session, "unreachable", None), dict):
+        session.unreachable[host] = problem
+    return PublisherUnreachable(_family(label), host, problem)
+
+
+def network_failure(session: requests.Session, exc: requests.RequestException, url: str,
+                    label: ReleaseRef | str, timeout: float) -> PublisherUnreachable | None:
+    """The publisher-wide error for a request that failed because its host is unreachable, else None."""
+    if not _is_unreachable(exc):
+        return None
+    host = urlsplit(url).netloc
+    return unreachable(session, url, label, _network_problem(exc, timeout, host))
 
 
 def _is_unreachable(exc: BaseException) -> bool:

@@ -91,7 +91,8 @@ def ingest_release(
     session: requests.Session,
     ref: ReleaseRef,
 ) -> IngestResult:
-    """Fetch one release and load it; ReleaseErrors become a failed result, never a half load."""
+    """Fetch one release and load it; ReleaseErrors become a failed result, never a half load. An
+    unreachable publisher (PublisherUnreachable) is raised, not recorded: no release of it failed."""
     family = get_family(ref.family)
     http_cfg = settings.releases["http"]
     etag, last_modified = registry.http_validators(con, ref.url)

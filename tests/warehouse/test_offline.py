@@ -1,0 +1,57 @@
+"""Offline (issue 20, story 3): an unreachable publisher is one failure per publisher, not a list of
+failed releases. Before, `--live` without network tried every guessed TRAC page (480 of them) and
+recorded each as a failed release, which `crowdout status` then counted until the next publish."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import socket
+
+import pytest
+
+from orchestration.connectors.catalog import FAMILIES
+from orchestration.connectors.release import PublisherUnreachable
+from orchestration.warehouse import ingest, observe
+
+
+def _closed_port() -> int:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()  # nothing listens there now: every connection is refused
+    return port
+
+
+# TRAC's published figures are a CSV in this repository, read without the network in either mode.
+ONLINE = sorted(f for f in FAMILIES if f != "trac-published-figures")
+
+
+@pytest.fixture
+def offline(settings):
+    """Live settings whose every publisher refuses connections."""
+    releases = copy.deepcopy(settings.releases)
+    port = _closed_port()
+    for publisher in releases["publishers"].values():
+        publisher["live"] = f"http://127.0.0.1:{port}"
+    return dataclasses.replace(settings, releases=releases, live=True)
+
+
+@pytest.mark.parametrize("family", ONLINE)
+def test_observing_an_unreachable_publisher_is_one_error(offline, family):
+    found = observe.observe_family(offline, family, None)
+    (error,) = found.errors
+    assert "unreachable" in error and "connection refused" in error and "--live" in error
+    assert found.unknown == ()
+
+
+@pytest.mark.parametrize("family", ONLINE)
+def test_ingesting_from_an_unreachable_publisher_records_no_failed_release(offline, family):
+    con = ingest.connect_build(offline)
+    try:
+        with pytest.raises(PublisherUnreachable, match="unreachable"):
+            ingest.ingest_family(offline, family, con=con)
+        assert con.execute("SELECT count(*) FROM meta.fetch_attempts").fetchone()[0] == 0
+        assert con.execute("SELECT count(*) FROM meta.releases").fetchone()[0] == 0
+    finally:
+        con.close()
