@@ -81,7 +81,7 @@ LISTED = 12  # rows of a "new this run" list shown before pointing at the comman
 
 
 def print_releases(title: str, releases) -> None:
-    """Releases (summary.NewRelease) as a table: one row each, or one per family when there are many
+    """Releases (news.NewRelease) as a table: one row each, or one per family when there are many
     (a first refresh loads hundreds)."""
     by_family = len(releases) > LISTED
     table = layout.table(f"{title}: {len(releases):,}" + (", by family" if by_family else ""))
@@ -129,16 +129,24 @@ def print_new_this_run(new) -> None:
         console.print(f"  {new.unchanged:,} figures restated, none changed")
     else:
         console.print("  no figures restated")
+    from rich.markup import escape
+
     from orchestration.runs import failures
 
     for g in failures.group((r["family"], f"{r['family']} {r['file']}: {r['error']}") for r in new.not_loaded
-                            if r["status"] == "failed"):
+                            if r["status"] == "failed" and r["file"]):
         console.print(f"  [red]failed[/] {g.line()}", soft_wrap=True, highlight=False)
     for r in new.not_loaded:
-        if r["status"] != "failed":
-            console.print(f"  [red]{r['status']}[/] {r['family']} {r['file']}: {r['error']}", soft_wrap=True)
+        if r["status"] == "failed" and r["file"]:
+            continue
+        first, *rest = failures.error(r["error"])  # a step's own failure, in its words
+        where = f"{r['family']} {r['file']}".strip()
+        console.print(f"  [red]{r['status']}[/] {escape(where)}: {escape(first)}", soft_wrap=True, highlight=False,
+                      emoji=False)
+        for line in rest:
+            console.print(f"  {escape(line)}", soft_wrap=True, highlight=False, emoji=False)
     if not new.not_loaded:
-        console.print("  nothing failed or withdrawn")
+        console.print("  nothing failed, withdrawn or refused")
 
 
 def month_label(value) -> str:

@@ -70,3 +70,23 @@ def test_a_writer_outside_the_run_waits_and_then_fails_naming_the_holder(setting
             raise raised[0]
 
     assert dg.materialize([only], resources={"warehouse": WarehouseResource()}).success
+
+
+def test_dbt_runs_on_the_projects_own_profile_with_the_build_path_from_the_environment(settings, monkeypatch):
+    """Issue 20, part 8: no profile rewritten per run (it cost dbt's partial parse); the shipped profile
+    reads CROWDOUT_DBT_DATABASE, set only while dbt starts."""
+    import os
+
+    import yaml
+
+    from orchestration.config import DBT_PROJECT_DIR
+
+    monkeypatch.delenv("CROWDOUT_DBT_DATABASE", raising=False)
+    warehouse = WarehouseResource()
+    assert warehouse.dbt().profiles_dir == str(DBT_PROJECT_DIR)
+    profile = yaml.safe_load((DBT_PROJECT_DIR / "profiles.yml").read_text())
+    assert "env_var('CROWDOUT_DBT_DATABASE'" in profile["crowdout"]["outputs"]["build"]["path"]
+    with warehouse.dbt_database() as build:
+        assert os.environ["CROWDOUT_DBT_DATABASE"] == str(build) == str(settings.build_warehouse)
+    assert "CROWDOUT_DBT_DATABASE" not in os.environ
+    assert not (settings.data_dir / "dbt-profile").exists()

@@ -7,7 +7,6 @@ process nor anything that blocks the next refresh."""
 from __future__ import annotations
 
 import csv
-import json
 import os
 import signal
 import subprocess
@@ -177,7 +176,11 @@ def _start_refresh(env) -> subprocess.Popen:
                             text=True, start_new_session=True)
 
 
-def test_ctrl_c_during_dbt_stops_cleanly_and_status_shows_that_run(tmp_path):
+def test_ctrl_c_during_dbt_stops_cleanly_and_status_shows_that_run(tmp_path, monkeypatch):
+    """Issue 20: one line, exit status 130, no traceback; status names the run and says it was interrupted,
+    not Dagster's DagsterExecutionInterruptedError."""
+    import dagster as dg
+
     env = {**_env(tmp_path), "DAGSTER_HOME": str(tmp_path / "dagster_home")}
     proc = _start_refresh(env)
     dbt = _wait_for_dbt_build(proc)
@@ -185,12 +188,16 @@ def test_ctrl_c_during_dbt_stops_cleanly_and_status_shows_that_run(tmp_path):
     os.kill(proc.pid, signal.SIGINT)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, out[-2000:] + err[-2000:]
-    assert "interrupted" in err and "terminate called" not in err + out
+    said = [line for line in err.splitlines() if line and " refresh " not in line]  # not the progress lines
+    assert len(said) == 1 and said[0].startswith("interrupted (Ctrl-C)"), err
+    assert "Traceback" not in err + out and "KeyboardInterrupt" not in err + out
     assert _wait_gone(dbt, 30)
-    record = json.loads((tmp_path / "last_refresh.json").read_text())
-    assert not record["success"] and "interrupted (Ctrl-C)" in record["errors"]
-    status = _crowdout(env, "status")
-    assert f"Last run: {record['run_id']} FAILURE" in " ".join(status.stdout.split())
+    monkeypatch.setenv("DAGSTER_HOME", env["DAGSTER_HOME"])
+    with dg.DagsterInstance.get() as instance:
+        (run,) = instance.get_runs()
+    status = " ".join(_crowdout(env, "status").stdout.split())
+    assert f"Last run: {run.run_id} FAILURE" in status
+    assert "interrupted (Ctrl-C)" in status and "DagsterExecutionInterruptedError" not in status
 
 
 def test_a_killed_refresh_leaves_no_dbt_behind_and_blocks_no_later_refresh(tmp_path, monkeypatch):
