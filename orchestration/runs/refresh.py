@@ -32,6 +32,9 @@ from orchestration.run_outcome import INTERRUPTED, RunOutcome, read_run
 from orchestration.warehouse.lock import writer_lock
 
 PID_TAG = "crowdout/pid"
+# The tag Dagster reads an observation's data version from (its constant is private); the daemon's first
+# tick test (tests/defs/test_automation.py) fails if Dagster stops reading it.
+DATA_VERSION_TAG = "dagster/data_version"
 
 
 @dataclass
@@ -111,9 +114,11 @@ def whats_new(settings: Settings) -> list[str]:
 
 
 def record_observations(settings: Settings, observations) -> None:
-    """Each family's observation, as an observation of its release source in the shared instance: the
-    UI shows it beside the daemon's, and `crowdout status` says a publisher is unreachable until an
-    observation finds it again."""
+    """Each family's observation, as an observation of its release source in the shared instance, with
+    the data version the daemon's observation would give it. The UI shows it beside the daemon's;
+    `crowdout status` says a publisher is unreachable until an observation finds it again; and the
+    daemon's first tick after a CLI refresh sees the versions it built from, so its own observation of
+    the same releases starts no build of what is already up to date."""
     from dagster import AssetObservation
 
     from orchestration.asset_keys import release_source
@@ -121,8 +126,9 @@ def record_observations(settings: Settings, observations) -> None:
 
     with open_instance(settings) as instance:
         for found in observations:
-            instance.report_runless_asset_event(
-                AssetObservation(asset_key=release_source(found.family), metadata=found.metadata()))
+            instance.report_runless_asset_event(AssetObservation(
+                asset_key=release_source(found.family), metadata=found.metadata(),
+                tags={DATA_VERSION_TAG: found.data_version}))
 
 
 def run_refresh(
