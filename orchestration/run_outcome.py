@@ -120,17 +120,34 @@ def read_run(instance, run_id: str) -> RunOutcome | None:
             outcome.published_releases += _json(metadata, PUBLISHED)
             outcome.published = outcome.published or data.materialization.asset_key.to_user_string() == PUBLISHED_WAREHOUSE
         elif kind == "ASSET_CHECK_EVALUATION" and not data.passed:
-            asset, metadata = data.asset_key.to_user_string(), {k: v.value for k, v in data.metadata.items()}
-            outcome.failed_checks.append({
-                "asset": asset, "check": data.check_name, "severity": data.severity.value,
-                "description": data.description or _dbt_test_description(metadata),
-                "way_out": check_way_out(asset, data.check_name, metadata),
-            })
+            outcome.failed_checks.append(_failed_check(data))
         elif kind == "RUN_FAILURE" and data and data.error:  # the run failed outside any step
             run_failure = reason(data.error)
     if run_failure and not outcome.errors:
         outcome.errors.append(run_failure)
     return outcome
+
+
+def _failed_check(evaluation) -> dict:
+    """A failed AssetCheckEvaluation as the CLI, status and the alert say it."""
+    asset = evaluation.asset_key.to_user_string()
+    metadata = {k: v.value for k, v in evaluation.metadata.items()}
+    return {
+        "asset": asset, "check": evaluation.check_name, "severity": evaluation.severity.value,
+        "description": evaluation.description or _dbt_test_description(metadata),
+        "way_out": check_way_out(asset, evaluation.check_name, metadata),
+    }
+
+
+def failing_checks(instance, check_keys) -> list[dict]:
+    """Checks whose latest evaluation, in any run, failed: what the UI's check badges count."""
+    latest = instance.event_log_storage.get_latest_asset_check_execution_by_key(list(check_keys))
+    failing = []
+    for key in sorted(latest, key=lambda k: (k.asset_key.to_user_string(), k.name)):
+        record = latest[key]
+        if record.status.value == "FAILED" and record.event and record.event.dagster_event:
+            failing.append(_failed_check(record.event.dagster_event.event_specific_data))
+    return failing
 
 
 def _dbt_test_description(metadata: dict) -> str:

@@ -228,14 +228,14 @@ def cmd_status(args: argparse.Namespace) -> int:
         console.print("Last run: none recorded (run `crowdout refresh`).")
     else:
         console.print(f"Last run: {run.run_id} {run.status} (started {run.started_at}, by {run.trigger})")
-        print_checks(run.failed_checks, indent="  ")
-        if not run.failed_checks:
-            console.print("  no failing checks")
         for error in run.errors:  # its reason, and a list of failed releases grouped by cause
             first, *causes = failures.error(error)
             console.print(f"  [red]step failed[/] {escape(first)}", soft_wrap=True, highlight=False)
             for line in causes:
                 console.print(f"  {escape(line)}", soft_wrap=True, highlight=False)
+    if st.last_run is not None:  # each check's latest evaluation, whichever run made it: the UI's badges
+        console.print(f"Failing checks: {len(st.failing_checks)}" if st.failing_checks else "No failing checks")
+        print_checks(st.failing_checks, indent="  ")
     if st.last_run_news is not None:
         new = st.last_run_news
         refused = sum(r["status"] == "refused" for r in new.not_loaded)

@@ -60,6 +60,7 @@ class Status:
     blocked: list[str] = field(default_factory=list)  # why the next publish would be refused, and the way out
     withdrawn: list[tuple[str, str]] = field(default_factory=list)  # release_id, reason
     last_run: RunOutcome | None = None
+    failing_checks: list[dict] = field(default_factory=list)  # latest evaluation failed, in any run (the UI's badges)
     could_not_look: list[tuple[str, str]] = field(default_factory=list)  # family, its last observation's errors
     last_run_news: news.NewThisRun | None = None  # what the last run brought
 
@@ -132,18 +133,33 @@ def _build_file(settings: Settings, published_at: datetime | None, status: Statu
         con.close()
 
 
+def _check_keys():
+    """Every asset check of the code location (dbt's tests and the ingestion checks)."""
+    import warnings
+
+    from orchestration.dbt_manifest import ensure_prepared
+
+    ensure_prepared()
+    with warnings.catch_warnings():  # Dagster's beta notices are for developers
+        warnings.simplefilter("ignore")
+        from orchestration.defs import defs
+    return defs.resolve_asset_graph().asset_check_keys
+
+
 def _from_instance(settings: Settings, status: Status) -> None:
-    """The newest run (any trigger: UI, sensor, schedule, CLI), and each family's newest observation
-    that could not look: an unreachable publisher stays listed until an observation reaches it again."""
+    """The newest run (any trigger: UI, sensor, schedule, CLI); every check whose latest evaluation failed,
+    in whichever run (what the UI's badges count); and each family's newest observation that could not
+    look: an unreachable publisher stays listed until an observation reaches it again."""
     if not (settings.dagster_home / "dagster.yaml").exists():
         return
     from orchestration.asset_keys import release_source
     from orchestration.connectors.catalog import FAMILIES
-    from orchestration.run_outcome import last_run
+    from orchestration.run_outcome import failing_checks, last_run
     from orchestration.runs.instance import open_instance
 
     with open_instance(settings) as instance:
         status.last_run = last_run(instance)
+        status.failing_checks = failing_checks(instance, _check_keys())
         for family in FAMILIES:
             records = instance.fetch_observations(release_source(family), limit=1).records
             errors = records[0].asset_observation.metadata.get("errors") if records else None

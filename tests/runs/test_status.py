@@ -150,3 +150,26 @@ def test_an_unreachable_publisher_is_listed_until_an_observation_reaches_it_agai
     refresh.record_observations(settings, [Observation("trac-bulletin", {"https://x": "sha256:1"})])
     assert cli.main(["status"]) == 0
     assert "could not look" not in capsys.readouterr().out
+
+
+def test_failing_checks_are_each_checks_latest_evaluation_as_the_ui_badges_count(settings, tmp_path, monkeypatch,
+                                                                                 capsys):
+    """Issue 20, story 4: a check that failed in a daemon's run stays failing in `crowdout status` after a
+    later run that did not evaluate it, as the UI's badge shows it (before: "no failing checks")."""
+    import dagster as dg
+
+    from orchestration.config import load_settings
+    from orchestration.runs.instance import open_instance
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
+    settings = load_settings()
+    with open_instance(settings) as instance:
+        instance.report_runless_asset_event(dg.AssetCheckEvaluation(
+            asset_key=dg.AssetKey(["raw", "cbp_sbo"]), check_name="row_count_vs_previous_release", passed=False,
+            severity=dg.AssetCheckSeverity.ERROR, description="newest release keeps 10% of the previous release's rows"))
+        dg.GraphDefinition("later_run").to_job().execute_in_process(instance=instance)
+    assert cli.main(["status"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "Failing checks: 1" in out
+    assert ("raw/cbp_sbo row_count_vs_previous_release: newest release keeps 10% of the previous release's rows; "
+            "the newest release of that family broke it") in out
