@@ -10,7 +10,7 @@ import pytest
 
 from orchestration.connectors import http
 from orchestration.connectors.release import FetchError, NotPublished, PublisherUnreachable, ReleaseRef
-from tests.support.publisher import CSV, conditional, reply, reset, short_body, stall
+from tests.support.publisher import CSV, closed_port, conditional, reply, reset, short_body, stall
 
 HTTP_CFG = {
     "timeout_seconds": 0.5,
@@ -196,16 +196,6 @@ def connect_attempts(monkeypatch):
     return attempts
 
 
-def _closed_port() -> int:
-    import socket
-
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()  # nothing listens there now: a connection is refused
-    return port
-
-
 def test_an_unknown_host_fails_at_once_naming_dns_and_the_host_is_not_asked_again(session, tmp_path, connect_attempts):
     with pytest.raises(PublisherUnreachable, match=r"DNS lookup failed for nonexistent\.invalid") as first:
         fetch(session, "http://nonexistent.invalid/a.csv", tmp_path)
@@ -217,7 +207,7 @@ def test_an_unknown_host_fails_at_once_naming_dns_and_the_host_is_not_asked_agai
 
 
 def test_a_refused_connection_fails_at_once_and_says_refused(session, tmp_path, connect_attempts):
-    url = f"http://127.0.0.1:{_closed_port()}/a.csv"
+    url = f"http://127.0.0.1:{closed_port()}/a.csv"
     with pytest.raises(PublisherUnreachable, match=r"connection refused by 127\.0\.0\.1:\d+\)"):
         fetch(session, url, tmp_path)
     assert connect_attempts == ["127.0.0.1"]

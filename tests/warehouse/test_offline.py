@@ -6,22 +6,13 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import socket
 
 import pytest
 
 from orchestration.connectors.catalog import FAMILIES
 from orchestration.connectors.release import PublisherUnreachable
 from orchestration.warehouse import ingest, observe
-
-
-def _closed_port() -> int:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()  # nothing listens there now: every connection is refused
-    return port
-
+from tests.support.publisher import closed_port
 
 # TRAC's published figures are a CSV in this repository, read without the network in either mode.
 ONLINE = sorted(f for f in FAMILIES if f != "trac-published-figures")
@@ -31,7 +22,7 @@ ONLINE = sorted(f for f in FAMILIES if f != "trac-published-figures")
 def offline(settings):
     """Live settings whose every publisher refuses connections."""
     releases = copy.deepcopy(settings.releases)
-    port = _closed_port()
+    port = closed_port()
     for publisher in releases["publishers"].values():
         publisher["live"] = f"http://127.0.0.1:{port}"
     return dataclasses.replace(settings, releases=releases, live=True)
