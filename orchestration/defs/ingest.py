@@ -10,7 +10,6 @@ table downstream of its releases, the lineage an engineer follows back from a me
 
 import duckdb
 from dagster import (
-    AssetExecutionContext,
     AssetSpec,
     DataVersion,
     Failure,
@@ -70,18 +69,15 @@ def build_family_ingest(family: Family):
     ]
 
     @multi_asset(name=ingest_step(family.name), specs=specs, check_specs=checks.check_specs(family))
-    def _ingest(context: AssetExecutionContext, warehouse: WarehouseResource):
+    def _ingest(warehouse: WarehouseResource):
         """Load what the publisher offers that is not loaded yet. A release that fails (download or
         parse) fails the step, keeping the others loaded and its landed file; HTTP retries are the
         session's alone, so the step itself is never retried."""
         settings = warehouse.settings()
         with warehouse.writing() as con:
-            try:
-                results = ingest.ingest_family(
-                    settings, family.name, con=con,
-                    on_result=lambda r: context.log.debug(f"{r.ref.key}: {r.status}"),
-                )
-            except ReleaseError as exc:  # the discovery page itself could not be read
+            try:  # one event per step, not one log event per release: each release is in the metadata below
+                results = ingest.ingest_family(settings, family.name, con=con)
+            except ReleaseError as exc:  # the discovery page, or the publisher itself, could not be reached
                 raise Failure(description=str(exc)) from exc
             news = {outcome.RELEASES: MetadataValue.json(_news(results))}
             failed = [r for r in results if r.status == "failed"]
