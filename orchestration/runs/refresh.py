@@ -83,27 +83,21 @@ def _loaded_release_ids(path: Path) -> set[str]:
 
 def whats_new(settings: Settings) -> list[str]:
     """Why a refresh must run, one line per reason; empty when every release offered is loaded and
-    every loaded release is published."""
-    from orchestration.connectors.catalog import FAMILIES
-    from orchestration.warehouse.observe import observe_family
-
-    if not settings.warehouse.exists():
-        return ["no published warehouse yet"]
-    if not settings.build_warehouse.exists():
-        return ["no build warehouse yet"]
+    every loaded release is published. Every family is observed, even before the first build, so the
+    instance holds the versions the next build starts from (`record_observations`)."""
+    build = settings.build_warehouse
+    observations, build_ids = observe_all(settings)
     reasons = []
-    with writer_lock(settings.build_warehouse):
-        con = duckdb.connect(str(settings.build_warehouse), read_only=True)
-        try:
-            observations = [observe_family(settings, name, con) for name in FAMILIES]
-        finally:
-            con.close()
-        build_ids = _loaded_release_ids(settings.build_warehouse)
-    record_observations(settings, observations)
+    if not settings.warehouse.exists():
+        reasons.append("no published warehouse yet")
+    elif not build.exists():
+        reasons.append("no build warehouse yet")
     for found in observations:
         if found.unknown:
             reasons.append(f"{found.family}: {len(found.unknown)} release(s) new or changed")
         reasons += [f"{found.family}: could not look ({error})" for error in found.errors]
+    if not settings.warehouse.exists():
+        return reasons
     try:
         unpublished = build_ids - _loaded_release_ids(settings.warehouse)
     except duckdb.Error as exc:
@@ -111,6 +105,25 @@ def whats_new(settings: Settings) -> list[str]:
     if unpublished:
         reasons.append(f"{len(unpublished)} loaded release(s) not yet published")
     return reasons
+
+
+def observe_all(settings: Settings):
+    """Every family's observation against the build file, recorded in the instance; and the release
+    ids the build file holds loaded."""
+    from orchestration.connectors.catalog import FAMILIES
+    from orchestration.warehouse.observe import observe_family
+
+    build = settings.build_warehouse
+    with writer_lock(build):
+        con = duckdb.connect(str(build), read_only=True) if build.exists() else None
+        try:
+            observations = [observe_family(settings, name, con) for name in FAMILIES]
+        finally:
+            if con is not None:
+                con.close()
+        build_ids = _loaded_release_ids(build) if build.exists() else set()
+    record_observations(settings, observations)
+    return observations, build_ids
 
 
 def record_observations(settings: Settings, observations) -> None:
@@ -189,6 +202,8 @@ def run_refresh(
         run = read_run(instance, run_id)
     if interrupted or (run and run.interrupted):
         raise KeyboardInterrupt
+    if run and run.success:  # as the daemon's next look will see it: a loaded release's version is its registry entry
+        observe_all(settings)
     when = published_at(settings)
     return RefreshOutcome(seconds=round(time.monotonic() - begun, 1), instance=str(settings.dagster_home),
                           new=new, run=run, published_at=when.isoformat(timespec="seconds") if when else None)

@@ -62,6 +62,36 @@ def _snapshot(warehouse: Path):
     return counts, sw, digest, releases
 
 
+def _recorded_versions(tmp_path: Path) -> dict[str, str]:
+    """Each release source's newest data version in the refresh's instance (<data dir>/dagster)."""
+    import dagster as dg
+
+    from orchestration.asset_keys import release_source
+    from orchestration.connectors.catalog import FAMILIES
+
+    with dg.DagsterInstance.from_config(str(tmp_path / "dagster")) as instance:
+        return {f: instance.fetch_observations(release_source(f), limit=1).records[0]
+                .asset_observation.tags["dagster/data_version"] for f in FAMILIES}
+
+
+def _daemon_would_observe(tmp_path: Path) -> dict[str, str]:
+    """The data versions an observation run (the daemon's) computes now, on the same files."""
+    from orchestration.config import load_settings
+    from orchestration.connectors.catalog import FAMILIES
+    from orchestration.warehouse.observe import observe_family
+
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in _env(tmp_path).items():
+            if key.startswith("CROWDOUT_"):
+                mp.setenv(key, value)
+        settings = load_settings()
+        con = duckdb.connect(str(settings.build_warehouse), read_only=True)
+        try:
+            return {f: observe_family(settings, f, con).data_version for f in FAMILIES}
+        finally:
+            con.close()
+
+
 def test_a_full_sample_refresh_reproduces_2018_and_a_second_one_finds_nothing_new(tmp_path):
     env = _env(tmp_path)
     first = _crowdout(env, "refresh")
@@ -78,6 +108,7 @@ def test_a_full_sample_refresh_reproduces_2018_and_a_second_one_finds_nothing_ne
     assert releases == 150  # 144 national TRAC pages, TRAC's published figures, 3 CBP files, 1 OHSS workbook,
     # 1 EOUSA NCD dump (5 disks)
     published = (tmp_path / "crowdout.duckdb").stat().st_mtime_ns
+    assert _recorded_versions(tmp_path) == _daemon_would_observe(tmp_path)  # dg dev's first tick builds nothing
 
     second = _crowdout(env, "refresh")
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
