@@ -2,8 +2,9 @@
 
 A refresh first asks what changed (`orchestration.warehouse.observe`, the same question the Dagster sources
 answer as data versions): a release not loaded yet, a restated one, or a release loaded by hand since
-the last publish. With nothing new it stops there, in about a second, and says so; the warehouse is left
-as it was. Otherwise it materializes every asset of the code location as one Dagster run in the
+the last publish. Each observation is recorded on its release source in the shared instance, as the
+daemon's are. With nothing new it stops there, in a few seconds, and says so; the warehouse is left as
+it was. Otherwise it materializes every asset of the code location as one Dagster run in the
 persistent instance every entry point shares (DAGSTER_HOME, else `<data dir>/dagster`), as the daemon
 would, and reads the outcome back from that run's events (`run_outcome.py`): the CLI keeps no run
 record of its own, so what it says about a run is what `crowdout status` and the UI say about it.
