@@ -36,6 +36,25 @@ def test_a_refused_publish_reads_as_its_own_reason_and_way_out(instance):
     assert "DagsterExecutionStepExecutionError" not in str(payload) and "Error occurred" not in str(payload)
 
 
+def test_the_refresh_prints_the_refusal_and_the_way_out(instance, tmp_path, monkeypatch, capsys):
+    from orchestration import cli
+    from orchestration.runs import refresh
+
+    @dg.asset
+    def published_warehouse() -> None:
+        raise PublishRefused(REFUSAL)
+
+    run = read_run(instance, dg.materialize([published_warehouse], instance=instance, raise_on_error=False).run_id)
+    monkeypatch.setenv("CROWDOUT_WAREHOUSE", str(tmp_path / "w.duckdb"))
+    monkeypatch.setattr(refresh, "run_refresh", lambda *a, **k: refresh.RefreshOutcome(
+        seconds=1.0, instance=str(tmp_path), new=["--force"], run=run))
+    capsys.readouterr()  # Dagster's own log of the run above
+    assert cli.main(["refresh"]) == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert "error: published_warehouse: publish refused: the build would lose what analysts read now" in err
+    assert "run `crowdout refresh --allow-shrink`" in err and "Error occurred while executing" not in err
+
+
 def test_a_failed_check_says_what_failed_and_what_to_do(instance):
     @dg.asset(key=["raw", "cbp_sbo"], check_specs=[dg.AssetCheckSpec("row_count_vs_previous_release",
                                                                      asset=["raw", "cbp_sbo"], blocking=True)])
