@@ -16,8 +16,8 @@ import pyarrow as pa
 from python_calamine import CalamineError, CalamineWorkbook
 
 from orchestration.connectors.calendar import fiscal_month
+from orchestration.connectors.drupal import discover_linked_files
 from orchestration.connectors.headers import locate_columns
-from orchestration.connectors.http import discover_linked_files
 from orchestration.connectors.release import Family, ParsedRelease, ParseError, RawColumn, ReleaseRef, arrow_schema
 
 SHEET = "Monthly Sector"

@@ -70,7 +70,7 @@ def _landing_name(ref: ReleaseRef) -> str:
 
 
 def _posted(ref: ReleaseRef) -> datetime | None:
-    """The posting month the publisher's upload folder gives (http.upload_month), when the server sent no
+    """The posting month the publisher's upload folder gives (drupal.upload_month), when the server sent no
     Last-Modified: first of that month, UTC."""
     posted = ref.params.get("posted")
     return datetime.fromisoformat(posted).replace(tzinfo=timezone.utc) if posted else None

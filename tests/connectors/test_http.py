@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-from datetime import date
 
 import pytest
 
@@ -228,14 +227,3 @@ def test_the_overall_deadline_stops_retries_and_later_requests(server, tmp_path)
     with pytest.raises(FetchError, match=r"not tried: the 1\.2s deadline .*http\.deadline_seconds in releases\.toml"):
         http.download(session, ref(server.url + "/g.csv"), tmp_path, http_cfg=cfg)
     assert len(server.requests) == asked
-
-
-def test_the_upload_folder_dates_a_file_the_server_does_not_date():
-    """Drupal's upload folders (cbp.gov, ohss.dhs.gov), old and new layouts; no folder, no date."""
-    assert http.upload_month(
-        "https://www.cbp.gov/sites/default/files/assets/documents/2023-Nov/nationwide-encounters-fy20-fy23-aor.csv"
-    ) == date(2023, 11, 1)
-    assert http.upload_month("https://www.cbp.gov/sites/default/files/2024-10/sbo-encounters-fy21-fy24.csv") == date(
-        2024, 10, 1)
-    assert http.upload_month("https://ohss.dhs.gov/sites/default/files/2024-13/x.xlsx") is None
-    assert http.upload_month("file:///tmp/nationwide-encounters-fy20-fy23-state.csv") is None
