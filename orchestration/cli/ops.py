@@ -121,7 +121,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
     from orchestration import alerts
     from orchestration.analysis.progress import steps
-    from orchestration.runs import failures, refresh
+    from orchestration.runs import refresh
 
     settings = load_settings(live=args.live or None)
     source = "the publishers' live sites" if settings.live else "the bundled sample releases"
@@ -144,14 +144,24 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         _alert(settings, alerts.crash_payload(str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
                                               job="refresh", trigger="cli"))
         raise
-    if outcome.nothing_new:
+    if outcome.run is None:
         since = datetime.fromisoformat(outcome.published_at).strftime("%Y-%m-%d %H:%M UTC")
-        console.print(f"nothing new since {since}; the warehouse is unchanged ({outcome.seconds:.1f}s)")
-        return 0
+        if outcome.nothing_new:
+            console.print(f"nothing new since {since}; the warehouse is unchanged ({outcome.seconds:.1f}s)")
+            return 0
+        for error in outcome.could_not_look:  # one per publisher: nothing to run until it is reachable
+            err_console.print(f"[red]error:[/] {error}", soft_wrap=True, highlight=False)
+        err_console.print(f"Nothing else is new since {since}; the warehouse is unchanged "
+                          f"({outcome.seconds:.1f}s). `crowdout status` lists it until a look gets through.",
+                          soft_wrap=True)
+        _alert(settings, alerts.crash_payload("\n".join(outcome.could_not_look), job="observe", trigger="cli"))
+        return 1
     from orchestration.runs import news  # pandas: only once a run happened
 
     run = outcome.run
-    console.print("New: " + "; ".join(failures.reasons(outcome.new)))
+    console.print("New: " + "; ".join(outcome.new))
+    for error in outcome.could_not_look:
+        err_console.print(f"[yellow]could not look[/] {error}", soft_wrap=True, highlight=False)
     console.print(f"({outcome.instance} instance)", style="dim", soft_wrap=True)
     print_run(run)
     if not run.success:

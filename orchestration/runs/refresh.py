@@ -47,14 +47,15 @@ class RefreshOutcome:
     new: list[str] = field(default_factory=list)  # what made the run due; empty = nothing new
     run: RunOutcome | None = None
     published_at: str | None = None  # when the warehouse analysts read was published
+    could_not_look: list[str] = field(default_factory=list)  # observations that failed (an unreachable publisher)
 
     @property
     def nothing_new(self) -> bool:
-        return self.run is None
+        return self.run is None and not self.could_not_look
 
     @property
     def success(self) -> bool:
-        return self.run is None or self.run.success
+        return self.run.success if self.run else not self.could_not_look
 
 
 def refresh_log(settings: Settings) -> Path:
@@ -82,12 +83,14 @@ def _loaded_release_ids(path: Path) -> set[str]:
         con.close()
 
 
-def whats_new(settings: Settings) -> list[str]:
-    """Why a refresh must run, one line per reason; empty when every release offered is loaded and
-    every loaded release is published. Every family is observed, even before the first build, so the
-    instance holds the versions the next build starts from (`record_observations`)."""
+def whats_new(settings: Settings) -> tuple[list[str], list[str]]:
+    """Why a refresh must run, one line per reason (empty when every release offered is loaded and
+    every loaded release is published), and the observations that failed. Every family is observed,
+    even before the first build, so the instance holds the versions the next build starts from
+    (`record_observations`)."""
     build = settings.build_warehouse
     observations, build_ids = observe_all(settings)
+    failed = [error for found in observations for error in found.errors]
     reasons = []
     if not settings.warehouse.exists():
         reasons.append("no published warehouse yet")
@@ -96,16 +99,15 @@ def whats_new(settings: Settings) -> list[str]:
     for found in observations:
         if found.unknown:
             reasons.append(f"{found.family}: {len(found.unknown)} release(s) new or changed")
-        reasons += [f"{found.family}: could not look ({error})" for error in found.errors]
     if not settings.warehouse.exists():
-        return reasons
+        return reasons, failed
     try:
         unpublished = build_ids - _loaded_release_ids(settings.warehouse)
     except duckdb.Error as exc:
-        return [*reasons, f"the published warehouse cannot be read ({exc})"]
+        return [*reasons, f"the published warehouse cannot be read ({exc})"], failed
     if unpublished:
         reasons.append(f"{len(unpublished)} loaded release(s) not yet published")
-    return reasons
+    return reasons, failed
 
 
 def observe_all(settings: Settings):
@@ -158,11 +160,12 @@ def run_refresh(
     the number of steps it has; `on_step(step)` as each step finishes, for a progress bar. Ctrl-C
     raises KeyboardInterrupt once the run is recorded as failed."""
     begun = time.monotonic()
-    new = whats_new(settings) if not force else ["--force"]
-    if not new:
+    new, could_not_look = whats_new(settings) if not force else (["--force"], [])
+    if not new:  # nothing to build; a publisher it could not reach is reported, not run into again
         when = published_at(settings)
         return RefreshOutcome(seconds=round(time.monotonic() - begun, 1), instance=str(settings.dagster_home),
-                              published_at=when.isoformat(timespec="seconds") if when else None)
+                              published_at=when.isoformat(timespec="seconds") if when else None,
+                              could_not_look=could_not_look)
 
     from orchestration.dbt_manifest import ensure_prepared
 
@@ -207,7 +210,8 @@ def run_refresh(
         observe_all(settings)
     when = published_at(settings)
     return RefreshOutcome(seconds=round(time.monotonic() - begun, 1), instance=str(settings.dagster_home),
-                          new=new, run=run, published_at=when.isoformat(timespec="seconds") if when else None)
+                          new=new, run=run, published_at=when.isoformat(timespec="seconds") if when else None,
+                          could_not_look=could_not_look)
 
 
 @contextlib.contextmanager

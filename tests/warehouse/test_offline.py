@@ -46,3 +46,34 @@ def test_ingesting_from_an_unreachable_publisher_records_no_failed_release(offli
         assert con.execute("SELECT count(*) FROM meta.releases").fetchone()[0] == 0
     finally:
         con.close()
+
+
+def test_a_refresh_that_can_reach_no_publisher_says_so_in_seconds_and_runs_nothing(settings, tmp_path, monkeypatch,
+                                                                                   capsys):
+    """With everything loaded published and every publisher unreachable, there is nothing to build: one
+    error line per publisher, exit status 1, no Dagster run that would fail the same way again."""
+    import shutil
+
+    import duckdb
+
+    from orchestration import cli
+    from orchestration.config import load_settings
+    from orchestration.runs import refresh
+    from orchestration.runs.instance import open_instance
+    from orchestration.warehouse.observe import Observation
+    from tests.support import sample_warehouse
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
+    settings = load_settings()
+    sample_warehouse.build(settings.warehouse)
+    shutil.copyfile(settings.warehouse, settings.build_warehouse)
+    con = duckdb.connect(str(settings.build_warehouse), read_only=True)
+    loaded = {r for (r,) in con.execute("SELECT release_id FROM meta.releases WHERE status = 'loaded'").fetchall()}
+    con.close()
+    down = "trac-bulletin: publisher tracreports.org unreachable (DNS lookup failed for tracreports.org)"
+    monkeypatch.setattr(refresh, "observe_all", lambda s: ([Observation("trac-bulletin", {}, errors=(down,))], loaded))
+    assert cli.main(["refresh"]) == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert err.count("publisher tracreports.org unreachable") == 1 and "the warehouse is unchanged" in err
+    with open_instance(settings) as instance:
+        assert instance.get_runs() == []
