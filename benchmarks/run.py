@@ -25,7 +25,7 @@ from orchestration.dbt_manifest import BUILD_ARGS
 
 BIN = Path(sys.executable).parent
 INGEST_ALL = (
-    "from orchestration import ingest; from orchestration.config import load_settings; "
+    "from orchestration.warehouse import ingest; from orchestration.config import load_settings; "
     "from orchestration.connectors.catalog import FAMILIES; s = load_settings(); "
     "failed = [r.error for f in FAMILIES for r in ingest.ingest_family(s, f) if r.status == 'failed']; "
     "assert not failed, failed"

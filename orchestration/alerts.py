@@ -1,20 +1,19 @@
-"""What happens when a run fails: a line in the failure log, and a POST to the team's webhook if set.
+"""What happens when a run fails: a POST to the team's webhook (CROWDOUT_ALERT_WEBHOOK: Slack, Teams or
+any endpoint taking JSON), with a payload built from the run's own events.
 
-The log (`<data dir>/run_failures.jsonl`) is what `crowdout status` and a post-mortem read; the webhook
-(CROWDOUT_ALERT_WEBHOOK: Slack, Teams or any endpoint taking JSON) is what wakes someone up. A webhook
-that is down must not hide the failure, so its error is returned for logging, never raised; and a log that
-cannot be written (a full disk, the usual cause of the failure itself) must not stop the webhook.
+The failure's record is the Dagster run itself (`crowdout status` and the UI read it); the payload says
+what they say: each failed step's reason in its own words (a refused publish names the loss and
+`--allow-shrink`, an unreachable publisher names its host), each failed check with the way out. A
+webhook that is down must not hide the failure, so its error is returned for logging, never raised.
 
-Failures quote URLs and error text: what is stored and posted is redacted (`safe_text.redact`, and the
+Failures quote URLs and error text: what is posted or printed is redacted (`safe_text.redact`, and the
 webhook's and PostgreSQL URLs wherever they appear) and cut to a readable size. The webhook is named by
 its host only: a Slack or Teams webhook's path is its secret.
 """
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests
@@ -22,9 +21,32 @@ import requests
 from orchestration.config import Settings
 from orchestration.safe_text import REDACTED, redact, truncate
 
+NO_MESSAGE = "run failed without an error message (its process ended: killed, out of memory or aborted)"
 
-def failure_log(settings: Settings) -> Path:
-    return settings.data_dir / "run_failures.jsonl"
+
+def failure_payload(run) -> dict:
+    """The alert for a failed run (a run_outcome.RunOutcome)."""
+    checks = [f"check {c['check']} on {c['asset']} ({c['severity']}): {c['description']}; {c['way_out']}"
+              for c in run.failed_checks if c["severity"] == "ERROR"]
+    return {
+        "run_id": run.run_id,
+        "job": run.job,
+        "failed_at": run.ended_at or _now(),
+        "message": "\n".join([*run.errors, *checks]) or NO_MESSAGE,
+        "failed_steps": run.failed_steps,
+        "failed_checks": run.failed_checks,
+        "tags": {"crowdout/trigger": run.trigger},
+    }
+
+
+def crash_payload(message: str, *, job: str, trigger: str) -> dict:
+    """The alert for a refresh that failed before its run could record anything (a full disk among them)."""
+    return {"run_id": None, "job": job, "failed_at": _now(), "message": message or NO_MESSAGE,
+            "failed_steps": [], "failed_checks": [], "tags": {"crowdout/trigger": trigger}}
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def webhook_label(settings: Settings) -> str:
@@ -56,16 +78,8 @@ def _scrubbed(settings: Settings, value):
     return value
 
 
-def record_failure(settings: Settings, failure: dict) -> Path:
-    path = failure_log(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as fh:
-        fh.write(json.dumps(_scrubbed(settings, failure), default=str) + "\n")
-    return path
-
-
 def post_webhook(settings: Settings, failure: dict, *, timeout_s: float = 10.0) -> str | None:
-    """POST the failure as JSON (with a `text` line chat tools show); returns a problem, or None."""
+    """POST the failure as JSON (with a `text` line chat tools show), redacted; returns a problem, or None."""
     url = settings.alert_webhook
     if not url:
         return None
@@ -77,46 +91,3 @@ def post_webhook(settings: Settings, failure: dict, *, timeout_s: float = 10.0) 
     except requests.RequestException as exc:
         return scrub(settings, f"could not post the failure to {webhook_label(settings)}: {exc}")
     return None
-
-
-def report(settings: Settings, failure: dict) -> list[str]:
-    """Record the failure and post it, each whatever became of the other: returns the problems met. A
-    failure with no message (a run whose process died without a step failing) says so, never nothing."""
-    failure = {**failure, "message": failure.get("message") or "run failed without an error message "
-               "(its process ended: killed, out of memory or aborted)"}
-    problems = []
-    try:
-        record_failure(settings, failure)
-    except OSError as exc:
-        problems.append(f"could not record the failure in {failure_log(settings)}: {exc}")
-        failure["message"] = f"{failure['message']} (not recorded locally: {exc})"
-    problem = post_webhook(settings, failure)
-    return problems + ([problem] if problem else [])
-
-
-def last_failure(settings: Settings) -> dict | None:
-    """The last complete record; a line cut short (a disk that filled while it was written) is passed over."""
-    path = failure_log(settings)
-    if not path.exists():
-        return None
-    for line in reversed(path.read_text(encoding="utf-8", errors="replace").splitlines()):
-        try:
-            return json.loads(line)
-        except json.JSONDecodeError:
-            continue
-    return None
-
-
-def alert(settings: Settings, *, run_id: str | None, job: str, message: str, failed_steps: list[str],
-          trigger: str) -> list[str]:
-    """Record a failure and post it, as the daemon's `run_failure_alerts` sensor does for its runs: the
-    path for runs no daemon watches (a cron-driven `crowdout refresh`). Returns the problems met."""
-    failure = {
-        "run_id": run_id,
-        "job": job,
-        "failed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "message": message,
-        "failed_steps": failed_steps,
-        "tags": {"crowdout/trigger": trigger},
-    }
-    return report(settings, failure)

@@ -1,12 +1,13 @@
-"""A cron-driven `crowdout refresh` alerts on failure as the daemon's sensor does: a line in the failure
-log and a POST to CROWDOUT_ALERT_WEBHOOK."""
+"""A cron-driven `crowdout refresh` alerts on failure as the daemon's sensor does: a POST to
+CROWDOUT_ALERT_WEBHOOK whose payload is built from the run's events (run_outcome), in the reasons the CLI
+prints; the failure's record is the Dagster run, not a file of the CLI's own."""
 
 from __future__ import annotations
 
 import pytest
 
-from orchestration import alerts, cli
-from orchestration.config import load_settings
+from orchestration import cli
+from orchestration.run_outcome import RunOutcome
 from orchestration.runs import refresh
 from tests.support.webhook import webhook
 
@@ -19,21 +20,23 @@ def hook(tmp_path, monkeypatch):
         yield server
 
 
-def test_a_failed_refresh_run_is_recorded_and_posted(hook, monkeypatch, capsys):
-    failed = refresh.RefreshOutcome(
-        run_id="run-1", success=False, started_at="2026-11-30T06:00:00+00:00", seconds=3.0,
-        instance="ephemeral", new=["cbp-sbo: 1 release"],
-        steps=[{"step": "trac_bulletin", "status": "success", "seconds": 1.0},
+def test_a_failed_refresh_run_is_posted_with_its_reasons(hook, tmp_path, monkeypatch, capsys):
+    run = RunOutcome(
+        run_id="run-1", job="__ASSET_JOB", status="FAILURE", started_at="2026-11-30T06:00:00+00:00",
+        ended_at="2026-11-30T06:01:00+00:00", trigger="cli",
+        steps=[{"step": "ingest_cbp_sbo", "status": "success", "seconds": 1.0},
                {"step": "dbt_models", "status": "failed", "seconds": None}],
         errors=["dbt_models: dbt build failed\nmore detail"])
+    failed = refresh.RefreshOutcome(seconds=3.0, instance=str(tmp_path), new=["cbp-sbo: 1 release"], run=run)
     monkeypatch.setattr(refresh, "run_refresh", lambda *a, **k: failed)
     assert cli.main(["refresh"]) == 1
     posted = hook.posted[0]
     assert posted["run_id"] == "run-1" and posted["failed_steps"] == ["dbt_models"]
-    assert posted["message"] == "dbt_models: dbt build failed" and "failed" in posted["text"]
+    assert posted["message"] == "dbt_models: dbt build failed\nmore detail" and "failed" in posted["text"]
     assert posted["tags"] == {"crowdout/trigger": "cli"}
-    assert alerts.last_failure(load_settings())["run_id"] == "run-1"
-    assert "posted to http://127.0.0.1" in " ".join(capsys.readouterr().err.split())
+    captured = capsys.readouterr()
+    assert "dbt_models: dbt build failed" in captured.err  # what the CLI prints is what was posted
+    assert "posted to http://127.0.0.1" in " ".join(captured.err.split())
 
 
 def test_a_refresh_that_crashes_before_its_run_ends_alerts_too(hook, monkeypatch):

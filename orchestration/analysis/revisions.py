@@ -42,8 +42,10 @@ class Revisions:
     releases: int  # restating releases considered
 
 
-def load(warehouse: Path, family: str | None = None, since: dt.datetime | dt.date | None = None) -> Revisions:
-    """Restated figures of `family` (every family when None) in releases fetched from `since` on."""
+def load(warehouse: Path, family: str | None = None, since: dt.datetime | dt.date | None = None,
+         release_ids: list[str] | None = None) -> Revisions:
+    """Restated figures of `family` (every family when None) in releases fetched from `since` on, or
+    in the releases `release_ids` alone (a run's, as its events name them)."""
     with reading(warehouse) as con:
         require_table(con, PROSECUTIONS)
         require_table(con, ENCOUNTERS)
@@ -51,8 +53,9 @@ def load(warehouse: Path, family: str | None = None, since: dt.datetime | dt.dat
             known = [r[0] for r in con.execute("SELECT DISTINCT family FROM meta.releases ORDER BY 1").fetchall()]
             if family not in known:
                 raise AnalysisError(f"no family {family!r} in meta.releases; choose one of: {', '.join(known)}")
-        where = "($family IS NULL OR family = $family) AND ($since IS NULL OR fetched_at >= $since)"
-        params = {"family": family, "since": since}
+        where = ("($family IS NULL OR family = $family) AND ($since IS NULL OR fetched_at >= $since) "
+                 "AND ($ids IS NULL OR list_contains($ids, release_id))")
+        params = {"family": family, "since": since, "ids": release_ids}
         changed = con.sql(f"SELECT * FROM ({RESTATED}) WHERE {where} AND change <> 0 "
                           "ORDER BY fetched_at DESC, family, month, figure", params=params).to_arrow_table()
         unchanged, releases = con.execute(

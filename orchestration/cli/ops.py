@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import re
 
+from rich.markup import escape
 from rich.text import Text
 
 from orchestration.analysis import layout
@@ -100,27 +101,53 @@ def cmd_landing(args: argparse.Namespace) -> int:
     return 0
 
 
-def _alert(settings, run_id: str | None, message: str, failed_steps: list[str]) -> None:
+def _alert(settings, failure: dict) -> None:
     from orchestration import alerts
 
-    problems = alerts.alert(settings, run_id=run_id, job="refresh", message=message, failed_steps=failed_steps,
-                            trigger="cli")
-    recorded = not any(p.startswith("could not record") for p in problems)
-    posted = settings.alert_webhook and not any(p.startswith("could not post") for p in problems)
-    done = [f"recorded in {alerts.failure_log(settings)}"] * recorded + [f"posted to {alerts.webhook_label(settings)}"] * bool(posted)
-    err_console.print(Text(f"Failure {' and '.join(done) or 'neither recorded nor posted'}."))
-    for problem in problems:
+    problem = alerts.post_webhook(settings, failure)
+    if settings.alert_webhook and not problem:
+        err_console.print(Text(f"Failure posted to {alerts.webhook_label(settings)}."))
+    if problem:
         err_console.print(Text.assemble(("warning:", "yellow"), " ", for_terminal(problem)))
+
+
+def print_run(run) -> None:
+    """A run as its events tell it (defs.outcome.RunOutcome): steps, failed checks, step errors. The
+    same words `crowdout status` and the failure alert use."""
+    from rich.table import Table
+
+    from orchestration.runs import failures
+
+    table = Table(title=f"Dagster run {run.run_id}")
+    for col in ("step", "status", "seconds"):
+        table.add_column(col)
+    for step in run.steps:
+        style = {"failed": "red", "skipped": "yellow"}.get(step["status"], "green")
+        table.add_row(step["step"], f"[{style}]{step['status']}[/]",
+                      "" if step["seconds"] is None else f"{step['seconds']:.1f}")
+    console.print(table)
+    print_checks(run.failed_checks)
+    for error in run.errors:  # a family's failed releases: one line per cause (all in the run's log)
+        first, *rest = failures.error(error)
+        err_console.print(error_line(first), soft_wrap=True, highlight=False)
+        for line in rest:
+            err_console.print(Text(for_terminal(line)), soft_wrap=True, highlight=False)
+
+
+def print_checks(checks: list[dict], indent: str = "") -> None:
+    for check in checks:
+        colour = "red" if check["severity"] == "ERROR" else "yellow"
+        say(f"{indent}[{colour}]failing check ({check['severity']})[/] {check['asset']} {check['check']}: "
+            f"{escape(for_terminal(check['description']))}; {escape(check['way_out'])}")
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
     from contextlib import ExitStack
     from datetime import datetime
 
-    from rich.table import Table
-
+    from orchestration import alerts
     from orchestration.analysis.progress import steps
-    from orchestration.runs import failures, refresh
+    from orchestration.runs import refresh
 
     settings = load_settings(live=args.live or None)
     source = "the publishers' live sites" if settings.live else "the bundled sample releases"
@@ -135,54 +162,50 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
             outcome = refresh.run_refresh(settings, force=args.force, allow_shrink=args.allow_shrink,
                                           on_start=on_start, on_step=lambda step: bar["step"](step))
+    except KeyboardInterrupt:
+        err_console.print("interrupted (Ctrl-C): the run is recorded as failed; analysts still read the "
+                          "previous warehouse.", soft_wrap=True)
+        return 130
     except Exception as exc:  # the run never finished: cron must hear of it as of a failed run
-        _alert(settings, None, str(exc).splitlines()[0] if str(exc) else type(exc).__name__, [])
+        _alert(settings, alerts.crash_payload(str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+                                              job="refresh", trigger="cli"))
         raise
-    if outcome.nothing_new:
+    if outcome.run is None:
         since = datetime.fromisoformat(outcome.published_at).strftime("%Y-%m-%d %H:%M UTC")
-        console.print(f"nothing new since {since}; the warehouse is unchanged ({outcome.seconds:.1f}s)")
-        return 0
-    from orchestration.runs import summary  # pandas: only once a run happened
+        if outcome.nothing_new:
+            console.print(f"nothing new since {since}; the warehouse is unchanged ({outcome.seconds:.1f}s)")
+            return 0
+        for error in outcome.could_not_look:  # one per publisher: nothing to run until it is reachable
+            err_console.print(error_line(error), soft_wrap=True, highlight=False)
+        err_console.print(f"Nothing else is new since {since}; the warehouse is unchanged "
+                          f"({outcome.seconds:.1f}s). `crowdout status` lists it until a look gets through.",
+                          soft_wrap=True)
+        _alert(settings, alerts.crash_payload("\n".join(outcome.could_not_look), job="observe", trigger="cli"))
+        return 1
+    from orchestration.runs import news  # pandas: only once a run happened
 
-    console.print("New: " + "; ".join(failures.reasons(outcome.new)))
-    table = Table(title=f"Dagster run {outcome.run_id} ({outcome.instance} instance)")
-    for col in ("step", "status", "seconds"):
-        table.add_column(col)
-    for step in outcome.steps:
-        style = {"failed": "red", "skipped": "yellow"}.get(step["status"], "green")
-        table.add_row(step["step"], f"[{style}]{step['status']}[/]",
-                      "" if step["seconds"] is None else f"{step['seconds']:.1f}")
-    console.print(table)
-    for check in outcome.failed_checks:
-        colour = "red" if check["severity"] == "ERROR" else "yellow"
-        console.print(f"[{colour}]check {check['severity']}[/] {check['asset']} {check['check']}: "
-                      f"{check['description']}")
-    if not outcome.success:
-        for error in outcome.errors:  # a family's failed releases: one line per cause (all in the run's log)
-            first, *rest = failures.error(error)
-            err_console.print(error_line(first), soft_wrap=bool(rest))
-            for line in rest:
-                err_console.print(Text(for_terminal(line)), soft_wrap=True, highlight=False)
+    run = outcome.run
+    console.print("New: " + "; ".join(outcome.new))
+    for error in outcome.could_not_look:
+        say(f"[yellow]could not look[/] {escape(for_terminal(error))}", out=err_console)
+    console.print(f"({outcome.instance} instance)", style="dim", soft_wrap=True)
+    print_run(run)
+    if not run.success:
         err_console.print(f"Refresh failed after {outcome.seconds:.0f}s; analysts still read the previous "
-                          f"warehouse ({settings.warehouse}). `crowdout status` shows what is failing.")
-        _alert(settings, outcome.run_id, "; ".join(e.splitlines()[0] for e in outcome.errors) or "run failed",
-               [s["step"] for s in outcome.steps if s["status"] == "failed"])
+                          f"warehouse ({settings.warehouse}). `crowdout status` shows it again.", soft_wrap=True)
+        _alert(settings, alerts.failure_payload(run))
         try:  # what the run did load or fail to load is in the build file, unpublished
-            print_new_this_run(summary.new_this_run(settings.build_warehouse, outcome.started_at))
+            print_new_this_run(news.from_run(run, settings.build_warehouse))
         except AnalysisError as exc:
             err_console.print(f"(what this run loaded cannot be listed: {exc})")
         return 1
     console.print(f"Refresh done in {outcome.seconds:.0f}s; published {settings.warehouse}")
     print_summary(settings.warehouse)
-    new = summary.new_this_run(settings.warehouse, outcome.started_at)
-    print_new_this_run(new)
-    summary.keep_with_run(settings, outcome.run_id, new)
+    print_new_this_run(news.from_run(run, settings.warehouse))
     return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from rich.markup import escape
-
     from orchestration.runs import failures
     from orchestration.runs import status as status_mod
 
@@ -224,6 +247,10 @@ def cmd_status(args: argparse.Namespace) -> int:
     for g in failures.group((re.match(r"[\w-]+", f.release_id).group(0), f"{f.release_id}: {f.error}")
                             for f in st.failed_since_publish):  # one line per family and cause
         say(f"  [red]failed[/] {escape(for_terminal(g.line()))}")
+    for _family, errors in st.could_not_look:  # the newest observation of the family, whoever made it
+        first, *more = errors.splitlines()
+        also = f" (and {len(more)} more)" if more else ""
+        say(f"  [red]could not look[/] {escape(for_terminal(first))}{also}")
     for reason in st.blocked:
         say(f"  [red]publish blocked[/] {escape(for_terminal(reason))}")
     for release_id, reason in st.withdrawn:
@@ -234,26 +261,23 @@ def cmd_status(args: argparse.Namespace) -> int:
     if run is None:
         console.print("Last run: none recorded (run `crowdout refresh`).")
     else:
-        say(f"Last run: {run['run_id']} {run['status']} (started {run['started_at']})")
-        for check in run["failed_checks"]:
-            console.print(f"  failing check ({check['severity']}): {check['asset']} {check['check']}: "
-                          f"{check['description']}")
-        if not run["failed_checks"]:
-            console.print("  no failing checks")
-        for error in run["errors"]:  # its first line, and a list of failed releases grouped by cause
+        say(f"Last run: {run.run_id} {run.status} (started {run.started_at}, by {run.trigger})")
+        for error in run.errors:  # its reason, and a list of failed releases grouped by cause
             first, *causes = failures.error(error)
-            console.print(f"  [red]step failed[/] {escape(for_terminal(first.splitlines()[0]))}")
+            say(f"  [red]step failed[/] {escape(for_terminal(first))}")
             for line in causes:
                 say(f"  {escape(for_terminal(line))}")
+    if st.last_run is not None:  # each check's latest evaluation, whichever run made it: the UI's badges
+        console.print(f"Failing checks: {len(st.failing_checks)}" if st.failing_checks else "No failing checks")
+        print_checks(st.failing_checks, indent="  ")
     if st.last_run_news is not None:
-        news = st.last_run_news
-        say(f"  it published {len(news.releases):,} new releases, changed {len(news.changed):,} "
-                      f"published figures, and {len(news.not_loaded):,} releases failed or were withdrawn "
-                      "(the refresh's 'New this run' section; figures: crowdout revisions --since "
-                      f"{news.since[:10]})")
-    if st.last_failure:
-        console.print(f"Run failure since the last publish: {st.last_failure['run_id']} at "
-                      f"{st.last_failure['failed_at']}")
+        new = st.last_run_news
+        refused = sum(r["status"] == "refused" for r in new.not_loaded)
+        withdrawn = sum(r["status"] == "withdrawn" for r in new.not_loaded)
+        say(f"  it brought {len(new.releases):,} new releases, changed {len(new.changed):,} "
+            f"published figures; {len(new.not_loaded) - refused - withdrawn:,} failed, {withdrawn:,} "
+            f"withdrawn, {refused:,} refused (the refresh's 'New this run' section; figures: "
+            f"crowdout revisions --since {new.since[:10]})")
     return 0
 
 

@@ -114,7 +114,7 @@ LISTED = 12  # rows of a "new this run" list shown before pointing at the comman
 
 
 def print_releases(title: str, releases) -> None:
-    """Releases (summary.NewRelease) as a table: one row each, or one per family when there are many
+    """Releases (news.NewRelease) as a table: one row each, or one per family when there are many
     (a first refresh loads hundreds)."""
     by_family = len(releases) > LISTED
     table = layout.table(f"{title}: {len(releases):,}" + (", by family" if by_family else ""))
@@ -165,13 +165,18 @@ def print_new_this_run(new) -> None:
     from orchestration.runs import failures
 
     for g in failures.group((r["family"], f"{r['family']} {r['file']}: {r['error']}") for r in new.not_loaded
-                            if r["status"] == "failed"):
+                            if r["status"] == "failed" and r["file"]):
         say(f"  [red]failed[/] {escape(for_terminal(g.line()))}")
     for r in new.not_loaded:
-        if r["status"] != "failed":
-            say(f"  [red]{r['status']}[/] " + escape(for_terminal(f"{r['family']} {r['file']}: {r['error']}")))
+        if r["status"] == "failed" and r["file"]:
+            continue
+        first, *rest = failures.error(r["error"])  # a step's own failure, in its words
+        where = f"{r['family']} {r['file']}".strip()
+        say(f"  [red]{r['status']}[/] {escape(for_terminal(where))}: {escape(for_terminal(first))}", emoji=False)
+        for line in rest:
+            say(f"  {escape(for_terminal(line))}", emoji=False)
     if not new.not_loaded:
-        console.print("  nothing failed or withdrawn")
+        console.print("  nothing failed, withdrawn or refused")
 
 
 def month_label(value) -> str:

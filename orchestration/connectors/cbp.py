@@ -20,8 +20,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from orchestration.connectors.calendar import fiscal_month
+from orchestration.connectors.drupal import discover_linked_files
 from orchestration.connectors.headers import locate_columns
-from orchestration.connectors.http import discover_linked_files
 from orchestration.connectors.release import Family, ParsedRelease, ParseError, RawColumn, ReleaseRef
 
 COUNT = "encounter_count"

@@ -18,7 +18,7 @@ import socket
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Collection, Iterator, Literal, Mapping
 from urllib.parse import unquote, urljoin, urlsplit
@@ -29,7 +29,7 @@ import urllib3
 from requests.adapters import HTTPAdapter
 from requests_file import FileAdapter
 
-from orchestration.connectors.release import FetchError, NotPublished, ParseError, ReleaseRef
+from orchestration.connectors.release import FetchError, NotPublished, PublisherUnreachable, ReleaseRef
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 # The only schemes a publisher's answer can send crowdout to. file:// is for releases the operator names (a
@@ -338,60 +338,6 @@ def resolve_link(href: str, page_url: str, base: str) -> str | None:
     return url
 
 
-def discover_linked_files(
-    family: str,
-    cfg: Mapping,
-    base: str,
-    session: requests.Session,
-    *,
-    months: object = None,
-    live: bool = False,
-) -> list[ReleaseRef]:
-    """A `Family.discover` for publishers that list their current files on a page (CBP, OHSS).
-
-    Bind `family` with functools.partial. `months` and `live` do not narrow anything: such a page
-    offers only the current files, each covering years, and `base` already says which site to read.
-    A page with no matching link has changed layout, which a human must look at: ParseError.
-    """
-    page_url = cfg["page_url"].format(base=base)
-    label = f"{family} page {page_url}"
-    links = find_links(get_page(session, page_url, label), page_url, base, cfg["link_pattern"])
-    if not links:
-        raise ParseError(label, f"no link matching {cfg['link_pattern']!r} on the page")
-    refs = []
-    for link in links:
-        name = unquote(urlsplit(link.url).path.rsplit("/", 1)[-1])
-        params = {"file_name": name}
-        posted = upload_month(link.url)
-        if posted:
-            params["posted"] = posted.isoformat()
-        refs.append(ReleaseRef(family, link.url, name, params, link.is_modelled))
-    return refs
-
-
-# Drupal (cbp.gov, ohss.dhs.gov) files an upload under the month it was posted: .../files/2024-10/x.csv,
-# or .../files/assets/documents/2023-Nov/x.csv on CBP's older layout.
-_UPLOAD_FOLDER = re.compile(r"^(\d{4})-(\d{2}|[A-Za-z]{3})$")
-_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
-                                        "nov", "dec"), start=1)}
-
-
-def upload_month(url: str) -> date | None:
-    """The month a publisher's CMS says a file was posted, from its upload folder; None without one.
-
-    A release's publication date is the server's Last-Modified where it sends one; this stands in for it
-    where it does not (the file:// samples), so an older edition a page still links is never taken for a
-    newer one loaded by hand (whose date is when it was fetched)."""
-    for part in reversed(urlsplit(url).path.split("/")[:-1]):
-        match = _UPLOAD_FOLDER.match(part)
-        if match:
-            year, month = match.groups()
-            number = int(month) if month.isdigit() else _MONTHS.get(month.lower())
-            if number and 1 <= number <= 12:
-                return date(int(year), number, 1)
-    return None
-
-
 def sha256_of(session: requests.Session, url: str, label: ReleaseRef | str, http_cfg: Mapping | None = None) -> str | None:
     """The sha256 of what `url` serves now, or None if it is not published: read under the same retries,
     timeout, size limit and deadline as a download, and never kept."""
@@ -436,9 +382,7 @@ def _get(
     a request; each request's timeout is cut to the time left before the deadline."""
     timeout = float(cfg["timeout_seconds"])
     host = urlsplit(url).netloc
-    unreachable = getattr(session, "unreachable", {})
-    if host in unreachable:
-        raise FetchError(label, f"{unreachable[host]} (earlier in this run; not tried again)")
+    check_reachable(session, url, label)
     deadline = getattr(session, "deadline", None)
     if deadline is not None:
         left = deadline - time.monotonic()
@@ -451,8 +395,8 @@ def _get(
     except requests.RequestException as exc:
         problem = _network_problem(exc, timeout, host)
         if _is_unreachable(exc) and host:
-            unreachable[host] = problem
-        elif deadline is not None and time.monotonic() >= deadline:
+            raise unreachable(session, url, label, problem) from exc
+        if deadline is not None and time.monotonic() >= deadline:
             problem += f"; gave up at the {float(cfg['deadline_seconds']):g}s deadline (http.deadline_seconds)"
         raise FetchError(label, problem) from exc
     status = response.status_code
@@ -531,6 +475,35 @@ def _chain(exc: BaseException) -> list[BaseException]:
         causes = [getattr(current, "reason", None), *current.args, current.__cause__]
         current = next((c for c in causes if isinstance(c, BaseException)), None)
     return chain
+
+
+def _family(label: ReleaseRef | str) -> str:
+    return label.family if isinstance(label, ReleaseRef) else str(label)
+
+
+def check_reachable(session: requests.Session, url: str, label: ReleaseRef | str) -> None:
+    """Fail at once for a host this session already found unreachable: one failure per publisher."""
+    host = urlsplit(url).netloc
+    problem = getattr(session, "unreachable", {}).get(host)
+    if problem is not None:
+        raise PublisherUnreachable(_family(label), host, problem)
+
+
+def unreachable(session: requests.Session, url: str, label: ReleaseRef | str, problem: str) -> PublisherUnreachable:
+    """Remember `url`'s host as unreachable for the rest of the session; the error to raise."""
+    host = urlsplit(url).netloc
+    if isinstance(getattr(session, "unreachable", None), dict):
+        session.unreachable[host] = problem
+    return PublisherUnreachable(_family(label), host, problem)
+
+
+def network_failure(session: requests.Session, exc: requests.RequestException, url: str,
+                    label: ReleaseRef | str, timeout: float) -> PublisherUnreachable | None:
+    """The publisher-wide error for a request that failed because its host is unreachable, else None."""
+    if not _is_unreachable(exc):
+        return None
+    host = urlsplit(url).netloc
+    return unreachable(session, url, label, _network_problem(exc, timeout, host))
 
 
 def _is_unreachable(exc: BaseException) -> bool:

@@ -17,8 +17,8 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from orchestration.connectors import workbook as xlsx_bounds
 from orchestration.connectors.calendar import fiscal_month
+from orchestration.connectors.drupal import discover_linked_files
 from orchestration.connectors.headers import locate_columns
-from orchestration.connectors.http import discover_linked_files
 from orchestration.connectors.release import Family, ParsedRelease, ParseError, RawColumn, ReleaseRef, arrow_schema
 
 SHEET = "Monthly Sector"

@@ -47,6 +47,18 @@ class FetchError(ReleaseError):
     """The publisher did not hand over the file (HTTP error, timeout, truncated body). Worth retrying."""
 
 
+class PublisherUnreachable(ReleaseError):
+    """The publisher's host did not resolve or refused the connection. A problem with the network or the
+    publisher, not with any release: one failure per publisher, never a list of failed releases, and
+    nothing recorded against a release (the next successful look clears it)."""
+
+    def __init__(self, family: str, host: str, problem: str):
+        self.host = host
+        super().__init__(family, f"publisher {host} unreachable ({problem}); no release was tried after it. "
+                         "Check the network (DNS, proxy, firewall) and refresh again, or refresh without "
+                         "--live to use the bundled sample releases.")
+
+
 class NotPublished(FetchError):
     """The publisher has no such release yet (404 or no such file). Not a failure for a refresh."""
 

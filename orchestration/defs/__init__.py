@@ -3,7 +3,7 @@
 One unpartitioned graph, grouped by domain: release families observed as sources and loaded by one
 ingest step each (defs/ingest.py), one `dbt build` (defs/dbt.py), the publish (defs/publish.py); what
 runs when is declarative automation (defs/automation.py). Importing this module runs nothing: dbt's
-manifest is prepared beforehand (defs/project.py).
+manifest is prepared beforehand (orchestration/dbt_manifest.py).
 
 Runs use the in-process executor: every step writes one DuckDB file, so steps could not run in parallel
 anyway, and each extra process would re-import dbt and Dagster for seconds.

@@ -11,8 +11,6 @@ deployment builds its first warehouse with `crowdout refresh`, in the same Dagst
 daemon carries on from there (README, "Run it in production").
 """
 
-from datetime import datetime, timezone
-
 from dagster import (
     AssetSelection,
     AutomationCondition,
@@ -25,6 +23,7 @@ from dagster import (
 
 from orchestration import alerts
 from orchestration.config import load_settings
+from orchestration.run_outcome import read_run
 from orchestration.warehouse import freshness
 
 # When to look and the fallback: [automation] in releases.toml, read once as the code location loads, so
@@ -57,16 +56,9 @@ automation_sensor = AutomationConditionSensorDefinition(
 
 @run_failure_sensor(name="run_failure_alerts", default_status=DefaultSensorStatus.RUNNING)
 def run_failure_alerts(context: RunFailureSensorContext):
-    """Record every failed run and post it to CROWDOUT_ALERT_WEBHOOK when one is set: a run whose process
-    died (run monitoring fails it, with no step failure) and a full disk included (`alerts.report`)."""
-    run = context.dagster_run
-    failure = {
-        "run_id": run.run_id,
-        "job": run.job_name,
-        "failed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "message": context.failure_event.message,
-        "failed_steps": [e.step_key for e in context.get_step_failure_events()],
-        "tags": dict(run.tags),
-    }
-    for problem in alerts.report(load_settings(), failure):
+    """Post every failed run to CROWDOUT_ALERT_WEBHOOK when one is set, as its events tell it: a run whose
+    process died (run monitoring fails it, with no step failure) included (`alerts.NO_MESSAGE`)."""
+    run = read_run(context.instance, context.dagster_run.run_id)
+    problem = alerts.post_webhook(load_settings(), alerts.failure_payload(run))
+    if problem:
         context.log.warning(problem)

@@ -57,8 +57,9 @@ def dbt_models(context: AssetExecutionContext, warehouse: WarehouseResource) -> 
     """
     dbt = warehouse.dbt()
     with warehouse.locked() as build:
-        invocation = dbt.cli(BUILD_ARGS, context=context, raise_on_error=False,
-                             target_path=warehouse.dbt_target_path())
+        with warehouse.dbt_database():
+            invocation = dbt.cli(BUILD_ARGS, context=context, raise_on_error=False,
+                                 target_path=warehouse.dbt_target_path())
         events = list(invocation.stream())
         con = duckdb.connect(str(build), read_only=True)
         try:

@@ -10,8 +10,6 @@ table downstream of its releases, the lineage an engineer follows back from a me
 
 import duckdb
 from dagster import (
-    AssetExecutionContext,
-    AssetKey,
     AssetSpec,
     DataVersion,
     Failure,
@@ -24,6 +22,8 @@ from dagster import (
     observable_source_asset,
 )
 
+from orchestration import run_outcome as outcome
+from orchestration.asset_keys import ingest_step, release_source
 from orchestration.connectors.catalog import FAMILIES
 from orchestration.connectors.release import Family, ReleaseError
 from orchestration.defs import checks
@@ -31,14 +31,6 @@ from orchestration.defs.automation import INGEST, MONTHLY_FRESHNESS, OBSERVE
 from orchestration.defs.metadata import relation_metadata, results_table
 from orchestration.defs.resources import WarehouseResource
 from orchestration.warehouse import ingest
-
-
-def family_slug(family: str) -> str:
-    return family.replace("-", "_")
-
-
-def release_key(family: str) -> AssetKey:
-    return AssetKey(["release", family_slug(family)])
 
 
 def _table_schema(family: Family, table: str) -> TableSchema:
@@ -52,7 +44,7 @@ def build_release_source(family: Family):
     restated = "restated by later releases" if family.restated else "never restated"
 
     @observable_source_asset(
-        key=release_key(family.name),
+        key=release_source(family.name),
         group_name="releases",
         description=f"{family.name} releases as the publisher offers them ({kind}, {restated}); "
         "data version: the digest of every release's ETag, Last-Modified or sha256.",
@@ -60,14 +52,7 @@ def build_release_source(family: Family):
     )
     def _observe(warehouse: WarehouseResource) -> ObserveResult:
         found = warehouse.observe(family.name)
-        return ObserveResult(
-            data_version=DataVersion(found.data_version),
-            metadata={
-                "releases_offered": len(found.versions),
-                "releases_not_loaded": MetadataValue.text("\n".join(found.unknown) or "none"),
-                "errors": MetadataValue.text("\n".join(found.errors) or "none"),
-            },
-        )
+        return ObserveResult(data_version=DataVersion(found.data_version), metadata=found.metadata())
 
     return _observe
 
@@ -75,7 +60,7 @@ def build_release_source(family: Family):
 def build_family_ingest(family: Family):
     specs = [
         AssetSpec(
-            checks.raw_key(table), deps=[release_key(family.name)], group_name="raw", kinds={"duckdb"},
+            checks.raw_key(table), deps=[release_source(family.name)], group_name="raw", kinds={"duckdb"},
             description=f"raw.{table}: rows of the {family.name} releases, one release_id per file.",
             metadata={"dagster/column_schema": _table_schema(family, table)},
             automation_condition=INGEST, freshness_policy=MONTHLY_FRESHNESS,
@@ -83,34 +68,38 @@ def build_family_ingest(family: Family):
         for table in family.raw_tables
     ]
 
-    @multi_asset(name=f"ingest_{family_slug(family.name)}", specs=specs, check_specs=checks.check_specs(family))
-    def _ingest(context: AssetExecutionContext, warehouse: WarehouseResource):
+    @multi_asset(name=ingest_step(family.name), specs=specs, check_specs=checks.check_specs(family))
+    def _ingest(warehouse: WarehouseResource):
         """Load what the publisher offers that is not loaded yet. A release that fails (download or
         parse) fails the step, keeping the others loaded and its landed file; HTTP retries are the
         session's alone, so the step itself is never retried."""
         settings = warehouse.settings()
         with warehouse.writing() as con:
-            try:
-                results = ingest.ingest_family(
-                    settings, family.name, con=con,
-                    on_result=lambda r: context.log.debug(f"{r.ref.key}: {r.status}"),
-                )
-            except ReleaseError as exc:  # the discovery page itself could not be read
+            try:  # one event per step, not one log event per release: each release is in the metadata below
+                results = ingest.ingest_family(settings, family.name, con=con)
+            except ReleaseError as exc:  # the discovery page, or the publisher itself, could not be reached
                 raise Failure(description=str(exc)) from exc
+            news = {outcome.RELEASES: MetadataValue.json(_news(results))}
             failed = [r for r in results if r.status == "failed"]
             if failed:
                 message = "\n".join(f"- {r.error}" for r in failed)
                 raise Failure(
                     description=f"{len(failed)} {family.name} release(s) failed to load; landed files are "
                     f"kept, the other releases are loaded:\n{message}",
-                    metadata={"failed": MetadataValue.md(message)},
+                    metadata={"failed": MetadataValue.md(message), **news},
                 )
-            for table in family.raw_tables:
+            for i, table in enumerate(family.raw_tables):  # the run's news once, on the first table
                 yield MaterializeResult(asset_key=checks.raw_key(table),
-                                        metadata=_table_metadata(con, table, results))
+                                        metadata={**_table_metadata(con, table, results), **(news if i == 0 else {})})
             yield from checks.check_results(con, family)
 
     return _ingest
+
+
+def _news(results: list[ingest.IngestResult]) -> list[dict]:
+    """What this step loaded or failed to load, for the run's "new this run" (run_outcome.py)."""
+    return [{"family": r.ref.family, "file": r.ref.key, "status": r.status, "release_id": r.release_id,
+             "error": r.error or ""} for r in results if r.status in ("loaded", "failed")]
 
 
 def _table_metadata(con: duckdb.DuckDBPyConnection, table: str, results: list[ingest.IngestResult]) -> dict:

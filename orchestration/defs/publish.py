@@ -7,6 +7,8 @@ previous good warehouse rather than a half-built one.
 import duckdb
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
+from orchestration import run_outcome as outcome
+from orchestration.asset_keys import PUBLISHED_WAREHOUSE
 from orchestration.defs.automation import MONTHLY_FRESHNESS, PUBLISH
 from orchestration.defs.dbt import dbt_models
 from orchestration.defs.metadata import preview
@@ -14,7 +16,7 @@ from orchestration.defs.resources import WarehouseResource
 
 
 @asset(
-    key="published_warehouse",
+    key=PUBLISHED_WAREHOUSE,
     deps=[k for k in dbt_models.keys if k.path[0] == "marts"],
     group_name="publish",
     kinds={"duckdb"},
@@ -23,6 +25,7 @@ from orchestration.defs.resources import WarehouseResource
 )
 def published_warehouse(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     """The DuckDB file analysts, `crowdout query` and `crowdout status` read (CROWDOUT_WAREHOUSE)."""
+    changed = warehouse.changes()  # before the swap: against what analysts read until now
     path = warehouse.publish(context.run.run_id)
     con = duckdb.connect(str(path), read_only=True)
     try:
@@ -42,4 +45,6 @@ def published_warehouse(context: AssetExecutionContext, warehouse: WarehouseReso
         "bytes": path.stat().st_size,
         "releases_loaded": loaded,
         "releases": releases,
+        outcome.PUBLISHED: MetadataValue.json(changed.published),
+        outcome.WITHDRAWN: MetadataValue.json([{"release_id": r, "reason": why} for r, why in changed.withdrawn]),
     })

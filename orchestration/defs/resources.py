@@ -3,26 +3,27 @@ warehouse, runs dbt on it and publishes it.
 
 Paths come from the settings when a step runs (CROWDOUT_WAREHOUSE / CROWDOUT_LANDING), not when the code
 location loads, so tests and `crowdout refresh` point a run at their own files. dbt reaches the build
-warehouse through a profile written beside it, not through the environment: nothing here changes
-os.environ.
+warehouse through the project's profile, which reads CROWDOUT_DBT_DATABASE (set only while dbt starts).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 import duckdb
-import yaml
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, InitResourceContext
 
 from orchestration.config import DBT_PROJECT_DIR, Settings, load_settings
 from orchestration.dbt_manifest import DbtCli, dbt_project
 from orchestration.warehouse import ingest, observe
 from orchestration.warehouse.lock import writer_lock
-from orchestration.warehouse.publish import publish
+from orchestration.warehouse.publish import Changes, changes, publish
+
+DBT_DATABASE_ENV = "CROWDOUT_DBT_DATABASE"  # dbt_project/profiles.yml reads the build path from it
 
 
 class WarehouseResource(ConfigurableResource):
@@ -38,6 +39,15 @@ class WarehouseResource(ConfigurableResource):
 
     def settings(self) -> Settings:
         return load_settings(live=self.live)
+
+    @contextmanager
+    def yield_for_execution(self, context: InitResourceContext) -> Iterator[WarehouseResource]:
+        """Hold the writer lock for the whole run: the in-process executor sets the resource up once per
+        run, so ingest, dbt and the publish are one writer, and a `crowdout ingest` by hand waits for
+        the run (or fails, naming it) instead of landing between the dbt build and the publish, loaded
+        but not in the marts it publishes. The steps' own lock blocks re-enter it."""
+        with writer_lock(self.settings().build_warehouse):
+            yield self
 
     @contextmanager
     def writing(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -81,32 +91,39 @@ class WarehouseResource(ConfigurableResource):
             return publish(settings.build_warehouse, settings.warehouse, allow_shrink=self.allow_shrink,
                            run_id=run_id)
 
+    def changes(self) -> Changes:
+        """What publishing the build now would add to or withdraw from what analysts read."""
+        settings = self.settings()
+        with writer_lock(settings.build_warehouse):
+            return changes(settings.build_warehouse, settings.warehouse)
+
     def dbt(self) -> DbtCli:
-        """The dbt CLI on this warehouse's build file, through `crowdout-dbt` (dies with its parent)."""
+        """The dbt CLI with the project's own profile, through `crowdout-dbt` (dies with its parent)."""
         return DbtCli(
             project_dir=dbt_project,
-            profiles_dir=str(self._profiles_dir()),
+            profiles_dir=str(DBT_PROJECT_DIR),
             dbt_executable=str(Path(sys.executable).with_name("crowdout-dbt")),
         )
+
+    @contextmanager
+    def dbt_database(self) -> Iterator[Path]:
+        """The build warehouse as CROWDOUT_DBT_DATABASE for a dbt process started inside the block (dbt's
+        resource hands the environment to dbt when it starts it). dbt_project/profiles.yml reads the path
+        from it, as shipped: no profile is written per run, so dbt's partial parse survives between runs."""
+        build = self.settings().build_warehouse
+        before = os.environ.get(DBT_DATABASE_ENV)
+        os.environ[DBT_DATABASE_ENV] = str(build)
+        try:
+            yield build
+        finally:
+            if before is None:
+                os.environ.pop(DBT_DATABASE_ENV, None)
+            else:
+                os.environ[DBT_DATABASE_ENV] = before
 
     def dbt_target_path(self) -> Path:
         """dbt's target folder for this warehouse, kept between runs so dbt reuses its partial parse."""
         return self.settings().data_dir / "dbt-target"
-
-    def _profiles_dir(self) -> Path:
-        """dbt_project/profiles.yml with this warehouse's build file as the path; rewritten only when it
-        differs, since dbt re-parses the whole project when its profile changes."""
-        settings = self.settings()
-        profile = yaml.safe_load((DBT_PROJECT_DIR / "profiles.yml").read_text())
-        for output in profile["crowdout"]["outputs"].values():
-            output["path"] = str(settings.build_warehouse)
-        folder = settings.data_dir / "dbt-profile"
-        target = folder / "profiles.yml"
-        text = yaml.safe_dump(profile, sort_keys=True)
-        if not target.exists() or target.read_text() != text:
-            folder.mkdir(parents=True, exist_ok=True)
-            target.write_text(text)
-        return folder
 
 
 RESOURCES = {"warehouse": WarehouseResource()}

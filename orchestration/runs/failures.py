@@ -65,17 +65,6 @@ def group(failures: Iterable[tuple[str, str]]) -> list[Group]:
     return list(groups.values())
 
 
-LOOK = re.compile(r"^([\w-]+): could not look \((.*)\)$", re.S)
-
-
-def reasons(new: list[str]) -> list[str]:
-    """A refresh's reasons to run (`RefreshOutcome.new`) with its failed observations grouped: one
-    "could not look" line per family and cause instead of one per page."""
-    looked = [(m.group(1), m.group(2)) for m in map(LOOK.match, new) if m]
-    rest = [r for r in new if not LOOK.match(r)]
-    return rest + [g.line("pages could not be observed") for g in group(looked)]
-
-
 BULLET = re.compile(r"^- ([\w-]+) (.*)$")
 
 

@@ -8,7 +8,7 @@ otherwise. The URL itself is never written to disk: the file names the variable,
 reads it when it starts.
 
 Dagster's own `retention` setting only purges sensor and schedule ticks; runs and their event logs are
-pruned here (`prune_run_history`), by the `prune_run_history` schedule and `crowdout instance prune`.
+pruned here (`prune_run_history`), by `crowdout instance prune` (run it from cron or a systemd timer).
 """
 
 from __future__ import annotations

@@ -1,26 +1,27 @@
-"""`crowdout refresh`: observe every release family; if anything is new, run the whole graph once.
+"""`crowdout refresh`: observe every release family; if anything is new, materialize the graph once.
 
 A refresh first asks what changed (`orchestration.warehouse.observe`, the same question the Dagster sources
 answer as data versions): a release not loaded yet, a restated one, or a release loaded by hand since
-the last publish. With nothing new it stops there, in about a second, and says so; the warehouse is left
-as it was. Otherwise it runs every asset of the code location in this process (one ingest step per
-family, one `dbt build`, the publish) as a Dagster run, recorded in the persistent instance every entry
-point shares (DAGSTER_HOME, else `<data dir>/dagster`) and in `<data dir>/last_refresh.json`.
+the last publish. Each observation is recorded on its release source in the shared instance, as the
+daemon's are. With nothing new it stops there, in a few seconds, and says so; the warehouse is left as
+it was. Otherwise it materializes every asset of the code location as one Dagster run in the
+persistent instance every entry point shares (DAGSTER_HOME, else `<data dir>/dagster`), as the daemon
+would, and reads the outcome back from that run's events (`run_outcome.py`): the CLI keeps no run
+record of its own, so what it says about a run is what `crowdout status` and the UI say about it.
 
 Ctrl-C stops the run at once: Dagster forwards the interrupt to dbt (which runs in its own session, so
-the terminal's signal reaches crowdout alone) and the run is recorded as the last one, failed.
+the terminal's signal reaches crowdout alone) and the run is recorded as failed, interrupted.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import threading
 import time
 import uuid
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -28,32 +29,34 @@ from typing import Callable
 import duckdb
 
 from orchestration.config import Settings
+from orchestration.run_outcome import INTERRUPTED, RunOutcome, read_run
 from orchestration.warehouse.lock import writer_lock
 from orchestration.warehouse.publish import seed_build
 
 PID_TAG = "crowdout/pid"
+# The tag Dagster reads an observation's data version from (its constant is private); the daemon's first
+# tick test (tests/defs/test_automation.py) fails if Dagster stops reading it.
+DATA_VERSION_TAG = "dagster/data_version"
 
 
 @dataclass
 class RefreshOutcome:
-    run_id: str | None
-    success: bool
-    started_at: str
+    """What a refresh did: why it ran and the run it started (None when nothing was new)."""
+
     seconds: float
     instance: str  # the Dagster instance's home (DAGSTER_HOME, else <data dir>/dagster)
     new: list[str] = field(default_factory=list)  # what made the run due; empty = nothing new
-    steps: list[dict] = field(default_factory=list)  # step, status, seconds
-    failed_checks: list[dict] = field(default_factory=list)  # asset, check, severity, description
-    errors: list[str] = field(default_factory=list)
+    run: RunOutcome | None = None
     published_at: str | None = None  # when the warehouse analysts read was published
+    could_not_look: list[str] = field(default_factory=list)  # observations that failed (an unreachable publisher)
 
     @property
     def nothing_new(self) -> bool:
-        return self.run_id is None and self.success
+        return self.run is None and not self.could_not_look
 
-
-def last_refresh_file(settings: Settings) -> Path:
-    return settings.data_dir / "last_refresh.json"
+    @property
+    def success(self) -> bool:
+        return self.run.success if self.run else not self.could_not_look
 
 
 def refresh_log(settings: Settings) -> Path:
@@ -81,38 +84,70 @@ def _loaded_release_ids(path: Path) -> set[str]:
         con.close()
 
 
-def whats_new(settings: Settings) -> list[str]:
-    """Why a refresh must run, one line per reason; empty when every release offered is loaded and
-    every loaded release is published."""
-    from orchestration.connectors.catalog import FAMILIES
-    from orchestration.warehouse.observe import observe_family
-
+def whats_new(settings: Settings) -> tuple[list[str], list[str]]:
+    """Why a refresh must run, one line per reason (empty when every release offered is loaded and
+    every loaded release is published), and the observations that failed. Every family is observed,
+    even before the first build, so the instance holds the versions the next build starts from
+    (`record_observations`)."""
+    build = settings.build_warehouse
+    repaired = None
+    if settings.warehouse.exists() or build.exists():
+        with writer_lock(build):  # an empty, corrupt or missing build file starts again from the published one
+            repaired = seed_build(build, settings.warehouse)
+    observations, build_ids = observe_all(settings)
+    failed = [error for found in observations for error in found.errors]
+    reasons = [repaired] if repaired else []
     if not settings.warehouse.exists():
-        return ["no published warehouse yet"]
-    if not settings.build_warehouse.exists():
-        return ["no build warehouse yet"]
-    reasons = []
-    with writer_lock(settings.build_warehouse):
-        repaired = seed_build(settings.build_warehouse, settings.warehouse)  # an empty or corrupt build file
-        if repaired:
-            return [repaired]
-        con = duckdb.connect(str(settings.build_warehouse), read_only=True)
-        try:
-            observations = [observe_family(settings, name, con) for name in FAMILIES]
-        finally:
-            con.close()
-        build_ids = _loaded_release_ids(settings.build_warehouse)
+        reasons.append("no published warehouse yet")
     for found in observations:
         if found.unknown:
             reasons.append(f"{found.family}: {len(found.unknown)} release(s) new or changed")
-        reasons += [f"{found.family}: could not look ({error})" for error in found.errors]
+    if not settings.warehouse.exists():
+        return reasons, failed
     try:
         unpublished = build_ids - _loaded_release_ids(settings.warehouse)
     except duckdb.Error as exc:
-        return [*reasons, f"the published warehouse cannot be read ({exc})"]
+        return [*reasons, f"the published warehouse cannot be read ({exc})"], failed
     if unpublished:
         reasons.append(f"{len(unpublished)} loaded release(s) not yet published")
-    return reasons
+    return reasons, failed
+
+
+def observe_all(settings: Settings):
+    """Every family's observation against the build file, recorded in the instance; and the release
+    ids the build file holds loaded."""
+    from orchestration.connectors.catalog import FAMILIES
+    from orchestration.warehouse.observe import observe_family
+
+    build = settings.build_warehouse
+    with writer_lock(build):
+        con = duckdb.connect(str(build), read_only=True) if build.exists() else None
+        try:
+            observations = [observe_family(settings, name, con) for name in FAMILIES]
+        finally:
+            if con is not None:
+                con.close()
+        build_ids = _loaded_release_ids(build) if build.exists() else set()
+    record_observations(settings, observations)
+    return observations, build_ids
+
+
+def record_observations(settings: Settings, observations) -> None:
+    """Each family's observation, as an observation of its release source in the shared instance, with
+    the data version the daemon's observation would give it. The UI shows it beside the daemon's;
+    `crowdout status` says a publisher is unreachable until an observation finds it again; and the
+    daemon's first tick after a CLI refresh sees the versions it built from, so its own observation of
+    the same releases starts no build of what is already up to date."""
+    from dagster import AssetObservation
+
+    from orchestration.asset_keys import release_source
+    from orchestration.runs.instance import open_instance
+
+    with open_instance(settings) as instance:
+        for found in observations:
+            instance.report_runless_asset_event(AssetObservation(
+                asset_key=release_source(found.family), metadata=found.metadata(),
+                tags={DATA_VERSION_TAG: found.data_version}))
 
 
 def run_refresh(
@@ -125,17 +160,15 @@ def run_refresh(
 ) -> RefreshOutcome:
     """Refresh when something is new (or `force`); `allow_shrink` publishes a build that holds less
     than the published warehouse. `on_start(steps)` is called once a run is due, with
-    the number of steps it has; `on_step(step)` as each step finishes, for a progress bar."""
+    the number of steps it has; `on_step(step)` as each step finishes, for a progress bar. Ctrl-C
+    raises KeyboardInterrupt once the run is recorded as failed."""
     begun = time.monotonic()
-    started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    new = whats_new(settings) if not force else ["--force"]
-    if not new:
+    new, could_not_look = whats_new(settings) if not force else (["--force"], [])
+    if not new:  # nothing to build; a publisher it could not reach is reported, not run into again
         when = published_at(settings)
-        return RefreshOutcome(
-            run_id=None, success=True, started_at=started_at, seconds=round(time.monotonic() - begun, 1),
-            instance=str(settings.dagster_home),
-            published_at=when.isoformat(timespec="seconds") if when else None,
-        )
+        return RefreshOutcome(seconds=round(time.monotonic() - begun, 1), instance=str(settings.dagster_home),
+                              published_at=when.isoformat(timespec="seconds") if when else None,
+                              could_not_look=could_not_look)
 
     from orchestration.dbt_manifest import ensure_prepared
 
@@ -148,57 +181,40 @@ def run_refresh(
     keys = sorted(defs.resolve_asset_graph().materializable_asset_keys)
     if on_start:
         on_start(len(job.get_subset(asset_selection=set(keys)).graph.node_dict))
-    instance = dagster_instance(settings)
-    fail_dead_runs(instance, settings)
     run_id = str(uuid.uuid4())
     log = refresh_log(settings)
     log.parent.mkdir(parents=True, exist_ok=True)
     interrupted = False
-    with log.open("w") as out, contextlib.redirect_stdout(out), _watch_steps(instance, run_id, on_step):
-        try:
-            job.execute_in_process(
-                instance=instance,
-                run_id=run_id,
-                asset_selection=keys,
-                tags={"crowdout/trigger": "cli", PID_TAG: str(os.getpid())},
-                run_config={
-                    "resources": {"warehouse": {"config": {"live": settings.live, "allow_shrink": allow_shrink}}},
-                    "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},  # the CLI reports
-                },
-                raise_on_error=False,
-            )
-        except KeyboardInterrupt:
-            interrupted = True
-    record = instance.get_run_by_id(run_id)
-    events = [e.dagster_event for e in instance.all_logs(run_id) if e.dagster_event]
-    findings = run_findings(events)
-    # Dagster turns a Ctrl-C during a step into that step's failure, by this error class
-    interrupted = interrupted or any(
-        e.event_type_value == "STEP_FAILURE" and e.event_specific_data.error
-        and e.event_specific_data.error.cls_name == "DagsterExecutionInterruptedError"
-        for e in events
-    )
-    if interrupted:
-        if record and not record.is_finished:
-            instance.report_run_failed(record, "interrupted (Ctrl-C)")
-        findings["errors"].append("interrupted (Ctrl-C)")
-    when = published_at(settings)
-    outcome = RefreshOutcome(
-        run_id=run_id,
-        success=not interrupted and bool(record) and record.is_success,
-        started_at=started_at,
-        seconds=round(time.monotonic() - begun, 1),
-        instance=str(settings.dagster_home),
-        new=new,
-        published_at=when.isoformat(timespec="seconds") if when else None,
-        **findings,
-    )
-    path = last_refresh_file(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(asdict(outcome), indent=2))
-    if interrupted:
+    with dagster_instance(settings) as instance:
+        fail_dead_runs(instance, settings)
+        with log.open("w") as out, contextlib.redirect_stdout(out), contextlib.redirect_stderr(out), \
+                _watch_steps(instance, run_id, on_step):
+            try:
+                job.execute_in_process(
+                    instance=instance,
+                    run_id=run_id,
+                    asset_selection=keys,
+                    tags={"crowdout/trigger": "cli", PID_TAG: str(os.getpid())},
+                    run_config={
+                        "resources": {"warehouse": {"config": {"live": settings.live, "allow_shrink": allow_shrink}}},
+                        "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},  # the CLI reports
+                    },
+                    raise_on_error=False,
+                )
+            except KeyboardInterrupt:
+                interrupted = True
+        record = instance.get_run_by_id(run_id)
+        if interrupted and record and not record.is_finished:
+            instance.report_run_failed(record, INTERRUPTED)
+        run = read_run(instance, run_id)
+    if interrupted or (run and run.interrupted):
         raise KeyboardInterrupt
-    return outcome
+    if run and run.success:  # as the daemon's next look will see it: a loaded release's version is its registry entry
+        observe_all(settings)
+    when = published_at(settings)
+    return RefreshOutcome(seconds=round(time.monotonic() - begun, 1), instance=str(settings.dagster_home),
+                          new=new, run=run, published_at=when.isoformat(timespec="seconds") if when else None,
+                          could_not_look=could_not_look)
 
 
 @contextlib.contextmanager
@@ -239,6 +255,8 @@ def fail_dead_runs(instance, settings: Settings | None = None) -> list[str]:
     could not say it failed."""
     from dagster import DagsterRunStatus, RunsFilter
 
+    from orchestration import alerts
+
     cleared = []
     for run in instance.get_runs(RunsFilter(statuses=[DagsterRunStatus.STARTED, DagsterRunStatus.STARTING])):
         pid = run.tags.get(PID_TAG)
@@ -247,10 +265,8 @@ def fail_dead_runs(instance, settings: Settings | None = None) -> list[str]:
             instance.report_run_failed(run, message)
             cleared.append(run.run_id)
             if settings is not None:
-                from orchestration import alerts
-
-                alerts.alert(settings, run_id=run.run_id, job=run.job_name, message=message, failed_steps=[],
-                             trigger=run.tags.get("crowdout/trigger", "cli"))
+                payload = alerts.crash_payload(message, job=run.job_name, trigger=run.tags.get("crowdout/trigger", "cli"))
+                alerts.post_webhook(settings, {**payload, "run_id": run.run_id})
     return cleared
 
 
@@ -262,23 +278,3 @@ def _alive(pid: int) -> bool:
     except PermissionError:  # someone else's live process
         return True
     return True
-
-
-def run_findings(events) -> dict:
-    """Steps with their outcome and time, failed checks, and step errors, from a run's Dagster events."""
-    steps, checks, errors = [], [], []
-    for event in events:
-        data = event.event_specific_data
-        if event.event_type_value == "STEP_SUCCESS":
-            steps.append({"step": event.step_key, "status": "success", "seconds": round(data.duration_ms / 1000, 1)})
-        elif event.event_type_value == "STEP_FAILURE":
-            steps.append({"step": event.step_key, "status": "failed", "seconds": None})
-            errors.append(f"{event.step_key}: {data.error.message.strip() if data.error else event.message}")
-        elif event.event_type_value == "STEP_SKIPPED":
-            steps.append({"step": event.step_key, "status": "skipped", "seconds": None})
-        elif event.event_type_value == "ASSET_CHECK_EVALUATION" and not data.passed:
-            checks.append({
-                "asset": data.asset_key.to_user_string(), "check": data.check_name,
-                "severity": data.severity.value, "description": data.description or "",
-            })
-    return {"steps": steps, "failed_checks": checks, "errors": errors}

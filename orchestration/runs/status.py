@@ -7,24 +7,23 @@ Two files, kept apart because they answer different questions:
 - the **build** file (the writer's private copy): releases loaded but not yet published, and releases
   that failed since the last publish (older failures are history, not news: they stay in meta.releases).
 Both are opened read-only; a refresh writing the build file holds DuckDB's lock, and then status says so
-rather than waiting. The last run comes from the shared Dagster instance (any trigger: UI, daemon, CLI),
-else from the record `crowdout refresh` leaves behind; the published file names the run that built it.
+rather than waiting. The last run, and what it brought, come from the shared Dagster instance alone (any
+trigger: UI, daemon, CLI; `run_outcome.py` reads its events); the published file names the run that
+built it.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 import duckdb
 
-from orchestration import alerts
 from orchestration.analysis.reader import AnalysisError
 from orchestration.config import Settings
-from orchestration.runs import summary
-from orchestration.runs.refresh import last_refresh_file, run_findings
+from orchestration.run_outcome import RunOutcome
+from orchestration.runs import news
 from orchestration.warehouse import freshness, publish, quality
 
 
@@ -56,13 +55,14 @@ class Status:
     families: list[FamilyStatus] = field(default_factory=list)
     published_by_run: str | None = None  # the Dagster run that built the published file, if one did
     build_busy: bool = False  # a writer holds the build file: pending and failures unknown right now
-    pending: list[summary.NewRelease] = field(default_factory=list)  # loaded, not yet published
+    pending: list[news.NewRelease] = field(default_factory=list)  # loaded, not yet published
     failed_since_publish: list[FailedRelease] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)  # why the next publish would be refused, and the way out
     withdrawn: list[tuple[str, str]] = field(default_factory=list)  # release_id, reason
-    last_run: dict | None = None
-    last_run_news: summary.NewThisRun | None = None  # what the last run brought, if it published
-    last_failure: dict | None = None  # the newest recorded run failure, only if after the last publish
+    last_run: RunOutcome | None = None
+    failing_checks: list[dict] = field(default_factory=list)  # latest evaluation failed, in any run (the UI's badges)
+    could_not_look: list[tuple[str, str]] = field(default_factory=list)  # family, its last observation's errors
+    last_run_news: news.NewThisRun | None = None  # what the last run brought
 
 
 def _age(then: datetime | None, now: datetime):
@@ -112,7 +112,7 @@ def _build_file(settings: Settings, published_at: datetime | None, status: Statu
                       coalesce(len(months_covered), 0), row_count
                FROM meta.releases WHERE status = 'loaded' ORDER BY family, release_key"""
         ).fetchall()
-        status.pending = [summary.NewRelease(*r[1:]) for r in loaded if r[0] not in published]
+        status.pending = [news.NewRelease(*r[1:]) for r in loaded if r[0] not in published]
         since = published_at or datetime.min.replace(tzinfo=timezone.utc)
         # A release that never arrived (a TRAC page missing past its publication lag, a download that kept
         # failing) has no release row: its URL's latest attempt, if it failed, stands for it.
@@ -133,37 +133,38 @@ def _build_file(settings: Settings, published_at: datetime | None, status: Statu
         con.close()
 
 
-def _last_run(settings: Settings) -> dict | None:
-    """The newest run in the Dagster instance (any trigger: UI, sensor, schedule, CLI), else the CLI's record."""
-    if (settings.dagster_home / "dagster.yaml").exists():
-        from orchestration.runs.instance import open_instance
+def _check_keys():
+    """Every asset check of the code location (dbt's tests and the ingestion checks)."""
+    import warnings
 
-        with open_instance(settings) as instance:
-            records = instance.get_run_records(limit=1)
-            events = [e.dagster_event for e in instance.all_logs(records[0].dagster_run.run_id)
-                      if e.dagster_event] if records else []
-        if records:
-            record = records[0]
-            run = record.dagster_run
-            return {
-                "run_id": run.run_id,
-                "job": run.job_name,
-                "status": run.status.value,
-                "started_at": _iso(record.start_time),
-                "ended_at": _iso(record.end_time),
-                "trigger": run.tags.get("crowdout/trigger", run.tags.get("dagster/sensor_name", "ui")),
-                **run_findings(events),
-            }
-    path = last_refresh_file(settings)
-    if path.exists():
-        record = json.loads(path.read_text())
-        record["status"] = "SUCCESS" if record["success"] else "FAILURE"
-        return record
-    return None
+    from orchestration.dbt_manifest import ensure_prepared
+
+    ensure_prepared()
+    with warnings.catch_warnings():  # Dagster's beta notices are for developers
+        warnings.simplefilter("ignore")
+        from orchestration.defs import defs
+    return defs.resolve_asset_graph().asset_check_keys
 
 
-def _iso(timestamp: float | None) -> str | None:
-    return datetime.fromtimestamp(timestamp, timezone.utc).isoformat(timespec="seconds") if timestamp else None
+def _from_instance(settings: Settings, status: Status) -> None:
+    """The newest run (any trigger: UI, sensor, schedule, CLI); every check whose latest evaluation failed,
+    in whichever run (what the UI's badges count); and each family's newest observation that could not
+    look: an unreachable publisher stays listed until an observation reaches it again."""
+    if not (settings.dagster_home / "dagster.yaml").exists():
+        return
+    from orchestration.asset_keys import release_source
+    from orchestration.connectors.catalog import FAMILIES
+    from orchestration.run_outcome import failing_checks, last_run
+    from orchestration.runs.instance import open_instance
+
+    with open_instance(settings) as instance:
+        status.last_run = last_run(instance)
+        status.failing_checks = failing_checks(instance, _check_keys())
+        for family in FAMILIES:
+            records = instance.fetch_observations(release_source(family), limit=1).records
+            errors = records[0].asset_observation.metadata.get("errors") if records else None
+            if errors is not None and errors.value != "none":
+                status.could_not_look.append((family, errors.value))
 
 
 def _from_build(settings: Settings, read, default):
@@ -210,15 +211,6 @@ def _shrink(settings: Settings) -> list[str]:
             "or corrected release), run `crowdout refresh --allow-shrink`."]
 
 
-def _failure_since(settings: Settings, published_at: datetime | None) -> dict | None:
-    failure = alerts.last_failure(settings)
-    if failure is None or published_at is None:
-        return failure
-    failed_at = datetime.fromisoformat(str(failure.get("failed_at")))
-    failed_at = failed_at if failed_at.tzinfo else failed_at.replace(tzinfo=timezone.utc)
-    return failure if failed_at > published_at else None
-
-
 def _published_by_run(con: duckdb.DuckDBPyConnection) -> str | None:
     """The run id recorded with the newest publish (NULL for a publish by hand or from an older version)."""
     try:
@@ -248,12 +240,11 @@ def gather(settings: Settings) -> Status:
     _build_file(settings, status.published_at, status)
     status.withdrawn = _from_build(settings, _withdrawn, [])
     status.blocked = _from_build(settings, _blocked, []) + _shrink(settings)
-    status.last_run = _last_run(settings)
-    started = (status.last_run or {}).get("started_at")
-    if started and status.published_at and datetime.fromisoformat(started) <= status.published_at:
-        try:  # the run published (the file is newer than its start): its news is in the published file
-            status.last_run_news = summary.new_this_run(path, started)
-        except AnalysisError:  # a warehouse from before the revision marts: no news to read
+    _from_instance(settings, status)
+    if status.last_run is not None:
+        where = path if status.last_run.published else settings.build_warehouse
+        try:
+            status.last_run_news = news.from_run(status.last_run, where)
+        except (AnalysisError, duckdb.IOException):  # an older warehouse, or a writer busy on the build file
             pass
-    status.last_failure = _failure_since(settings, status.published_at)
     return status

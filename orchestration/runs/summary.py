@@ -13,7 +13,7 @@ its rows: one implementation of the check).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -149,69 +149,3 @@ def basis_sentence(s: Summary) -> str:
         None: "no apprehensions figures.",
     }[s.apprehensions_modelled]
     return "\n".join([f"{prosecutions}; {apprehensions}", *reconciliation_lines(s)])
-
-
-# What a refresh brought: the section `crowdout refresh` prints after the figures, and `crowdout status`
-# repeats from the run's record. Read from one warehouse file (the published one after a publish, the
-# build file when the run failed before publishing) and the revision marts, by time: everything loaded
-# or fetched since the run started.
-
-
-@dataclass(frozen=True)
-class NewRelease:
-    family: str
-    file: str  # the release key: a CBP/OHSS file name, or a TRAC page (series/month/district)
-    first_month: date | None
-    last_month: date | None
-    months: int
-    rows: int | None
-
-
-@dataclass(frozen=True)
-class NewThisRun:
-    since: str  # ISO time the run started
-    releases: list[NewRelease]
-    changed: list[dict]  # revisions.RESTATED rows: family, month, figure, previous, current, change, ...
-    unchanged: int  # figures restated with the same value
-    not_loaded: list[dict]  # release_id, family, file, status (failed, withdrawn, ...), error
-
-
-def new_this_run(warehouse: Path, since: str) -> NewThisRun:
-    from orchestration.analysis import revisions
-
-    start = datetime.fromisoformat(since)
-    with reading(warehouse) as con:
-        releases = [NewRelease(*r) for r in con.execute(
-            """SELECT family, release_key, list_min(months_covered), list_max(months_covered),
-                      coalesce(len(months_covered), 0), row_count
-               FROM meta.releases WHERE status = 'loaded' AND loaded_at >= ?
-               ORDER BY family, release_key""", [start]).fetchall()]
-        not_loaded = [dict(zip(("release_id", "family", "file", "status", "error"), r)) for r in con.execute(
-            """SELECT release_id, family, release_key, status, coalesce(error, '') FROM meta.releases
-               WHERE status <> 'loaded' AND fetched_at >= ? ORDER BY family, release_key""",
-            [start]).fetchall()]
-    restated = revisions.load(warehouse, since=start)
-    return NewThisRun(since, releases, restated.changed.to_pylist(), restated.unchanged, not_loaded)
-
-
-def counts(new: NewThisRun) -> str:
-    """The section in one line, for the run's tags and record."""
-    return (f"{len(new.releases)} new releases, {len(new.changed)} figures changed, "
-            f"{len(new.not_loaded)} failed or withdrawn")
-
-
-def keep_with_run(settings, run_id: str, new: NewThisRun) -> None:
-    """Keep the section with the run: in the CLI's run record (`last_refresh.json`), and as a tag on the
-    Dagster run, where the UI shows it."""
-    import json
-    from dataclasses import asdict
-
-    from orchestration.runs.refresh import dagster_instance, last_refresh_file
-
-    record_path = last_refresh_file(settings)
-    if record_path.exists():
-        record = json.loads(record_path.read_text())
-        record["new_this_run"] = asdict(new)
-        record_path.write_text(json.dumps(record, indent=2, default=str))
-    with dagster_instance(settings) as instance:
-        instance.add_run_tags(run_id, {"crowdout/new_this_run": counts(new)})

@@ -73,7 +73,7 @@ def _landing_name(ref: ReleaseRef) -> str:
 
 
 def _posted(ref: ReleaseRef) -> datetime | None:
-    """The posting month the publisher's upload folder gives (http.upload_month), when the server sent no
+    """The posting month the publisher's upload folder gives (drupal.upload_month), when the server sent no
     Last-Modified: first of that month, UTC."""
     posted = ref.params.get("posted")
     return datetime.fromisoformat(posted).replace(tzinfo=timezone.utc) if posted else None
@@ -94,7 +94,8 @@ def ingest_release(
     session: requests.Session,
     ref: ReleaseRef,
 ) -> IngestResult:
-    """Fetch one release and load it; ReleaseErrors become a failed result, never a half load."""
+    """Fetch one release and load it; ReleaseErrors become a failed result, never a half load. An
+    unreachable publisher (PublisherUnreachable) is raised, not recorded: no release of it failed."""
     family = get_family(ref.family)
     http_cfg = settings.releases["http"]
     etag, last_modified = registry.http_validators(con, ref.url)

@@ -7,6 +7,11 @@ The lock is the kernel's (`filelock`, an flock on `<build>.lock`): it is release
 dies, however it dies (kill -9, OOM, a lost terminal), so a dead refresh never blocks the next one.
 Beside it the holder writes who it is (pid, command, start time) to `<build>.lock.holder`, so a
 process that has to wait can say for whom, and one that gives up can say whom to look at.
+
+Within one thread the lock is re-entrant: a Dagster run holds it for the whole run (the warehouse
+resource takes it when the run starts, on the thread that executes the steps), and the steps' own
+`writer_lock` blocks inside that run pass straight through instead of waiting on their own lock.
+Another thread of the same process waits like another process would.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,6 +32,11 @@ from orchestration.config import load_settings
 
 class WarehouseBusy(RuntimeError):
     pass
+
+
+# (thread, lock file) -> how many `writer_lock` blocks of that thread hold it now
+_held: dict[tuple[int, Path], int] = {}
+_held_guard = threading.Lock()
 
 
 def _holder_path(lock_path: Path) -> Path:
@@ -72,8 +83,20 @@ def writer_lock(
 
     If another process holds it, `on_wait` is told once whom we wait for; after `timeout_s` (default:
     the configured wait) WarehouseBusy names the holder and what to do."""
+    lock_path = _lock_path(build_warehouse).resolve()
+    mine = (threading.get_ident(), lock_path)
+    with _held_guard:
+        nested = mine in _held
+        if nested:
+            _held[mine] += 1
+    if nested:
+        try:
+            yield
+        finally:
+            with _held_guard:
+                _held[mine] -= 1
+        return
     timeout = _default_wait() if timeout_s is None else timeout_s
-    lock_path = _lock_path(build_warehouse)
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(lock_path)
     try:
@@ -96,7 +119,11 @@ def writer_lock(
             "command": " ".join(sys.argv) or sys.executable,
             "since": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         }))
+        with _held_guard:
+            _held[mine] = 1
         yield
     finally:
+        with _held_guard:
+            _held.pop(mine, None)
         holder_path.unlink(missing_ok=True)
         lock.release()

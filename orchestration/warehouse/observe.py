@@ -21,7 +21,7 @@ import requests
 from orchestration.config import Settings
 from orchestration.connectors import http
 from orchestration.connectors.catalog import get_family
-from orchestration.connectors.release import FetchError, ReleaseError, ReleaseRef
+from orchestration.connectors.release import FetchError, PublisherUnreachable, ReleaseError, ReleaseRef
 from orchestration.warehouse import ingest
 
 
@@ -38,6 +38,14 @@ class Observation:
     @property
     def data_version(self) -> str:
         return hashlib.sha256(json.dumps(sorted(self.versions.items())).encode()).hexdigest()
+
+    def metadata(self) -> dict[str, str | int]:
+        """The observation as the release source's metadata in Dagster, whoever observed (a run, the CLI)."""
+        return {
+            "releases_offered": len(self.versions),
+            "releases_not_loaded": "\n".join(self.unknown) or "none",
+            "errors": "\n".join(self.errors) or "none",
+        }
 
     @property
     def is_new(self) -> bool:
@@ -90,6 +98,8 @@ def observe_family(settings: Settings, family_name: str, con: duckdb.DuckDBPyCon
             continue
         try:
             version = _version(session, ref, settings.releases["http"])
+        except PublisherUnreachable as exc:  # one error for the publisher, found in seconds, not one per page
+            return Observation(family_name, versions, tuple(unknown), (str(exc),))
         except ReleaseError as exc:
             errors.append(str(exc))
             continue
@@ -105,6 +115,7 @@ def observe_family(settings: Settings, family_name: str, con: duckdb.DuckDBPyCon
 def _version(session: requests.Session, ref: ReleaseRef, http_cfg: Mapping) -> str | None:
     """`etag:...`, `last-modified:...` or `sha256:...` for one release; None if it is not published."""
     timeout = float(http_cfg["timeout_seconds"])
+    http.check_reachable(session, ref.url, ref)
     try:
         if not ref.url.startswith("file:"):
             head = session.head(ref.url, allow_redirects=True, timeout=timeout)
@@ -118,5 +129,8 @@ def _version(session: requests.Session, ref: ReleaseRef, http_cfg: Mapping) -> s
         return None if digest is None else f"sha256:{digest}"
     except FetchError as exc:
         raise FetchError(ref, f"could not observe: {exc.problem}") from exc
-    except (requests.RequestException, OSError) as exc:
+    except requests.RequestException as exc:
+        raise http.network_failure(session, exc, ref.url, ref, timeout) or FetchError(
+            ref, f"could not observe: {exc}") from exc
+    except OSError as exc:
         raise FetchError(ref, f"could not observe: {exc}") from exc

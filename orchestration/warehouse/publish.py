@@ -62,6 +62,36 @@ def inventory(path: Path) -> Inventory:
         con.close()
 
 
+@dataclass
+class Changes:
+    """What a publish changes for analysts, by release: new in the file they read, or left out of it."""
+
+    published: list[str] = field(default_factory=list)  # release ids loaded in the build, not published yet
+    withdrawn: list[tuple[str, str]] = field(default_factory=list)  # (release id, reason) published, now withdrawn
+
+
+def changes(build_warehouse: Path, published: Path) -> Changes:
+    """Releases the build adds to, or withdraws from, what analysts read now."""
+    def by_status(path: Path) -> dict[str, tuple[str, str]]:
+        con = duckdb.connect(str(path), read_only=True)
+        try:
+            return {r: (status, error or "") for r, status, error in con.execute(
+                "SELECT release_id, status, error FROM meta.releases WHERE status IN ('loaded', 'withdrawn')"
+            ).fetchall()}
+        except duckdb.CatalogException:
+            return {}
+        finally:
+            con.close()
+
+    now = by_status(published) if published.exists() else {}
+    build = by_status(build_warehouse)
+    return Changes(
+        published=sorted(r for r, (status, _) in build.items() if status == "loaded" and now.get(r, ("",))[0] != "loaded"),
+        withdrawn=sorted((r, reason) for r, (status, reason) in build.items()
+                         if status == "withdrawn" and now.get(r, ("",))[0] == "loaded"),
+    )
+
+
 def _span(months: set[date]) -> str:
     ordered = sorted(months)
     if len(ordered) == 1:

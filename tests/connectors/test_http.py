@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-from datetime import date
 
 import pytest
 
 from orchestration.connectors import http
-from orchestration.connectors.release import FetchError, NotPublished, ReleaseRef
-from tests.support.publisher import CSV, conditional, reply, reset, short_body, stall
+from orchestration.connectors.release import FetchError, NotPublished, PublisherUnreachable, ReleaseRef
+from tests.support.publisher import CSV, closed_port, conditional, reply, reset, short_body, stall
 
 HTTP_CFG = {
     "timeout_seconds": 0.5,
@@ -196,32 +195,22 @@ def connect_attempts(monkeypatch):
     return attempts
 
 
-def _closed_port() -> int:
-    import socket
-
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()  # nothing listens there now: a connection is refused
-    return port
-
-
 def test_an_unknown_host_fails_at_once_naming_dns_and_the_host_is_not_asked_again(session, tmp_path, connect_attempts):
-    with pytest.raises(FetchError, match=r"DNS lookup failed for nonexistent\.invalid") as first:
+    with pytest.raises(PublisherUnreachable, match=r"DNS lookup failed for nonexistent\.invalid") as first:
         fetch(session, "http://nonexistent.invalid/a.csv", tmp_path)
     assert "timed out" not in str(first.value)
     assert connect_attempts == ["nonexistent.invalid"]  # retries = 2, yet tried once
-    with pytest.raises(FetchError, match="DNS lookup failed .*not tried again"):
+    with pytest.raises(PublisherUnreachable, match="publisher nonexistent.invalid unreachable .DNS lookup failed"):
         fetch(session, "http://nonexistent.invalid/b.csv", tmp_path)
     assert connect_attempts == ["nonexistent.invalid"]
 
 
 def test_a_refused_connection_fails_at_once_and_says_refused(session, tmp_path, connect_attempts):
-    url = f"http://127.0.0.1:{_closed_port()}/a.csv"
-    with pytest.raises(FetchError, match=r"connection refused by 127\.0\.0\.1:\d+$"):
+    url = f"http://127.0.0.1:{closed_port()}/a.csv"
+    with pytest.raises(PublisherUnreachable, match=r"connection refused by 127\.0\.0\.1:\d+\)"):
         fetch(session, url, tmp_path)
     assert connect_attempts == ["127.0.0.1"]
-    with pytest.raises(FetchError, match="connection refused .*not tried again"):
+    with pytest.raises(PublisherUnreachable, match="connection refused"):
         fetch(session, url.replace("a.csv", "b.csv"), tmp_path)
     assert connect_attempts == ["127.0.0.1"]
 
@@ -238,14 +227,3 @@ def test_the_overall_deadline_stops_retries_and_later_requests(server, tmp_path)
     with pytest.raises(FetchError, match=r"not tried: the 1\.2s deadline .*http\.deadline_seconds in releases\.toml"):
         http.download(session, ref(server.url + "/g.csv"), tmp_path, http_cfg=cfg)
     assert len(server.requests) == asked
-
-
-def test_the_upload_folder_dates_a_file_the_server_does_not_date():
-    """Drupal's upload folders (cbp.gov, ohss.dhs.gov), old and new layouts; no folder, no date."""
-    assert http.upload_month(
-        "https://www.cbp.gov/sites/default/files/assets/documents/2023-Nov/nationwide-encounters-fy20-fy23-aor.csv"
-    ) == date(2023, 11, 1)
-    assert http.upload_month("https://www.cbp.gov/sites/default/files/2024-10/sbo-encounters-fy21-fy24.csv") == date(
-        2024, 10, 1)
-    assert http.upload_month("https://ohss.dhs.gov/sites/default/files/2024-13/x.xlsx") is None
-    assert http.upload_month("file:///tmp/nationwide-encounters-fy20-fy23-state.csv") is None

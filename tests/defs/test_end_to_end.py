@@ -142,7 +142,7 @@ def test_cli_refresh_publishes_while_a_reader_keeps_reading(copy_of_built):
     assert reads > 10
     assert settings.warehouse.stat().st_mtime_ns > before  # published under the readers' feet
     assert "SW_BORDER" in output and "Non-immigration prosecutions" in output
-    assert gather(settings).last_run["status"] == "SUCCESS"
+    assert gather(settings).last_run.status == "SUCCESS"
 
 
 def test_failing_blocking_check_stops_dbt_and_the_publish(copy_of_built):

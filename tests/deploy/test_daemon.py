@@ -215,6 +215,9 @@ def test_the_daemon_publishes_new_releases_unattended(tmp_path, publisher, monke
             state.write_bytes(b"Fiscal Year,Encounters\r\n2020,5\r\n")
             posted = _wait(lambda: hook.posted, 600, "no failure was posted to the webhook", daemon, log)
             assert "failed" in posted[0]["text"] and posted[0]["run_id"] not in before
+            # the reason itself, from the run's events (issue 20): not Dagster's wrapper text
+            assert "changed CSV header" in posted[0]["message"], posted[0]["message"]
+            assert "Error occurred while executing" not in posted[0]["message"]
             assert _sha256(warehouse) == published_bytes
         finally:
             os.killpg(daemon.pid, signal.SIGTERM)

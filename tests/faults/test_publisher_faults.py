@@ -114,7 +114,7 @@ def test_live_mode_without_a_network_fails_at_once_with_the_real_cause(settings,
     on its first request, naming DNS, and the warehouse is as it was."""
     import dataclasses
 
-    from orchestration.connectors.release import FetchError
+    from orchestration.connectors.release import PublisherUnreachable
     from orchestration.warehouse import ingest
 
     releases = dict(settings.releases, publishers={
@@ -122,7 +122,7 @@ def test_live_mode_without_a_network_fails_at_once_with_the_real_cause(settings,
     })
     offline = dataclasses.replace(settings, live=True, releases=releases)
     for family in ("cbp-nationwide-state", "ohss-usbp"):
-        with pytest.raises(FetchError, match=r"DNS lookup failed for \w+\.nonexistent\.invalid") as err:
+        with pytest.raises(PublisherUnreachable, match=r"DNS lookup failed for \w+\.nonexistent\.invalid") as err:
             ingest.ingest_family(offline, family)
         assert "timed out" not in str(err.value)
     assert snapshot(settings) == loaded_earlier

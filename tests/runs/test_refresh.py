@@ -7,7 +7,6 @@ process nor anything that blocks the next refresh."""
 from __future__ import annotations
 
 import csv
-import json
 import os
 import signal
 import subprocess
@@ -63,6 +62,36 @@ def _snapshot(warehouse: Path):
     return counts, sw, digest, releases
 
 
+def _recorded_versions(tmp_path: Path) -> dict[str, str]:
+    """Each release source's newest data version in the refresh's instance (<data dir>/dagster)."""
+    import dagster as dg
+
+    from orchestration.asset_keys import release_source
+    from orchestration.connectors.catalog import FAMILIES
+
+    with dg.DagsterInstance.from_config(str(tmp_path / "dagster")) as instance:
+        return {f: instance.fetch_observations(release_source(f), limit=1).records[0]
+                .asset_observation.tags["dagster/data_version"] for f in FAMILIES}
+
+
+def _daemon_would_observe(tmp_path: Path) -> dict[str, str]:
+    """The data versions an observation run (the daemon's) computes now, on the same files."""
+    from orchestration.config import load_settings
+    from orchestration.connectors.catalog import FAMILIES
+    from orchestration.warehouse.observe import observe_family
+
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in _env(tmp_path).items():
+            if key.startswith("CROWDOUT_"):
+                mp.setenv(key, value)
+        settings = load_settings()
+        con = duckdb.connect(str(settings.build_warehouse), read_only=True)
+        try:
+            return {f: observe_family(settings, f, con).data_version for f in FAMILIES}
+        finally:
+            con.close()
+
+
 def test_a_full_sample_refresh_reproduces_2018_and_a_second_one_finds_nothing_new(tmp_path):
     env = _env(tmp_path)
     first = _crowdout(env, "refresh")
@@ -79,6 +108,7 @@ def test_a_full_sample_refresh_reproduces_2018_and_a_second_one_finds_nothing_ne
     assert releases == 150  # 144 national TRAC pages, TRAC's published figures, 3 CBP files, 1 OHSS workbook,
     # 1 EOUSA NCD dump (5 disks)
     published = (tmp_path / "crowdout.duckdb").stat().st_mtime_ns
+    assert _recorded_versions(tmp_path) == _daemon_would_observe(tmp_path)  # dg dev's first tick builds nothing
 
     second = _crowdout(env, "refresh")
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
@@ -177,7 +207,11 @@ def _start_refresh(env) -> subprocess.Popen:
                             text=True, start_new_session=True)
 
 
-def test_ctrl_c_during_dbt_stops_cleanly_and_status_shows_that_run(tmp_path):
+def test_ctrl_c_during_dbt_stops_cleanly_and_status_shows_that_run(tmp_path, monkeypatch):
+    """Issue 20: one line, exit status 130, no traceback; status names the run and says it was interrupted,
+    not Dagster's DagsterExecutionInterruptedError."""
+    import dagster as dg
+
     env = {**_env(tmp_path), "DAGSTER_HOME": str(tmp_path / "dagster_home")}
     proc = _start_refresh(env)
     dbt = _wait_for_dbt_build(proc)
@@ -185,12 +219,16 @@ def test_ctrl_c_during_dbt_stops_cleanly_and_status_shows_that_run(tmp_path):
     os.kill(proc.pid, signal.SIGINT)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, out[-2000:] + err[-2000:]
-    assert "interrupted" in err and "terminate called" not in err + out
+    said = [line for line in err.splitlines() if line and " refresh " not in line]  # not the progress lines
+    assert len(said) == 1 and said[0].startswith("interrupted (Ctrl-C)"), err
+    assert "Traceback" not in err + out and "KeyboardInterrupt" not in err + out
     assert _wait_gone(dbt, 30)
-    record = json.loads((tmp_path / "last_refresh.json").read_text())
-    assert not record["success"] and "interrupted (Ctrl-C)" in record["errors"]
-    status = _crowdout(env, "status")
-    assert f"Last run: {record['run_id']} FAILURE" in " ".join(status.stdout.split())
+    monkeypatch.setenv("DAGSTER_HOME", env["DAGSTER_HOME"])
+    with dg.DagsterInstance.get() as instance:
+        (run,) = instance.get_runs()
+    status = " ".join(_crowdout(env, "status").stdout.split())
+    assert f"Last run: {run.run_id} FAILURE" in status
+    assert "interrupted (Ctrl-C)" in status and "DagsterExecutionInterruptedError" not in status
 
 
 def test_a_killed_refresh_leaves_no_dbt_behind_and_blocks_no_later_refresh(tmp_path, monkeypatch):

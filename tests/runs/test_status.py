@@ -59,24 +59,39 @@ def test_pending_until_published_and_failures_only_since_the_last_publish(settin
     assert "cbp-nationwide-state" in out and "FAIL" in out  # the fixture's data ends years before today
 
 
-def test_status_repeats_what_the_last_published_run_brought(settings, capsys):
-    """The refresh's "new this run" counts stay visible in `crowdout status` until the next run."""
-    import json
+def test_status_repeats_what_the_last_run_brought_from_its_events(settings, tmp_path, monkeypatch, capsys):
+    """The refresh's "new this run" counts stay visible in `crowdout status`, read from the newest run in
+    the Dagster instance (whoever started it), not from a record the CLI keeps."""
     from datetime import date
 
-    from orchestration.runs.refresh import last_refresh_file
+    import dagster as dg
+
+    from orchestration.run_outcome import PUBLISHED, WITHDRAWN
     from tests.support import sample_warehouse
 
     sample_warehouse.build(settings.warehouse)
-    sample_warehouse.new_edition(settings.warehouse, "immigration/monthlymay18/fil/",
-                                 "2026-02-01 06:00:00+00", {("immigration", date(2018, 5, 1)): 7})
-    last_refresh_file(settings).write_text(json.dumps({
-        "run_id": "r1", "success": True, "started_at": "2026-02-01T05:59:00+00:00",
-        "failed_checks": [], "errors": []}))
-    st = status.gather(settings)
+    release_id = sample_warehouse.new_edition(settings.warehouse, "immigration/monthlymay18/fil/",
+                                              "2026-02-01 06:00:00+00", {("immigration", date(2018, 5, 1)): 7})
+
+    @dg.asset
+    def published_warehouse():
+        return dg.MaterializeResult(metadata={
+            PUBLISHED: dg.MetadataValue.json([release_id]),
+            WITHDRAWN: dg.MetadataValue.json([{"release_id": "cbp-sbo:abc", "reason": "wrong file"}])})
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
+    from orchestration.config import load_settings
+    from orchestration.runs.instance import open_instance
+
+    with open_instance(load_settings()) as instance:
+        run_id = dg.materialize([published_warehouse], instance=instance).run_id
+    st = status.gather(load_settings())
+    assert st.last_run.run_id == run_id and st.last_run.published
     assert [r.file for r in st.last_run_news.releases] == ["immigration/monthlymay18/fil/"]
     assert cli.main(["status"]) == 0
-    assert "it published 1 new releases, changed 1 published figures" in " ".join(capsys.readouterr().out.split())
+    out = " ".join(capsys.readouterr().out.split())
+    assert f"Last run: {run_id} SUCCESS" in out
+    assert "it brought 1 new releases, changed 1 published figures; 0 failed, 1 withdrawn, 0 refused" in out
 
 
 def test_status_says_why_the_last_publish_was_refused_and_how_to_go_on(settings, capsys):
@@ -111,3 +126,50 @@ def test_a_trac_page_missing_past_its_publication_lag_is_listed(settings, server
     assert cli.main(["status"]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "trac-bulletin overall/2018-06" in out and "past the publication lag: missing" in out
+
+
+def test_an_unreachable_publisher_is_listed_until_an_observation_reaches_it_again(settings, tmp_path, monkeypatch,
+                                                                                  capsys):
+    """Issue 20, story 3: one line per publisher (not hundreds of failed releases), cleared by the next
+    observation that gets through, whether the CLI or the daemon made it."""
+    from orchestration.runs import refresh
+    from orchestration.warehouse.observe import Observation
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
+    from orchestration.config import load_settings
+
+    settings = load_settings()
+    down = Observation("trac-bulletin", {}, errors=("trac-bulletin: publisher tracreports.org unreachable (DNS "
+                                                    "lookup failed for tracreports.org); no release was tried",))
+    refresh.record_observations(settings, [down])
+    assert cli.main(["status"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "could not look trac-bulletin: publisher tracreports.org unreachable" in out
+    assert "failed releases" not in out or "0 failed releases" in out
+
+    refresh.record_observations(settings, [Observation("trac-bulletin", {"https://x": "sha256:1"})])
+    assert cli.main(["status"]) == 0
+    assert "could not look" not in capsys.readouterr().out
+
+
+def test_failing_checks_are_each_checks_latest_evaluation_as_the_ui_badges_count(settings, tmp_path, monkeypatch,
+                                                                                 capsys):
+    """Issue 20, story 4: a check that failed in a daemon's run stays failing in `crowdout status` after a
+    later run that did not evaluate it, as the UI's badge shows it (before: "no failing checks")."""
+    import dagster as dg
+
+    from orchestration.config import load_settings
+    from orchestration.runs.instance import open_instance
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
+    settings = load_settings()
+    with open_instance(settings) as instance:
+        instance.report_runless_asset_event(dg.AssetCheckEvaluation(
+            asset_key=dg.AssetKey(["raw", "cbp_sbo"]), check_name="row_count_vs_previous_release", passed=False,
+            severity=dg.AssetCheckSeverity.ERROR, description="newest release keeps 10% of the previous release's rows"))
+        dg.GraphDefinition("later_run").to_job().execute_in_process(instance=instance)
+    assert cli.main(["status"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "Failing checks: 1" in out
+    assert ("raw/cbp_sbo row_count_vs_previous_release: newest release keeps 10% of the previous release's rows; "
+            "the newest release of that family broke it") in out

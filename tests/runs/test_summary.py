@@ -4,14 +4,12 @@ which agreements with the published figures hold by construction."""
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import duckdb
 
 from orchestration.analysis import reconcile
 from orchestration.cli import render
 from orchestration.runs import summary
-from tests.support import sample_warehouse
 
 
 def test_each_figure_on_its_own_basis_and_the_reconciliation_lines(warehouse, capsys):
@@ -72,72 +70,3 @@ def test_all_published(warehouse):
     assert not any(s.modelled.values())
     assert summary.basis_sentence(s).splitlines()[0] == (
         "Prosecution figures are TRAC's published pages and figures; apprehensions are DHS OHSS's real release.")
-
-
-def test_new_this_run_names_the_new_edition_its_months_and_the_figures_it_changed(warehouse, capsys):
-    """A refresh that loads a restated Arizona page for May 2018 says so: the file, its month, the two
-    figures it moved and by how much; the figure it restated unchanged is counted, not listed."""
-    may = date(2018, 5, 1)
-    sample_warehouse.new_edition(warehouse, "immigration/monthlymay18/fil/", "2026-02-01 06:00:00+00",
-                                 {("immigration", may): 25, ("all", may): -40, ("cbp_referred", may): 0})
-    new = summary.new_this_run(warehouse, "2026-02-01T05:59:00+00:00")
-    assert [(r.family, r.file, r.first_month, r.rows) for r in new.releases] == [
-        ("trac-bulletin", "immigration/monthlymay18/fil/", may, 3)]
-    assert {(c["figure"], c["change"]) for c in new.changed} == {
-        ("immigration prosecutions, national", 25), ("all prosecutions, national", -40)}
-    assert new.unchanged == 1 and new.not_loaded == []
-
-    render.print_new_this_run(new)
-    out = capsys.readouterr().out
-    assert "New this run" in out and "immigration/monthlymay18/fil/" in out
-    immigration = next(line for line in out.splitlines() if "immigration prosecutions, national" in line)
-    assert immigration.split()[:1] == ["2018-05"] and "+25 (+" in immigration
-    assert "-40" in next(line for line in out.splitlines() if "all prosecutions, national" in line)
-    assert "(1 restated unchanged)" in out and "nothing failed or withdrawn" in out
-
-
-def test_new_this_run_is_only_this_run(warehouse):
-    """The sample's releases were loaded before the run began: none of them is news."""
-    new = summary.new_this_run(warehouse, "2026-02-01T00:00:00+00:00")
-    assert new.releases == [] and new.changed == [] and new.unchanged == 0
-
-
-def test_a_failed_release_of_this_run_is_listed(warehouse, capsys):
-    con = duckdb.connect(str(warehouse))
-    try:
-        con.execute("""INSERT INTO meta.releases (release_id, family, release_key, url, is_modelled, status,
-                                                  fetched_at, error)
-                       VALUES ('cbp-sbo:1', 'cbp-sbo', 'sbo-encounters-fy20-fy24.csv', 'x', false, 'failed',
-                               TIMESTAMPTZ '2026-02-01 06:00:00+00', 'changed CSV header')""")
-    finally:
-        con.close()
-    new = summary.new_this_run(warehouse, "2026-02-01T00:00:00+00:00")
-    render.print_new_this_run(new)
-    out = " ".join(capsys.readouterr().out.split())
-    assert "failed cbp-sbo sbo-encounters-fy20-fy24.csv: changed CSV header" in out
-
-
-def test_the_section_is_kept_with_the_run(warehouse, tmp_path, monkeypatch):
-    """In the CLI's run record and, with a persistent instance, as a tag the Dagster UI shows."""
-    import json
-
-    import dagster as dg
-
-    from orchestration.config import load_settings
-    from orchestration.runs.refresh import last_refresh_file
-
-    settings = load_settings()
-    sample_warehouse.new_edition(warehouse, "immigration/monthlymay18/fil/", "2026-02-01 06:00:00+00",
-                                 {("immigration", date(2018, 5, 1)): 5})
-    new = summary.new_this_run(warehouse, "2026-02-01T05:59:00+00:00")
-    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
-    (tmp_path / "dagster").mkdir()
-    (tmp_path / "dagster" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    run = dg.GraphDefinition("noop").to_job().execute_in_process(instance=dg.DagsterInstance.get()).dagster_run
-    last_refresh_file(settings).write_text(json.dumps({"run_id": run.run_id}))
-
-    summary.keep_with_run(settings, run.run_id, new)
-    record = json.loads(last_refresh_file(settings).read_text())
-    assert record["new_this_run"]["releases"][0]["file"] == "immigration/monthlymay18/fil/"
-    assert dg.DagsterInstance.get().get_run_by_id(run.run_id).tags["crowdout/new_this_run"] == (
-        "1 new releases, 1 figures changed, 0 failed or withdrawn")

@@ -82,6 +82,15 @@ def server():
     srv.server_close()
 
 
+def closed_port() -> int:
+    """A local port nothing listens on: every connection to it is refused."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
 def reply(status=200, body=b"", headers=None):
     def action(h: BaseHTTPRequestHandler):
         h.send_response(status)

@@ -62,8 +62,38 @@ def test_the_wait_defaults_to_the_configured_limit(tmp_path, monkeypatch):
     build = tmp_path / "w.build.duckdb"
     with writer_lock(build):
         with pytest.raises(WarehouseBusy, match="waited 0s"):
-            with writer_lock(build, on_wait=lambda _: None):
-                pass
+            _in_another_thread(lambda: writer_lock(build, on_wait=lambda _: None).__enter__())
     with writer_lock(build, timeout_s=0.3):
         pass
     assert holder(build) is None  # released: nobody is named as holding it
+
+
+def _in_another_thread(call):
+    """Run `call` on a fresh thread and re-raise what it raised here."""
+    import threading
+
+    raised = []
+
+    def run():
+        try:
+            call()
+        except BaseException as exc:  # noqa: BLE001 - handed back to the caller's thread
+            raised.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if raised:
+        raise raised[0]
+
+
+def test_the_holder_takes_it_again_at_once_and_keeps_it_until_its_outer_block_ends(tmp_path):
+    """A Dagster run holds the lock for the whole run; its steps' own blocks must not wait on it, and
+    leaving a step's block must not release it between steps."""
+    build = tmp_path / "w.build.duckdb"
+    with writer_lock(build, timeout_s=0):
+        with writer_lock(build, timeout_s=0):
+            pass
+        with pytest.raises(WarehouseBusy):  # still held after the inner block: no gap between steps
+            _in_another_thread(lambda: writer_lock(build, timeout_s=0, on_wait=lambda _: None).__enter__())
+    assert holder(build) is None

@@ -109,3 +109,20 @@ def test_a_missing_build_file_starts_from_the_published_warehouse(settings):
     ingest.connect_build(settings).close()
     assert inventory(settings.build_warehouse) == inventory(settings.warehouse)
     assert not list(settings.data_dir.glob(".*.tmp"))
+
+
+def test_changes_name_the_releases_a_publish_adds_and_the_ones_it_withdraws(tmp_path):
+    """What the publish step records for "new this run" (issue 20): the withdrawal it carries out to
+    analysts, and the releases new to them, whether this run or a hand ingest loaded them."""
+    from orchestration.warehouse.publish import changes
+
+    published, build = tmp_path / "w.duckdb", tmp_path / "w.build.duckdb"
+    _warehouse(published, MONTHS_2018_2019, {"cbp-sbo": 2})
+    _warehouse(build, MONTHS_2018_2019, {"cbp-sbo": 3})
+    con = duckdb.connect(str(build))
+    registry.withdraw(con, "cbp-sbo:1", "wrong file uploaded")
+    con.close()
+    found = changes(build, published)
+    assert found.published == ["cbp-sbo:2"]
+    assert found.withdrawn == [("cbp-sbo:1", "wrong file uploaded")]
+    assert changes(published, published).published == [] and changes(build, tmp_path / "none.duckdb").withdrawn == []

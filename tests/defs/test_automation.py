@@ -1,0 +1,45 @@
+"""The UI starts nothing on its own (issue 20, story 4): after a `crowdout refresh`, `dg dev`'s daemon
+observes the release families on its first tick and, finding the versions the refresh built from, starts
+no build. Before, the CLI kept no observation in the instance, so the daemon's first observation looked
+new and started a 53-asset build of what was already up to date."""
+
+from __future__ import annotations
+
+import warnings
+
+import dagster as dg
+
+from orchestration.asset_keys import release_source
+from orchestration.connectors.catalog import FAMILIES
+from orchestration.runs import refresh
+from orchestration.warehouse.observe import Observation
+
+
+def test_the_daemons_first_tick_after_a_cli_refresh_builds_nothing(settings, tmp_path, monkeypatch):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from orchestration.defs import defs
+    from orchestration.config import load_settings
+    from orchestration.runs.instance import open_instance
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
+    settings = load_settings()
+    graph = defs.resolve_asset_graph()
+    sources = {release_source(family) for family in FAMILIES}
+    assert sources == {key for key in graph.get_all_asset_keys() if graph.get(key).is_observable}
+    observed = [Observation(family, {f"https://publisher/{family}.csv": "etag:1"}) for family in FAMILIES]
+    # What a CLI refresh leaves in the instance: its observations, then a materialization of every asset.
+    refresh.record_observations(settings, observed)
+    with open_instance(settings) as instance:
+        for key in sorted(graph.materializable_asset_keys):
+            instance.report_runless_asset_event(dg.AssetMaterialization(key))
+
+        first = dg.evaluate_automation_conditions(defs=defs, instance=instance)
+        assert {r.key for r in first.results if r.true_subset.size} == sources  # it looks; it builds nothing
+
+        # the daemon's own observation finds the same releases, so the same data versions
+        for found in observed:
+            instance.report_runless_asset_event(dg.AssetObservation(
+                release_source(found.family), tags={refresh.DATA_VERSION_TAG: found.data_version}))
+        second = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=first.cursor)
+        assert second.total_requested == 0

@@ -1,0 +1,82 @@
+""""New this run" from the run's own events (issue 20, story 2): the releases it loaded, the figures they
+restated, its failures, the withdrawals its publish carried out and a refused publish. Before, the section
+read the warehouse by time and said "nothing failed or withdrawn" right after a withdrawal and right after
+an offline `--live` run had failed."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from orchestration.cli import render
+from orchestration.run_outcome import RunOutcome
+from orchestration.runs import news
+from tests.support import sample_warehouse
+
+
+def _run(status: str = "SUCCESS", **fields) -> RunOutcome:
+    return RunOutcome(run_id="r1", job="__ASSET_JOB", status=status, started_at="2026-02-01T05:59:00+00:00",
+                      ended_at="2026-02-01T06:10:00+00:00", trigger="cli", **fields)
+
+
+def test_the_new_edition_its_months_and_the_figures_it_changed(warehouse, capsys):
+    """A run that loads a restated page for May 2018 says so: the file, its month, the two figures it
+    moved and by how much; the figure it restated unchanged is counted, not listed."""
+    may = date(2018, 5, 1)
+    release_id = sample_warehouse.new_edition(warehouse, "immigration/monthlymay18/fil/", "2026-02-01 06:00:00+00",
+                                              {("immigration", may): 25, ("all", may): -40, ("cbp_referred", may): 0})
+    run = _run(releases=[{"family": "trac-bulletin", "file": "immigration/monthlymay18/fil/", "status": "loaded",
+                          "release_id": release_id, "error": ""}], published=True)
+    new = news.from_run(run, warehouse)
+    assert [(r.family, r.file, r.first_month, r.rows) for r in new.releases] == [
+        ("trac-bulletin", "immigration/monthlymay18/fil/", may, 3)]
+    assert {(c["figure"], c["change"]) for c in new.changed} == {
+        ("immigration prosecutions, national", 25), ("all prosecutions, national", -40)}
+    assert new.unchanged == 1 and new.not_loaded == []
+
+    render.print_new_this_run(new)
+    out = capsys.readouterr().out
+    assert "New this run" in out and "immigration/monthlymay18/fil/" in out
+    immigration = next(line for line in out.splitlines() if "immigration prosecutions, national" in line)
+    assert immigration.split()[:1] == ["2018-05"] and "+25 (+" in immigration
+    assert "-40" in next(line for line in out.splitlines() if "all prosecutions, national" in line)
+    assert "(1 restated unchanged)" in out and "nothing failed, withdrawn or refused" in out
+
+
+def test_a_release_loaded_before_the_run_is_not_news_even_if_fetched_during_it(warehouse):
+    """Only what the run's events name: an edition loaded by hand while the run went on is not its news."""
+    sample_warehouse.new_edition(warehouse, "immigration/monthlymay18/fil/", "2026-02-01 06:00:00+00",
+                                 {("immigration", date(2018, 5, 1)): 5})
+    new = news.from_run(_run(), warehouse)
+    assert new.releases == [] and new.changed == [] and new.unchanged == 0
+
+
+def test_a_withdrawal_its_publish_carried_out_is_news(warehouse, capsys):
+    run = _run(withdrawn=[{"release_id": "cbp-sbo:abc", "reason": "wrong file uploaded"}], published=True)
+    render.print_new_this_run(news.from_run(run, warehouse))
+    out = " ".join(capsys.readouterr().out.split())
+    assert "withdrawn cbp-sbo cbp-sbo:abc: wrong file uploaded" in out and "nothing failed" not in out
+
+
+def test_a_refused_publish_and_a_failed_release_are_news(warehouse, capsys):
+    run = _run(status="FAILURE", errors=[
+        "ingest_cbp_sbo: 1 cbp-sbo release(s) failed to load; landed files are kept, the other releases are loaded:\n"
+        "- cbp-sbo sbo-encounters-fy20-fy24.csv (https://x/sbo.csv): changed CSV header",
+        "published_warehouse: publish refused: the build would lose what analysts read now in w.duckdb:\n"
+        "  - marts.fct_cbp_encounters: 2018-01\nThe published warehouse is unchanged. If the loss is intended "
+        "(a withdrawn or corrected release), run `crowdout refresh --allow-shrink`."],
+        releases=[{"family": "cbp-sbo", "file": "sbo-encounters-fy20-fy24.csv", "status": "failed",
+                   "release_id": None, "error": "changed CSV header"}])
+    new = news.from_run(run, warehouse)
+    assert [r["status"] for r in new.not_loaded] == ["failed", "refused"]
+    render.print_new_this_run(new)
+    out = " ".join(capsys.readouterr().out.split())
+    assert "failed cbp-sbo sbo-encounters-fy20-fy24.csv: changed CSV header" in out
+    assert "refused published_warehouse: publish refused: the build would lose" in out
+    assert "--allow-shrink" in out
+
+
+def test_an_unreachable_publisher_is_one_failure_of_its_step(warehouse, capsys):
+    run = _run(status="FAILURE", errors=["ingest_trac_bulletin: trac-bulletin: publisher unreachable"])
+    new = news.from_run(run, warehouse)
+    assert new.not_loaded == [{"family": "ingest_trac_bulletin", "file": "", "status": "failed",
+                               "error": "trac-bulletin: publisher unreachable"}]
