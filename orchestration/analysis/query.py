@@ -31,7 +31,6 @@ from rich.console import RenderableType
 from rich.markup import escape
 from rich.text import Text
 
-from orchestration import alerts
 from orchestration.analysis import layout
 from orchestration.analysis.reader import AnalysisError, Limits, mart_tables, reading
 from orchestration.config import DBT_PROJECT_DIR, PACKAGE_DIR, RELEASES_TOML, Settings
@@ -168,11 +167,11 @@ def _until(reader: pa.RecordBatchReader, deadline: float | None) -> Iterator[pa.
 def protected_paths(settings: Settings) -> list[Path]:
     """Files and folders a query result must never be written over or into: the published and build
     warehouses, the landed releases, the Dagster instance (DAGSTER_HOME), the releases file in use, the
-    dbt profile and target written beside the warehouse, the failure log, and the project itself (code,
+    dbt profile and target written beside the warehouse, and the project itself (code,
     dbt project, configuration). Overwriting any of them broke every later command."""
     data = settings.data_dir
     return [settings.warehouse, settings.build_warehouse, settings.landing, settings.dagster_home,
-            settings.releases_file, data / "dbt-profile", data / "dbt-target", alerts.failure_log(settings),
+            settings.releases_file, data / "dbt-profile", data / "dbt-target",
             PACKAGE_DIR, DBT_PROJECT_DIR, RELEASES_TOML]
 
 
