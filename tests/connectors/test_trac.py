@@ -46,7 +46,8 @@ def test_live_discovery_names_only_national_pages_on_tracreports(cfg):
     refs = trac.discover(cfg, "https://tracreports.org", None, months=["2018-06"], live=True)
     assert [r.url for r in refs] == [
         f"https://tracreports.org/tracreports/bulletins/{s}/monthlyjun18/fil/"
-        for s in ("immigration", "overall", "hsaa", "jdea")
+        for s in ("immigration", "overall", "drugs", "weapons", "white_collar_crime", "terrorism", "orgcrime",
+                  "regulation", "hsaa", "jdea")
     ]
     assert refs[0].params == {"series": "immigration", "month": "2018-06"}
     assert refs[0].key == "immigration/2018-06"
@@ -127,9 +128,9 @@ def test_small_series_reads_the_sentence_up_from_7():
 def test_page_checked_against_what_its_trac_url_promised():
     row = table1("immigration_jun18_caption_last_row.html", ref("immigration", "2018-06"))
     assert row["number_latest_month"] == 12348
-    with pytest.raises(ParseError, match="is for 2018-06, expected 2018-05"):
+    with pytest.raises(ParseError, match="is for 2018-06 by its title .* but for 2018-05 by its URL"):
         trac.parse(FIXTURES / "immigration_jun18_caption_last_row.html", ref("immigration", "2018-05"))
-    with pytest.raises(ParseError, match="'immigration' bulletin, expected 'overall'"):
+    with pytest.raises(ParseError, match="'immigration' bulletin by its title .* but its URL names 'overall'"):
         trac.parse(FIXTURES / "immigration_jun18_caption_last_row.html", ref("overall", "2018-06"))
 
 
