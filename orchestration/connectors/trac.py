@@ -365,15 +365,16 @@ def _agencies(doc, title: str) -> list[tuple[str, str]]:
     """Each "Referring Agency: <name>" the title or the page prints (the first few: TRAC prints one)."""
     found = []
     texts = [("title", title)]
-    for node in doc.xpath("//text()[contains(., 'Referring Agency')]")[:5]:
+    for node in doc.xpath("//text()[contains(normalize-space(.), 'Referring Agency')]")[:5]:
         own = " ".join(str(node)[:_MAX_CUE].split())
         if own.rstrip().endswith(":") and node.getparent() is not None:  # "Referring Agency: <b>name</b>"
             own = _text(node.getparent())[:_MAX_CUE]
         texts.append(("line", own))
     for where, text in texts:
         m = _AGENCY.search(text[:_MAX_CUE])
-        if m and m.group(1).strip():
-            found.append((f"{where} {text!r}", " ".join(m.group(1).lower().split())))
+        name = _CHROME.split(m.group(1))[0].strip() if m else ""  # "...: <agency> - <site>"
+        if name:
+            found.append((f"{where} {text!r}", " ".join(name.lower().split())))
     return found
 
 
