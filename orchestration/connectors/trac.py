@@ -164,7 +164,7 @@ _PREVIOUS = re.compile(r"(?:up|down) from (\d[\d,]{0,12}) (?:in )?the previous m
 _SENTENCE_WINDOW = 600  # "this number is up from 7 the previous month" follows "reported N new" within this
 _STATUTE = re.compile(r"(\d{1,2})\s*U\.?\s*S\.?\s*C\.?\s*(?:Sec\.?|§)*\s*(\d+[A-Za-z]?(?:/\d+[A-Za-z]?)?)", re.I)
 _BULLETIN_PATH = re.compile(
-    r"/bulletins/(?P<series>[a-z0-9_]{1,40})/monthly(?P<mon>[a-z]{3})(?P<yy>\d{2})/(?:fil|gui)/?(?:index\.html?)?$"
+    r"/bulletins/(?P<series>[a-z0-9_]{1,40})/monthly(?P<mon>[a-z]{3})(?P<yy>\d{2})/(?P<kind>fil|gui)/?(?:index\.html?)?$"
 )
 # TRAC's URLs spell months in English whatever the process locale (strftime's %b would not).
 _MON = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -324,6 +324,9 @@ def page_identity(doc, ref: ReleaseRef) -> PageIdentity:
         months.append((f"URL {ref.url!r}", month_start(url["month"])))
     if not months:
         raise ParseError(ref, f"page {title!r} names no bulletin month ('Prosecutions for <Month> <Year>')")
+    if not words and not (during and "prosecution" in body[during.end():during.end() + _SENTENCE_WINDOW // 3].lower()):
+        raise ParseError(ref, f"page {title!r} is not a prosecutions bulletin: it says neither 'Prosecutions for "
+                              "<Month> <Year>' nor 'the government reported N new ... prosecutions'")
     for where, month in months[1:]:
         if month != months[0][1]:
             raise ParseError(ref, f"page {title!r} is for {months[0][1]:%Y-%m} by its {months[0][0]} "
@@ -334,6 +337,9 @@ def page_identity(doc, ref: ReleaseRef) -> PageIdentity:
 
 def _url_cue(ref: ReleaseRef) -> dict[str, str]:
     """What the URL says: the series and month discovery promised, else those TRAC's path spells."""
+    path = _BULLETIN_PATH.search(urlparse(ref.url).path)
+    if path and path.group("kind") == "gui":
+        raise ParseError(ref, "a TRAC convictions bulletin (/gui): crowdout loads the prosecutions bulletins (/fil)")
     promised = {k: ref.params[k] for k in ("series", "month") if ref.params.get(k)}
     return {**params_from_url(ref.url, {}), **promised}
 

@@ -266,7 +266,7 @@ def test_the_url_path_is_a_cue_on_both_hosts():
         wrong = ReleaseRef(family=trac.FAMILY, url=f"{host}/tracreports/bulletins/jdea/monthlyjun25/fil", key="k")
         with pytest.raises(ParseError, match="'jfbi' bulletin by its line .* but its URL names 'jdea'"):
             trac.parse(FIXTURES / "jfbi_jun25_agency.html", wrong)
-        stale = ReleaseRef(family=trac.FAMILY, url=f"{host}/tracreports/bulletins/jfbi/monthlymay25/gui/", key="k")
+        stale = ReleaseRef(family=trac.FAMILY, url=f"{host}/tracreports/bulletins/jfbi/monthlymay25/fil/", key="k")
         with pytest.raises(ParseError, match="2025-06 by its title .* but for 2025-05 by its URL"):
             trac.parse(FIXTURES / "jfbi_jun25_agency.html", stale)
 
@@ -316,3 +316,14 @@ def test_unknown_referring_agency_loads_uncatalogued(tmp_path):
     assert (row["series"], row["catalogued"], row["number_latest_month"]) == ("internal_revenue_service", False, 1103)
 
 
+
+
+def test_a_convictions_bulletin_is_not_loaded_as_prosecutions(tmp_path):
+    """TRAC's convictions bulletins (/gui) look like its prosecutions bulletins; their figures are not the same."""
+    page = _edited(tmp_path, "weapons_jul13_program.html", "Prosecutions", "Convictions")
+    page.write_text(page.read_text().replace("weapons prosecutions", "weapons convictions"))
+    with pytest.raises(ParseError, match="is not a prosecutions bulletin"):
+        trac.parse(page, ref())
+    gui = "https://tracreports.org/tracreports/bulletins/weapons/monthlyjul13/gui/"
+    with pytest.raises(ParseError, match=r"convictions bulletin \(/gui\)"):
+        trac.parse(FIXTURES / "weapons_jul13_program.html", ReleaseRef(family=trac.FAMILY, url=gui, key="k"))
