@@ -281,3 +281,33 @@ def test_metrics_totals_are_the_marts_cumulative_columns(own_copy):
         total = counterfactuals.missing_total(view.rows, cf)
         assert total == (None if cumulative is None else pytest.approx(cumulative))
     assert counterfactuals.missing_total(view.rows) is not None
+
+
+def test_prosecutions_by_program_are_the_national_program_pages_with_their_basis(built):
+    """Each TRAC program bulletin is a program of the nation; a published figure replaces a modelled page's,
+    and a real page's figure stays published."""
+    db, _ = built
+    rows = query(db, "SELECT program, prosecutions, basis, release_ids[1] FROM marts.fct_prosecutions_by_program "
+                     "WHERE geography = 'US' AND month = DATE '2018-06-01' ORDER BY program")
+    assert [(p, n, b) for p, n, b, _ in rows] == [
+        ("drugs", 1800, "modelled"), ("immigration", 11514, "modelled"), ("weapons", 750, "published"),
+        ("white_collar", 420, "published")]
+    assert rows[-1][3].startswith("trac-published-figures:")
+    assert query(db, "SELECT DISTINCT geography FROM marts.fct_prosecutions_by_program") == [("US",)]
+
+
+def test_displacement_by_program_against_the_baseline_and_the_pre_baseline_mean(built):
+    """June 2018 against March (the baseline) and against the mean of the twelve months before it, missing
+    prosecutions summed over the policy window from April: drugs 50 + 100 + 200."""
+    db, _ = built
+    rows = {r[0]: r[1:] for r in query(
+        db, "SELECT program, pct_change_vs_baseline, pct_change_vs_baseline_basis, expected_prosecutions, "
+            "missing_prosecutions, cumulative_missing_prosecutions, cumulative_missing_prosecutions_basis "
+            "FROM marts.fct_displacement_by_program WHERE geography = 'US' AND month = DATE '2018-06-01'")}
+    assert rows["drugs"] == (pytest.approx(-0.10), "modelled", 2000, 200, 350, "modelled")
+    assert rows["weapons"] == (pytest.approx(50 / 700), "derived", 700, -50, -50, "derived")
+    # the published June figure, against modelled pages: the change is modelled
+    assert rows["white_collar"] == (pytest.approx(-0.16), "modelled", 500, 80, 80, "modelled")
+    before = query(db, "SELECT count(*) FROM marts.fct_displacement_by_program WHERE month < DATE '2018-04-01' "
+                       "AND (missing_prosecutions IS NOT NULL OR cumulative_missing_prosecutions IS NOT NULL)")
+    assert before == [(0,)]
