@@ -54,13 +54,16 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_metrics(args: argparse.Namespace) -> int:
-    from orchestration.analysis import metrics_table, query
+    from orchestration.analysis import metrics_table, program_table, query
 
-    view = metrics_table.load(load_settings().warehouse, args.geography,
-                              metrics_table.parse_month(args.start), metrics_table.parse_month(args.end))
+    by_program = args.by == "program"
+    table = program_table if by_program else metrics_table
+    view = table.load(load_settings().warehouse, args.geography or ("US" if by_program else "SW_BORDER"),
+                      metrics_table.parse_month(args.start), metrics_table.parse_month(args.end))
     if args.format == "table":
-        console.print(metrics_table.to_rich(view, console.width, wide=args.wide))
-        for line in metrics_table.summary(view):
+        console.print(program_table.to_rich(view, console.width) if by_program
+                      else metrics_table.to_rich(view, console.width, wide=args.wide))
+        for line in table.summary(view):
             console.print(line)
     else:
         query.write(view.data, args.format, args.output)
