@@ -21,6 +21,7 @@ figure with `data-basis="modelled"` on its cell, and the raw rows list those fig
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Iterable
@@ -30,6 +31,7 @@ import lxml.etree
 import lxml.html
 import pyarrow as pa
 
+from orchestration.connectors import trac_catalogue
 from orchestration.connectors.calendar import month_number
 from orchestration.connectors.release import (
     Family,
@@ -54,7 +56,8 @@ _MODELLED = RawColumn(
     "modelled_figures", "VARCHAR",
     "comma-separated names of this row's columns whose cell is marked data-basis=modelled; '' on real pages",
 )
-_SERIES = RawColumn("series", "VARCHAR", "bulletin series: immigration, overall, hsaa, jdea (or another TRAC program)")
+_SERIES = RawColumn("series", "VARCHAR", "bulletin series: the URL slug of TRAC's catalogue (trac_catalogue.py) or, "
+                    "for an uncatalogued page, its own URL slug or title words")
 _MONTH = RawColumn("month", "DATE", "first day of the bulletin's month")
 _CHANGES = [
     RawColumn(f"pct_change_{span}", "DOUBLE", f"percent change from {label} as printed; NULL if not printed")
@@ -64,14 +67,20 @@ RAW_TABLES = {
     "trac_table1": [
         _SERIES,
         _MONTH,
+        RawColumn("catalogued", "BOOLEAN", "true when the series is in TRAC's catalogue; false: loaded under "
+                  "its URL slug or title words, reported by the refresh"),
+        RawColumn("series_kind", "VARCHAR", "program | agency (a referring agency's bulletin); NULL if uncatalogued"),
         RawColumn("page_title", "VARCHAR", "the page's <title>"),
         RawColumn("number_latest_month", "BIGINT", TABLE1_LABELS["number_latest_month"]),
         RawColumn("pct_change_prev_month", "DOUBLE", "percent as printed, on raw monthly counts"),
         RawColumn("pct_change_1yr", "DOUBLE", "percent as printed, on six-month moving averages"),
         RawColumn("pct_change_5yr_incl_magistrate", "DOUBLE", "percent as printed; NULL where the cell is blank"),
         RawColumn("pct_change_5yr_excl_magistrate", "DOUBLE", "percent as printed; NULL where the cell is blank"),
-        RawColumn("previous_month_number", "BIGINT", "small series' 'up from 7 the previous month'; else NULL"),
-        RawColumn("table1_layout", "VARCHAR", "labels | numbers_first | text (small series without Table 1)"),
+        RawColumn("pct_change_5yr", "DOUBLE", "a small series' one 'Percent Change from 5 years ago'; else NULL"),
+        RawColumn("previous_month_number", "BIGINT", "a small series' 'Number Previous Month' or 'up from 7 the "
+                  "previous month'; else NULL"),
+        RawColumn("table1_layout", "VARCHAR", "labels (by label, any arrangement) | numbers_first (TRAC's bare "
+                  "five) | text (small series without Table 1)"),
         _MODELLED,
     ],
     "trac_lead_charges": [
@@ -118,23 +127,36 @@ _DISTRICT_COLUMNS = {
 _DISTRICT_OPTIONAL = {"per_capita_rate": r"percapita|(prosecutions)?per(one)?millionpeople", **_CHANGE_HEADERS}
 
 _MISSING = {"", "-", "na", "n/a", "\u2014", "\u2013"}
+# Table 1's labels beyond the five: a small series prints "Number Previous Month" and one five-year change.
+_TABLE1_LABEL_TEXT = {
+    **TABLE1_LABELS,
+    "previous_month_number": "Number Previous Month",
+    "pct_change_5yr": "Percent Change from 5 years ago",
+}
+_TABLE1_SMALL = ("number_latest_month", "previous_month_number", "pct_change_1yr", "pct_change_5yr")
+_TABLE1_COUNTS = {"number_latest_month", "previous_month_number"}
+_TABLE1_BY_LABEL = {re.sub(r"\s+", "", label).lower(): column for column, label in _TABLE1_LABEL_TEXT.items()}
+_FIVE_YEARS = "percentchangefrom5yearsago"
+_QUALIFIERS = {"(includingmagistratecourt)", "(excludingmagistratecourt)"}
+_MAX_TABLE1_CELLS = 64  # TRAC's Table 1 has five to twelve cells; a bigger table is not it
+_CAPTION = re.compile(r"Table 1[.:]")
+_COUNT = re.compile(r"\d{1,3}(?:,\d{3})*|\d+")
+_NUMBER = re.compile(r"[-\u2212+]?\d{1,12}(?:,\d{3}){0,4}(?:\.\d{1,6})?\s?%?")
 _MONTH_WORDS = r"(January|February|March|April|May|June|July|August|September|October|November|December)"
-_TITLE_MONTH = re.compile(rf"(?:^|\b)(.*?)\s*Prosecutions for {_MONTH_WORDS} (\d{{4}})\b", re.I)
-_DURING_MONTH = re.compile(rf"during {_MONTH_WORDS} (\d{{4}}) the government reported", re.I)
-_AGENCY = re.compile(r"Referring Agency:\s*(.+)", re.I)
-# Program bulletins by the words before "Prosecutions for"; agency bulletins by the referring agency.
-_PROGRAMS = {"": "overall", "immigration": "immigration", "drug": "drugs", "drugs": "drugs",
-             "organized crime": "orgcrime", "government regulatory": "regulation"}
-_AGENCIES = {"drug enforcement administration": "jdea",
-             "immigration and customs in homeland security": "hsaa",
-             "social security administration": "zssa"}
-_SMALL_SERIES = re.compile(
-    r"the government reported (\d[\d,]*) new [\w\s-]*?prosecutions.*?this number is (?:up|down) from (\d[\d,]*) "
-    r"the previous month", re.I | re.S,
-)
+# Every pattern below is matched on bounded text (a title or heading cut to _MAX_CUE characters) or starts
+# with a literal, and none nests repeats: a crafted page cannot make matching slower than linear.
+_MAX_CUE = 300  # a title, heading or "Referring Agency:" line longer than this is read up to here
+_MAX_WORDS = 80  # longer words before "Prosecutions for" are prose, not a bulletin's title
+_PROSECUTIONS_FOR = re.compile(rf"Prosecutions for {_MONTH_WORDS} (\d{{4}})\b", re.I)
+# Site chrome around a title: "TRAC Reports: ...", "... | TRAC", "... - TRAC" (a bare hyphen is a word's).
+_CHROME = re.compile(r"\s[|\u2013\u2014-]\s|[|:]\s?")
+_AGENCY = re.compile(r"Referring Agency:\s*([^|:]{1,120})", re.I)
+_DURING = re.compile(rf"during {_MONTH_WORDS},? (\d{{4}}),? the government reported (\d[\d,]{{0,12}}) new", re.I)
+_PREVIOUS = re.compile(r"(?:up|down) from (\d[\d,]{0,12}) (?:in )?the previous month", re.I)
+_SENTENCE_WINDOW = 600  # "this number is up from 7 the previous month" follows "reported N new" within this
 _STATUTE = re.compile(r"(\d{1,2})\s*U\.?\s*S\.?\s*C\.?\s*(?:Sec\.?|§)*\s*(\d+[A-Za-z]?(?:/\d+[A-Za-z]?)?)", re.I)
 _BULLETIN_PATH = re.compile(
-    r"/bulletins/(?P<series>[a-z]+)/monthly(?P<mon>[a-z]{3})(?P<yy>\d{2})/fil/?(?:index\.html?)?$"
+    r"/bulletins/(?P<series>[a-z0-9_]{1,40})/monthly(?P<mon>[a-z]{3})(?P<yy>\d{2})/(?:fil|gui)/?(?:index\.html?)?$"
 )
 # TRAC's URLs spell months in English whatever the process locale (strftime's %b would not).
 _MON = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -154,14 +176,15 @@ def discover(
 ) -> list[ReleaseRef]:
     """The national bulletin page of every configured series and month; no network needed.
 
-    TRAC has no index to crawl, so the pages are named from the URL template. Without explicit months,
+    TRAC has no index to crawl, so the pages are named from the URL template: live mode names every series
+    in `series`, sample mode those the bundled sample has pages for (`sample_series`). Without explicit months,
     the sample covers first_month..sample_last_month; live mode asks only for months that ended at least
     publication_lag_days ago, so every page named should exist and a missing one is a failure.
     `session` is accepted so every family is called alike.
     """
     wanted = [month_start(m) for m in months] if months is not None else _default_months(cfg, live, today)
     refs = []
-    for series in cfg["series"]:
+    for series in cfg["series"] if live else cfg.get("sample_series", cfg["series"]):
         for month in wanted:
             url = cfg["national_url"].format(
                 base=base.rstrip("/"), series=series, mon=_MON[month.month - 1], yy=f"{month.year % 100:02d}"
@@ -223,11 +246,13 @@ def parse(path: Path, ref: ReleaseRef) -> ParsedRelease:
         doc = lxml.html.document_fromstring(Path(path).read_bytes())
     except lxml.etree.ParserError as exc:  # an empty or whitespace-only body
         raise ParseError(ref, f"not an HTML page: {exc}") from None
-    series, month = page_identity(doc, ref)
-    title = " ".join((doc.findtext(".//title") or "").split())
-    page = {"series": series, "month": month}
+    identity = page_identity(doc, ref)
+    page = {"series": identity.series, "month": identity.month}
+    entry = trac_catalogue.BY_SLUG.get(identity.series) if identity.catalogued else None
 
-    table1 = [{**page, "page_title": title, **_table1(doc, ref)}]
+    figures = _table1(doc, ref, identity)
+    table1 = [{**page, "catalogued": identity.catalogued, "series_kind": entry.kind if entry else None,
+               "page_title": identity.title, **figures}]
     charges = [{**page, **row} for row in _ranked(doc, ref, _LEAD_CHARGE_COLUMNS, _LEAD_CHARGE_OPTIONAL, _charge_row)]
     districts = [{**page, **row} for row in _ranked(doc, ref, _DISTRICT_COLUMNS, _DISTRICT_OPTIONAL, _district_row)]
     rows = {"trac_table1": table1, "trac_lead_charges": charges, "trac_district_rankings": districts}
@@ -235,8 +260,9 @@ def parse(path: Path, ref: ReleaseRef) -> ParsedRelease:
         tables = {name: pa.Table.from_pylist(rows[name], schema=arrow_schema(RAW_TABLES[name])) for name in RAW_TABLES}
     except (OverflowError, pa.ArrowInvalid) as exc:  # a count too large for its column
         raise ParseError(ref, f"a figure out of range: {exc}") from None
+    _cross_check(figures, identity, ref)
     modelled = any(row["modelled_figures"] for table in rows.values() for row in table)
-    return ParsedRelease(tables=tables, months=[month], modelled=modelled)
+    return ParsedRelease(tables=tables, months=[identity.month], modelled=modelled)
 
 
 def _text(el) -> str:
@@ -248,112 +274,251 @@ def _squash(text: str) -> str:
     return re.sub(r"\s+", "", text).rstrip(":").lower()
 
 
-def page_identity(doc, ref: ReleaseRef) -> tuple[str, date]:
-    """The series and month the page says it is for, checked against what its URL promised, if anything."""
+@dataclass(frozen=True)
+class PageIdentity:
+    """The series and month a page is for, whether the catalogue knows its series, and what said so."""
+
+    series: str
+    month: date
+    catalogued: bool
+    title: str
+    reported: int | None  # the body's "the government reported N new ..." (a cross-check on Table 1)
+    previous: int | None  # the body's "up from M the previous month", when the page says it
+
+
+def page_identity(doc, ref: ReleaseRef) -> PageIdentity:
+    """The series and month every cue on the page and in its URL names; cues that disagree fail, naming both.
+
+    Cues: the `<title>` (inside any site chrome: "X: ...", "... | X", "... - X"), each heading, a
+    "Referring Agency:" line, the body's "during <Month> <Year> the government reported N new" sentence
+    (month only), and the URL path `bulletins/<slug>/monthly<mon><yy>/<fil|gui>` or what discovery promised.
+    A page saved by hand under any name, with no URL, loads from its own words.
+    """
     title = " ".join((doc.findtext(".//title") or "").split())
-    headings = [_text(h) for h in doc.xpath("//h1|//h2|//h3|//h4")]
     body = _text(doc.body) if doc.body is not None else ""
-    month, program = None, None
-    for text in (title, *headings):
-        m = _TITLE_MONTH.search(text)
-        if m:
-            program = m.group(1).strip().lower()
-            month = date(int(m.group(3)), month_number(m.group(2)), 1)
-            break
-    if month is None:
-        m = _DURING_MONTH.search(body)
-        if not m:
-            raise ParseError(ref, f"page {title!r} names no bulletin month ('Prosecutions for <Month> <Year>')")
-        month = date(int(m.group(2)), month_number(m.group(1)), 1)
-    series = None
-    for text in (title, *headings):
-        agency = _AGENCY.search(text)
-        if agency:
-            name = agency.group(1).strip().lower()
-            series = _AGENCIES.get(name)
-            if series is None:
-                raise ParseError(ref, f"referring agency {agency.group(1)!r} is not a TRAC series crowdout knows")
-            break
-    if series is None:
-        if program is None or program not in _PROGRAMS:
-            raise ParseError(ref, f"page {title!r} names no TRAC series crowdout knows")
-        series = _PROGRAMS[program]
-    promised = ref.params
-    if promised.get("month") and f"{month:%Y-%m}" != promised["month"]:
-        raise ParseError(ref, f"page {title!r} is for {month:%Y-%m}, expected {promised['month']}")
-    if promised.get("series") and series != promised["series"]:
-        raise ParseError(ref, f"page {title!r} is the {series!r} bulletin, expected {promised['series']!r}")
-    return series, month
+    months: list[tuple[str, date]] = []  # (where, month)
+    words: list[tuple[str, str]] = []  # (where, words before "Prosecutions for")
+    for where, text in (("title", title), *(("heading", _text(h)[:_MAX_CUE]) for h in doc.xpath("//h1|//h2|//h3|//h4"))):
+        for m in _PROSECUTIONS_FOR.finditer(text[:_MAX_CUE]):
+            before = _CHROME.split(text[:m.start()])[-1].strip()
+            if len(before) <= _MAX_WORDS:
+                months.append((f"{where} {text!r}", date(int(m.group(2)), month_number(m.group(1)), 1)))
+                words.append((f"{where} {text!r}", " ".join(before.lower().split())))
+    during = _DURING.search(body)
+    reported = previous = None
+    if during:
+        months.append(("sentence 'during ...'", date(int(during.group(2)), month_number(during.group(1)), 1)))
+        reported = int(during.group(3).replace(",", ""))
+        after = _PREVIOUS.search(body, during.end(), during.end() + _SENTENCE_WINDOW)
+        previous = int(after.group(1).replace(",", "")) if after else None
+    url = _url_cue(ref)
+    if url.get("month"):
+        months.append((f"URL {ref.url!r}", month_start(url["month"])))
+    if not months:
+        raise ParseError(ref, f"page {title!r} names no bulletin month ('Prosecutions for <Month> <Year>')")
+    for where, month in months[1:]:
+        if month != months[0][1]:
+            raise ParseError(ref, f"page {title!r} is for {months[0][1]:%Y-%m} by its {months[0][0]} "
+                                  f"but for {month:%Y-%m} by its {where}")
+    series, catalogued = _series(doc, title, words, url, ref)
+    return PageIdentity(series, months[0][1], catalogued, title, reported, previous)
 
 
-def _table1(doc, ref: ReleaseRef) -> dict:
-    """The five figures by label wherever the caption sits; a bare row of five; or a small series' sentence."""
+def _url_cue(ref: ReleaseRef) -> dict[str, str]:
+    """What the URL says: the series and month discovery promised, else those TRAC's path spells."""
+    promised = {k: ref.params[k] for k in ("series", "month") if ref.params.get(k)}
+    return {**params_from_url(ref.url, {}), **promised}
+
+
+def _series(doc, title: str, words: list[tuple[str, str]], url: dict, ref: ReleaseRef) -> tuple[str, bool]:
+    """(slug, catalogued): a program by its title words, an agency by its "Referring Agency:" line."""
+    named = []  # (where, slug, catalogued)
+    for where, text in words:
+        if text:  # "Prosecutions for" alone is the overall bulletin, or an agency's (below)
+            entry = trac_catalogue.program_named(text)
+            named.append((where, entry.slug, True) if entry else (where, _slug(text), False))
+    for where, name in _agencies(doc, title):
+        entry = trac_catalogue.agency_named(name)
+        named.append((where, entry.slug, True) if entry else (where, _slug(name), False))
+    if not named and words:
+        named.append((words[0][0], "overall", True))
+    for where, slug, _ in named[1:]:
+        if slug != named[0][1]:
+            raise ParseError(ref, f"page {title!r} is the {named[0][1]!r} bulletin by its {named[0][0]} "
+                                  f"but the {slug!r} bulletin by its {where}")
+    promised = url.get("series")
+    if not named:
+        if not promised:
+            raise ParseError(ref, f"page {title!r} names no TRAC series ('<Program> Prosecutions for ...' "
+                                  "or 'Referring Agency: ...') and its URL names none")
+        return promised, promised in trac_catalogue.BY_SLUG
+    where, slug, catalogued = named[0]
+    if promised and promised != slug and (catalogued or promised in trac_catalogue.BY_SLUG):
+        raise ParseError(ref, f"page {title!r} is the {slug!r} bulletin by its {where}, "
+                              f"but its URL names {promised!r} ({ref.url})")
+    if not catalogued and promised:  # TRAC's own slug for a series the catalogue lacks
+        return promised, False
+    return slug, catalogued
+
+
+def _agencies(doc, title: str) -> list[tuple[str, str]]:
+    """Each "Referring Agency: <name>" the title or the page prints (the first few: TRAC prints one)."""
+    found = []
+    texts = [("title", title)]
+    for node in doc.xpath("//text()[contains(., 'Referring Agency')]")[:5]:
+        own = " ".join(str(node)[:_MAX_CUE].split())
+        if own.rstrip().endswith(":") and node.getparent() is not None:  # "Referring Agency: <b>name</b>"
+            own = _text(node.getparent())[:_MAX_CUE]
+        texts.append(("line", own))
+    for where, text in texts:
+        m = _AGENCY.search(text[:_MAX_CUE])
+        if m and m.group(1).strip():
+            found.append((f"{where} {text!r}", " ".join(m.group(1).lower().split())))
+    return found
+
+
+def _slug(words: str) -> str:
+    """A series name for an uncatalogued page saved by hand: its title words, as a URL slug would be."""
+    return re.sub(r"[^a-z0-9]+", "_", words.lower()).strip("_")[:40] or "unnamed"
+
+
+def _table1(doc, ref: ReleaseRef, identity: PageIdentity) -> dict:
+    """Table 1's figures by their labels wherever they sit; TRAC's bare five; or a small series' sentence."""
     marks = doc.xpath(
         "//text()[starts-with(normalize-space(.), 'Table 1:') or starts-with(normalize-space(.), 'Table 1.')]"
     )
     if not marks:
-        m = _SMALL_SERIES.search(_text(doc.body) if doc.body is not None else "")
-        if not m:
-            raise ParseError(ref, "no 'Table 1' caption and no 'reported N new ... prosecutions' sentence")
-        return {
-            "number_latest_month": int(m.group(1).replace(",", "")),
-            "previous_month_number": int(m.group(2).replace(",", "")),
-            "table1_layout": "text",
-            "modelled_figures": "",
-        }
+        if identity.reported is None or identity.previous is None:
+            raise ParseError(ref, "no 'Table 1' caption and no 'reported N new ... prosecutions ... up from M "
+                                  "the previous month' sentence")
+        return {"number_latest_month": identity.reported, "previous_month_number": identity.previous,
+                "table1_layout": "text", "modelled_figures": ""}
     holder = marks[0].getparent()
     candidates = holder.xpath("ancestor::table[1]") + holder.xpath("preceding::table[1]") + holder.xpath("following::table[1]")
     problems = []
     for table in candidates:
-        rows = [[c for c in row.xpath("./th|./td") if not _is_caption(c)] for row in table.iter("tr")]
-        rows = [r for r in rows if r]
-        found = _by_label(rows) or _numbers_first(rows)
-        if found is None:
-            problems.append("no Table 1 labels nor a row of five figures")
-            continue
-        layout, cells = found
-        missing = [TABLE1_LABELS[c] for c in TABLE1_LABELS if c not in cells]
-        if missing:
-            problems.append(f"Table 1 has no {missing[0]!r} figure")
+        try:
+            layout, cells = _table1_cells(table)
+        except _NotTable1 as exc:
+            problems.append(str(exc))
             continue
         values = {}
         for column, cell in cells.items():
-            text = _text(cell)
-            values[column] = _count(text, ref, TABLE1_LABELS[column]) if column == "number_latest_month" \
-                else _decimal(text, ref, TABLE1_LABELS[column])
-        return {**values, "table1_layout": layout, "modelled_figures": _modelled(cells)}
+            text = _text(cell) if cell is not None else ""
+            if column in _TABLE1_COUNTS:
+                values[column] = _count(text, ref, _TABLE1_LABEL_TEXT[column])
+            else:
+                values[column] = _decimal(text, ref, _TABLE1_LABEL_TEXT[column])
+        return {**values, "table1_layout": layout,
+                "modelled_figures": _modelled({k: c for k, c in cells.items() if c is not None})}
     raise ParseError(ref, problems[0] if problems else "'Table 1' caption is beside no table")
 
 
-def _is_caption(cell) -> bool:
-    return bool(re.match(r"Table 1[.:]", _text(cell)))
+class _NotTable1(Exception):
+    """A table beside the caption that is not Table 1, and why (the first reason is reported)."""
 
 
-def _by_label(rows: list[list]) -> tuple[str, dict] | None:
-    """label | value in a row, or a row of labels above/below a row of values; None if no label is there."""
-    wanted = {_squash(label): column for column, label in TABLE1_LABELS.items()}
-    cells = {}
-    for r, row in enumerate(rows):
-        for c, cell in enumerate(row):
-            column = wanted.get(_squash(_text(cell)))
-            if column is None:
-                continue
-            if c + 1 < len(row) and _squash(_text(row[c + 1])) not in wanted:
-                cells[column] = row[c + 1]
-                continue
-            for other in rows[:r] + rows[r + 1:]:  # a row of labels and a separate row of figures
-                if len(other) == len(row) and not any(_squash(_text(x)) in wanted for x in other):
-                    cells[column] = other[c]
-                    break
-    return ("labels", cells) if cells else None
+def _table1_cells(table) -> tuple[str, dict]:
+    """Each figure's cell (None where TRAC left it blank), by label in any arrangement, or TRAC's bare five.
+
+    Labels pair with the cell beside them in reading order (label-first or number-first, the page's first
+    figure tells which), or, for a row of labels, with the neighbouring row of figures cell by cell.
+    """
+    rows = []
+    for tr in table.iter("tr"):
+        row = [[cell, _text(cell)[:_MAX_CUE]] for cell in tr.xpath("./th|./td")]
+        rows.append(row)
+        if sum(map(len, rows)) > _MAX_TABLE1_CELLS:
+            raise _NotTable1(f"the table beside 'Table 1' has over {_MAX_TABLE1_CELLS} cells; TRAC's Table 1 has "
+                             "at most a dozen")
+    rows = [[c for c in row if not _CAPTION.match(c[1])] for row in rows]
+    _join_qualifiers(rows)
+    rows = [[(cell, text, _kind(text)) for cell, text in row if text is not None] for row in rows]
+    rows = [row for row in rows if row]
+    labelled = [(r, i) for r, row in enumerate(rows) for i, (_, _, kind) in enumerate(row) if kind in _TABLE1_BY_LABEL]
+    if not labelled:
+        figures = [cell for row in rows for cell, _, kind in row if kind in ("count", "number")]
+        if len(figures) == len(TABLE1_LABELS) and _COUNT.fullmatch(_text(figures[0])) \
+                and all(kind != "text" for row in rows for _, _, kind in row):
+            return "numbers_first", dict(zip(TABLE1_LABELS, figures))
+        raise _NotTable1("no Table 1 labels nor a row of five figures")
+    cells: dict = {}
+    flat = [(r, i) for r, row in enumerate(rows) for i in range(len(row))]
+    first_figure = next((n for n, (r, i) in enumerate(flat) if rows[r][i][2] in ("count", "number")), len(flat))
+    labels_first = flat.index(labelled[0]) < first_figure
+    for n, (r, i) in enumerate(flat):
+        column = _TABLE1_BY_LABEL.get(rows[r][i][2])
+        if column is None:
+            continue
+        if column in cells:
+            raise _NotTable1(f"Table 1 prints {_TABLE1_LABEL_TEXT[column]!r} twice")
+        row = rows[r]
+        if len(row) > 1 and all(kind in _TABLE1_BY_LABEL for _, _, kind in row):  # a row of labels
+            cells[column] = _beside_row(rows, r, i, labels_first)
+            continue
+        m = n + 1 if labels_first else n - 1
+        partner = flat[m] if 0 <= m < len(flat) else None
+        if partner is None or rows[partner[0]][partner[1]][2] in _TABLE1_BY_LABEL:
+            cells[column] = None  # no figure beside the label: TRAC left it blank
+        else:
+            cells[column] = rows[partner[0]][partner[1]][0]
+    wanted = _TABLE1_SMALL if cells.keys() & {"previous_month_number", "pct_change_5yr"} else tuple(TABLE1_LABELS)
+    for column in wanted:
+        if column not in cells:
+            raise _NotTable1(f"Table 1 has no {_TABLE1_LABEL_TEXT[column]!r} figure")
+    extra = [c for c in cells if c not in wanted]
+    if extra:
+        raise _NotTable1(f"Table 1 prints {_TABLE1_LABEL_TEXT[extra[0]]!r} beside figures of another layout")
+    for column in _TABLE1_COUNTS & cells.keys():
+        if cells[column] is None:
+            raise _NotTable1(f"Table 1 prints no figure beside {_TABLE1_LABEL_TEXT[column]!r}")
+    return "labels", cells
 
 
-def _numbers_first(rows: list[list]) -> tuple[str, dict] | None:
-    """A row of exactly five cells, the first a count: TRAC's five figures in TRAC's order, unlabelled."""
-    for row in rows:
-        if len(row) == 5 and re.fullmatch(r"\d{1,3}(,\d{3})*|\d+", _text(row[0])):
-            return "numbers_first", dict(zip(TABLE1_LABELS, row))
+def _beside_row(rows: list, r: int, i: int, labels_first: bool):
+    """The cell under (or over) a label in a row of labels: same position in the neighbouring row."""
+    for other in ((r + 1, r - 1) if labels_first else (r - 1, r + 1)):
+        if 0 <= other < len(rows) and len(rows[other]) == len(rows[r]) \
+                and not any(kind in _TABLE1_BY_LABEL for _, _, kind in rows[other]):
+            return rows[other][i][0]
     return None
+
+
+def _join_qualifiers(rows: list[list]) -> None:
+    """'Percent Change from 5 years ago' and '(Including Magistrate Court)' in two cells are one label."""
+    previous = None
+    for row in rows:
+        for item in row:
+            if previous is not None and _squash(item[1]) in _QUALIFIERS and _squash(previous[1]) == _FIVE_YEARS:
+                previous[1] = f"{previous[1]} {item[1]}"
+                item[1] = None
+            if item[1]:
+                previous = item
+
+
+def _kind(text: str) -> str:
+    """A cell's kind: one of the squashed Table 1 labels, 'count', 'number', 'blank' or 'text'."""
+    squashed = _squash(text)
+    if squashed in _TABLE1_BY_LABEL:
+        return squashed
+    if text.strip().lower() in _MISSING:
+        return "blank"
+    if _COUNT.fullmatch(text):
+        return "count"
+    return "number" if _NUMBER.fullmatch(text) else "text"
+
+
+def _cross_check(figures: dict, identity: PageIdentity, ref: ReleaseRef) -> None:
+    """The body's "reported N new" (and "up from M the previous month") must agree with Table 1."""
+    if figures["table1_layout"] == "text":
+        return
+    if identity.reported is not None and identity.reported != figures["number_latest_month"]:
+        raise ParseError(ref, f"Table 1 prints {figures['number_latest_month']:,} prosecutions but the page's "
+                              f"sentence says the government reported {identity.reported:,}")
+    previous = figures.get("previous_month_number")
+    if previous is not None and identity.previous is not None and identity.previous != previous:
+        raise ParseError(ref, f"Table 1 prints {previous:,} for the previous month but the page's sentence "
+                              f"says {identity.previous:,}")
 
 
 def _ranked(doc, ref: ReleaseRef, columns: dict[str, str], optional: dict[str, str], make_row) -> list[dict]:
@@ -426,7 +591,7 @@ def _district_row(cells: dict, ref: ReleaseRef) -> dict:
 
 
 def _count(text: str, ref: ReleaseRef, label: str) -> int:
-    if not re.fullmatch(r"\d{1,3}(,\d{3})*|\d+", text):
+    if not _COUNT.fullmatch(text[:_MAX_CUE]):
         raise ParseError(ref, f"{label}: {text!r} is not a count")
     return int(text.replace(",", ""))
 

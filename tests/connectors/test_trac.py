@@ -46,7 +46,8 @@ def test_live_discovery_names_only_national_pages_on_tracreports(cfg):
     refs = trac.discover(cfg, "https://tracreports.org", None, months=["2018-06"], live=True)
     assert [r.url for r in refs] == [
         f"https://tracreports.org/tracreports/bulletins/{s}/monthlyjun18/fil/"
-        for s in ("immigration", "overall", "hsaa", "jdea")
+        for s in ("immigration", "overall", "drugs", "weapons", "white_collar_crime", "terrorism", "orgcrime",
+                  "regulation", "hsaa", "jdea")
     ]
     assert refs[0].params == {"series": "immigration", "month": "2018-06"}
     assert refs[0].key == "immigration/2018-06"
@@ -107,6 +108,15 @@ def test_params_from_url_leaves_any_other_name_to_the_page(cfg):
          (4861, -13.2, -22.3, -15.1, -36.3), "labels"),
         ("jdea_jun18_agency.html", "jdea", date(2018, 6, 1), (1045, 12.6, 5.5, -11.5, -15.4), "labels"),
         ("overall_dec18_blank_cells.html", "overall", date(2018, 12, 1), (13569, -17.8, None, None, None), "labels"),
+        ("weapons_jul13_program.html", "weapons", date(2013, 7, 1), (515, -11.2, -9.8, -14.1, -17.1), "labels"),
+        ("white_collar_crime_oct18_blank_five_years.html", "white_collar_crime", date(2018, 10, 1),
+         (403, -9.8, -1.1, None, None), "labels"),
+        ("drugs_sep24_narcotics_drugs.html", "drugs", date(2024, 9, 1), (970, -13.0, -6.5, -36.1, -37.6), "labels"),
+        ("terrorism_jul25_consecutive_rows.html", "terrorism", date(2025, 7, 1), (31, 3.3, -46.6, -11.2, -6.4),
+         "labels"),
+        ("jfbi_jun25_agency.html", "jfbi", date(2025, 6, 1), (1103, -8.4, 6.7, 33.3, 23.9), "labels"),
+        ("immigration_apr19_site_title_numbers_before_labels.html", "immigration", date(2019, 4, 1),
+         (9035, 6.2, 60.7, 55.4, 10.1), "labels"),
     ],
 )
 def test_table1_in_each_real_layout_from_the_page_alone(fixture, series, month, figures, layout):
@@ -115,6 +125,15 @@ def test_table1_in_each_real_layout_from_the_page_alone(fixture, series, month, 
     assert tuple(row[c] for c in FIVE) == figures
     assert row["table1_layout"] == layout
     assert row["modelled_figures"] == ""  # a real page: every figure published
+
+
+def test_small_series_four_row_table_with_number_previous_month():
+    row = table1("terrorism_dec17_four_rows.html")
+    assert (row["series"], row["month"], row["catalogued"], row["series_kind"]) == (
+        "terrorism", date(2017, 12, 1), True, "program")
+    assert (row["number_latest_month"], row["previous_month_number"], row["pct_change_1yr"], row["pct_change_5yr"]) == (
+        15, 19, -21.2, -37.4)
+    assert row["pct_change_prev_month"] is None and row["pct_change_5yr_incl_magistrate"] is None
 
 
 def test_small_series_reads_the_sentence_up_from_7():
@@ -127,9 +146,9 @@ def test_small_series_reads_the_sentence_up_from_7():
 def test_page_checked_against_what_its_trac_url_promised():
     row = table1("immigration_jun18_caption_last_row.html", ref("immigration", "2018-06"))
     assert row["number_latest_month"] == 12348
-    with pytest.raises(ParseError, match="is for 2018-06, expected 2018-05"):
+    with pytest.raises(ParseError, match="is for 2018-06 by its title .* but for 2018-05 by its URL"):
         trac.parse(FIXTURES / "immigration_jun18_caption_last_row.html", ref("immigration", "2018-05"))
-    with pytest.raises(ParseError, match="'immigration' bulletin, expected 'overall'"):
+    with pytest.raises(ParseError, match="'immigration' bulletin by its title .* but its URL names 'overall'"):
         trac.parse(FIXTURES / "immigration_jun18_caption_last_row.html", ref("overall", "2018-06"))
 
 
@@ -217,4 +236,85 @@ def test_malformed_district_table_fails(tmp_path, old, new, problem):
 def test_lead_charge_without_a_statute_fails(tmp_path):
     page = _edited(tmp_path, "immigration_nov15_lead_charges.html", "18 USC 1546 - ", "")
     with pytest.raises(ParseError, match="names no US Code title and section"):
+        trac.parse(page, ref())
+
+
+# --- page identity from every cue ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("chrome", ["TRAC Reports: {}", "{} | TRAC", "{} - TRAC Reports", "TRAC | {} | Syracuse"])
+def test_title_chrome_around_the_bulletin_title_is_not_the_series(tmp_path, chrome):
+    title = "Immigration Prosecutions for April 2019"
+    page = _edited(tmp_path, "immigration_apr19_site_title_numbers_before_labels.html",
+                   "<title>TRAC Reports: Immigration Prosecutions for April 2019</title>",
+                   f"<title>{chrome.format(title)}</title>")
+    row = trac.parse(page, ref()).tables["trac_table1"].to_pylist()[0]
+    assert (row["series"], row["month"], row["number_latest_month"]) == ("immigration", date(2019, 4, 1), 9035)
+
+
+def test_a_page_saved_by_hand_with_no_title_loads_from_its_heading(tmp_path):
+    page = _edited(tmp_path, "weapons_jul13_program.html", "<title>Weapons Prosecutions for July 2013</title>",
+                   "<title>saved page</title>")
+    row = trac.parse(page, ref(name="whatever.htm")).tables["trac_table1"].to_pylist()[0]
+    assert (row["series"], row["month"], row["number_latest_month"]) == ("weapons", date(2013, 7, 1), 515)
+
+
+def test_the_url_path_is_a_cue_on_both_hosts():
+    for host in ("https://tracreports.org", "http://trac.syr.edu"):
+        r = ReleaseRef(family=trac.FAMILY, url=f"{host}/tracreports/bulletins/jfbi/monthlyjun25/fil", key="k")
+        assert trac.parse(FIXTURES / "jfbi_jun25_agency.html", r).tables["trac_table1"].to_pylist()[0]["series"] == "jfbi"
+        wrong = ReleaseRef(family=trac.FAMILY, url=f"{host}/tracreports/bulletins/jdea/monthlyjun25/fil", key="k")
+        with pytest.raises(ParseError, match="'jfbi' bulletin by its line .* but its URL names 'jdea'"):
+            trac.parse(FIXTURES / "jfbi_jun25_agency.html", wrong)
+        stale = ReleaseRef(family=trac.FAMILY, url=f"{host}/tracreports/bulletins/jfbi/monthlymay25/gui/", key="k")
+        with pytest.raises(ParseError, match="2025-06 by its title .* but for 2025-05 by its URL"):
+            trac.parse(FIXTURES / "jfbi_jun25_agency.html", stale)
+
+
+def test_title_and_heading_that_disagree_fail_naming_both(tmp_path):
+    page = _edited(tmp_path, "weapons_jul13_program.html", "<h2>Weapons Prosecutions", "<h2>Immigration Prosecutions")
+    with pytest.raises(ParseError, match="'weapons' bulletin by its title .* but the 'immigration' bulletin by its heading"):
+        trac.parse(page, ref())
+    page = _edited(tmp_path, "weapons_jul13_program.html", "<h2>Weapons Prosecutions for July", "<h2>Weapons Prosecutions for June")
+    with pytest.raises(ParseError, match="2013-07 by its title .* but for 2013-06 by its heading"):
+        trac.parse(page, ref())
+
+
+def test_uncatalogued_series_loads_flagged_under_its_url_slug_or_its_words(tmp_path):
+    page = _edited(tmp_path, "weapons_jul13_program.html", "Weapons Prosecutions for July", "Child Pornography Prosecutions for July")
+    saved = trac.parse(page, ref()).tables["trac_table1"].to_pylist()[0]
+    assert (saved["series"], saved["catalogued"], saved["series_kind"], saved["number_latest_month"]) == (
+        "child_pornography", False, None, 515)
+    r = ReleaseRef(family=trac.FAMILY, url="https://tracreports.org/tracreports/bulletins/childporn/monthlyjul13/fil/",
+                   key="k", params=trac.params_from_url(
+                       "https://tracreports.org/tracreports/bulletins/childporn/monthlyjul13/fil/", {}))
+    row = trac.parse(page, r).tables["trac_table1"].to_pylist()[0]
+    assert (row["series"], row["catalogued"]) == ("childporn", False)
+    # words the catalogue lacks under a catalogued slug: the URL and the page disagree
+    r = ReleaseRef(family=trac.FAMILY, url="https://tracreports.org/tracreports/bulletins/weapons/monthlyjul13/fil/", key="k")
+    with pytest.raises(ParseError, match="'child_pornography' bulletin by its title .* URL names 'weapons'"):
+        trac.parse(page, r)
+
+
+def test_unknown_referring_agency_loads_uncatalogued(tmp_path):
+    page = _edited(tmp_path, "jfbi_jun25_agency.html", "Referring Agency: Federal Bureau of Investigation",
+                   "Referring Agency: Internal Revenue Service")
+    row = trac.parse(page, ref()).tables["trac_table1"].to_pylist()[0]
+    assert (row["series"], row["catalogued"], row["number_latest_month"]) == ("internal_revenue_service", False, 1103)
+
+
+def test_table1_and_the_body_sentence_must_agree(tmp_path):
+    page = _edited(tmp_path, "weapons_jul13_program.html", "reported\n515 new", "reported\n516 new")
+    with pytest.raises(ParseError, match="Table 1 prints 515 prosecutions but the page's sentence says .* 516"):
+        trac.parse(page, ref())
+    page = _edited(tmp_path, "terrorism_dec17_four_rows.html", "down from 19 the previous", "down from 18 the previous")
+    with pytest.raises(ParseError, match="prints 19 for the previous month but the page's sentence says 18"):
+        trac.parse(page, ref())
+
+
+def test_a_label_printed_twice_fails(tmp_path):
+    page = _edited(tmp_path, "weapons_jul13_program.html", "<tr><td>Percent Change from 1 year ago</td><td>-9.8</td></tr>",
+                   "<tr><td>Percent Change from 1 year ago</td><td>-9.8</td></tr>"
+                   "<tr><td>Percent Change from 1 year ago</td><td>-9.9</td></tr>")
+    with pytest.raises(ParseError, match="prints 'Percent Change from 1 year ago' twice"):
         trac.parse(page, ref())

@@ -27,6 +27,11 @@ from orchestration.connectors.catalog import FAMILIES
 from orchestration.warehouse.schema import ensure_schema
 
 DISTRICTS = ["AZ", "CAS", "NM", "TXS", "TXW"]
+# The raw.trac_table1 columns these rows fill (the others, e.g. catalogued, stay NULL): named, not positional,
+# so a column added to the raw table does not shift them.
+TABLE1_COLUMNS = ("(release_id, series, month, page_title, number_latest_month, pct_change_prev_month, "
+                  "pct_change_1yr, pct_change_5yr_incl_magistrate, pct_change_5yr_excl_magistrate, "
+                  "previous_month_number, table1_layout, modelled_figures)")
 # district -> (immigration, non-immigration) for March and June 2018
 MARCH = {"AZ": (2000, 300), "CAS": (1000, 250), "NM": (500, 150), "TXS": (2200, 243), "TXW": (1014, 160)}
 JUNE = {"AZ": (3000, 200), "CAS": (1500, 150), "NM": (900, 100), "TXS": (3800, 153), "TXW": (1814, 100)}
@@ -130,7 +135,7 @@ def build(path: str | Path) -> Path:
                 national = sum(value(f) for f in figures.values()) + value(NON_BORDER)
                 rid = rel.add("trac-bulletin", f"{series}/{m:%b%y}", published=published, modelled=True)
                 con.execute(
-                    "INSERT INTO raw.trac_table1 VALUES (?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, NULL, 'labels', "
+                    "INSERT INTO raw.trac_table1 " + TABLE1_COLUMNS + " VALUES (?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, NULL, 'labels', "
                     "'number_latest_month')",
                     [rid, series, m, f"Prosecutions for {MONTH_NAMES[m.month - 1]} {m.year}", national],
                 )
@@ -144,20 +149,20 @@ def build(path: str | Path) -> Path:
                 rid = rel.add("trac-bulletin", f"{program}/{m:%b%y}", published=published, modelled=modelled)
                 figure = levels[max(0, (m.year - 2018) * 12 + m.month - 3)]
                 con.execute(
-                    "INSERT INTO raw.trac_table1 VALUES (?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, NULL, 'labels', ?)",
+                    "INSERT INTO raw.trac_table1 " + TABLE1_COLUMNS + " VALUES (?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, NULL, 'labels', ?)",
                     [rid, program, m, f"Prosecutions for {MONTH_NAMES[m.month - 1]} {m.year}", figure,
                      "number_latest_month" if modelled else ""],
                 )
         # a DEA page whose ranking holds Arizona alone: the other border districts are missing, not zero
         dea = rel.add("trac-bulletin", "jdea/Jun18", published=date(2018, 8, 20), modelled=False)
-        con.execute("INSERT INTO raw.trac_table1 VALUES (?, 'jdea', DATE '2018-06-01', 'Referring Agency: DEA', 1045, "
+        con.execute("INSERT INTO raw.trac_table1 " + TABLE1_COLUMNS + " VALUES (?, 'jdea', DATE '2018-06-01', 'Referring Agency: DEA', 1045, "
                     "12.6, 5.5, -11.5, -15.4, NULL, 'labels', '')", [dea])
         con.execute("INSERT INTO raw.trac_district_rankings VALUES (?, 'jdea', DATE '2018-06-01', 1, 'Arizona', 60, "
                     "8.4, NULL, NULL, NULL, NULL, '')", [dea])
         # a restated page: the June immigration page loaded earlier with other bytes
         stale = rel.add("trac-bulletin", "immigration/Jun18", published=date(2018, 8, 1), modelled=True,
                         salt="first-print")
-        con.execute("INSERT INTO raw.trac_table1 VALUES (?, 'immigration', DATE '2018-06-01', 'stale', 1, NULL, "
+        con.execute("INSERT INTO raw.trac_table1 " + TABLE1_COLUMNS + " VALUES (?, 'immigration', DATE '2018-06-01', 'stale', 1, NULL, "
                     "NULL, NULL, NULL, NULL, 'labels', 'number_latest_month')", [stale])
         lead = rel.add("trac-bulletin", "immigration/Jun18/charges", published=date(2018, 8, 15), modelled=True)
         con.execute(
