@@ -230,7 +230,7 @@ PROGRAMS = {"drugs": (2000, -0.15, "modelled"), "weapons": (700, 0.05, "publishe
             "white_collar": (500, -0.20, "modelled")}
 
 
-def _programs() -> pd.DataFrame:
+def program_frame() -> pd.DataFrame:
     """The program metrics as the mart computes them: change against the baseline month, missing against
     the mean of the twelve months before it, over the policy window (missing and its running sum)."""
     rows = []
@@ -301,7 +301,7 @@ def build(path: Path) -> Path:
                             ("fct_prosecutions_by_charge_district_month", charges),
                             ("fct_displacement_district_month", disp),
                             ("fct_published_figure_checks", checks),
-                            ("fct_displacement_by_program", _programs())]:
+                            ("fct_displacement_by_program", program_frame())]:
             con.register("frame", frame)
             con.execute(f"CREATE TABLE marts.{name} AS SELECT * FROM frame")
             con.unregister("frame")
