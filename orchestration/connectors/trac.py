@@ -67,21 +67,22 @@ RAW_TABLES = {
     "trac_table1": [
         _SERIES,
         _MONTH,
-        RawColumn("catalogued", "BOOLEAN", "true when the series is in TRAC's catalogue; false: loaded under "
-                  "its URL slug or title words, reported by the refresh"),
-        RawColumn("series_kind", "VARCHAR", "program | agency (a referring agency's bulletin); NULL if uncatalogued"),
         RawColumn("page_title", "VARCHAR", "the page's <title>"),
         RawColumn("number_latest_month", "BIGINT", TABLE1_LABELS["number_latest_month"]),
         RawColumn("pct_change_prev_month", "DOUBLE", "percent as printed, on raw monthly counts"),
         RawColumn("pct_change_1yr", "DOUBLE", "percent as printed, on six-month moving averages"),
         RawColumn("pct_change_5yr_incl_magistrate", "DOUBLE", "percent as printed; NULL where the cell is blank"),
         RawColumn("pct_change_5yr_excl_magistrate", "DOUBLE", "percent as printed; NULL where the cell is blank"),
-        RawColumn("pct_change_5yr", "DOUBLE", "a small series' one 'Percent Change from 5 years ago'; else NULL"),
         RawColumn("previous_month_number", "BIGINT", "a small series' 'Number Previous Month' or 'up from 7 the "
                   "previous month'; else NULL"),
         RawColumn("table1_layout", "VARCHAR", "labels (by label, any arrangement) | numbers_first (TRAC's bare "
                   "five) | text (small series without Table 1)"),
         _MODELLED,
+        # Added after the first warehouses were built: last, so ensure_schema can append them in this order.
+        RawColumn("pct_change_5yr", "DOUBLE", "a small series' one 'Percent Change from 5 years ago'; else NULL"),
+        RawColumn("catalogued", "BOOLEAN", "true when the series is in TRAC's catalogue; false: loaded under "
+                  "its URL slug or title words, reported by the refresh; NULL on rows loaded before the column"),
+        RawColumn("series_kind", "VARCHAR", "program | agency (a referring agency's bulletin); NULL if uncatalogued"),
     ],
     "trac_lead_charges": [
         _SERIES,
@@ -365,15 +366,16 @@ def _agencies(doc, title: str) -> list[tuple[str, str]]:
     """Each "Referring Agency: <name>" the title or the page prints (the first few: TRAC prints one)."""
     found = []
     texts = [("title", title)]
-    for node in doc.xpath("//text()[contains(., 'Referring Agency')]")[:5]:
+    for node in doc.xpath("//text()[contains(normalize-space(.), 'Referring Agency')]")[:5]:
         own = " ".join(str(node)[:_MAX_CUE].split())
         if own.rstrip().endswith(":") and node.getparent() is not None:  # "Referring Agency: <b>name</b>"
             own = _text(node.getparent())[:_MAX_CUE]
         texts.append(("line", own))
     for where, text in texts:
         m = _AGENCY.search(text[:_MAX_CUE])
-        if m and m.group(1).strip():
-            found.append((f"{where} {text!r}", " ".join(m.group(1).lower().split())))
+        name = _CHROME.split(m.group(1))[0].strip() if m else ""  # "...: <agency> - <site>"
+        if name:
+            found.append((f"{where} {text!r}", " ".join(name.lower().split())))
     return found
 
 

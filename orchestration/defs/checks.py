@@ -1,7 +1,8 @@
 """Ingestion checks as Dagster asset checks: thin wiring over `orchestration.warehouse.quality`.
 
 The checks run inside each family's ingest step, on the connection that loaded the releases, so they
-always run with the load and before dbt. Every check is declared blocking; an outcome marked blocking
+always run with the load and before dbt. Every check but series_catalogued (a warning by design: a
+series the publisher adds never stops a refresh) is declared blocking; an outcome marked blocking
 fails with ERROR severity and stops the dbt step downstream, any other failure is a WARN that shows in
 the UI and lets the run go on.
 """
@@ -19,6 +20,12 @@ from orchestration.warehouse import quality
 MONTHS_COVERED = "months_covered"
 SCHEMA_UNCHANGED = "schema_unchanged"
 ROW_COUNT = "row_count_vs_previous_release"
+SERIES_CATALOGUED = "series_catalogued"
+
+
+def _catalogued_tables(family: Family) -> list[str]:
+    """Raw tables whose rows say whether their series is in the publisher's catalogue (TRAC's Table 1)."""
+    return [t for t, columns in family.raw_tables.items() if any(c.name == "catalogued" for c in columns)]
 
 
 def raw_key(table: str) -> AssetKey:
@@ -41,6 +48,9 @@ def check_specs(family: Family) -> list[AssetCheckSpec]:
                            description=f"newest release keeps >= {quality.ROW_RATIO_WARN:.0%} of the "
                            f"previous release's rows (< {quality.ROW_RATIO_ERROR:.0%} blocks)"),
         ]
+    specs += [AssetCheckSpec(SERIES_CATALOGUED, asset=raw_key(table),
+                             description="every loaded series is in the publisher's catalogue (warns, never blocks)")
+              for table in _catalogued_tables(family)]
     return specs
 
 
@@ -60,3 +70,5 @@ def check_results(con: duckdb.DuckDBPyConnection, family: Family) -> Iterator[As
     for table, declared in family.raw_tables.items():
         yield _result(raw_key(table), SCHEMA_UNCHANGED, quality.schema_unchanged(con, table, declared))
         yield _result(raw_key(table), ROW_COUNT, quality.row_count_vs_previous(con, family.name, table))
+    for table in _catalogued_tables(family):
+        yield _result(raw_key(table), SERIES_CATALOGUED, quality.series_catalogued(con, table))

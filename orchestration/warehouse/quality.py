@@ -196,6 +196,25 @@ def months_covered(con: duckdb.DuckDBPyConnection, family: str) -> Outcome:
                    metadata=meta)
 
 
+def series_catalogued(con: duckdb.DuckDBPyConnection, table: str) -> Outcome:
+    """Loaded rows of a series the publisher's catalogue lacks (`catalogued = false`): a warning, never a block.
+
+    Such a page loads under its own name, so a series the publisher adds never stops a refresh; this says
+    which series wait for a catalogue entry (for TRAC, `connectors/trac_catalogue.py`).
+    """
+    rows = con.execute(
+        f"""SELECT t.series, count(*), min(t.month), max(t.month) FROM raw.{table} AS t
+            JOIN meta.releases AS r USING (release_id)
+            WHERE r.status = 'loaded' AND t.catalogued = false GROUP BY 1 ORDER BY 1"""
+    ).fetchall()
+    if not rows:
+        return Outcome(True, f"raw.{table}: every loaded series is catalogued", metadata={"uncatalogued": 0})
+    listed = "; ".join(f"{series} ({n} page(s), {first:%Y-%m} to {last:%Y-%m})" for series, n, first, last in rows)
+    return Outcome(False, f"raw.{table}: loaded, but not in the publisher's catalogue: {listed}. They are kept "
+                   "under their own names; add them to the catalogue to carry them into the marts.",
+                   metadata={"uncatalogued": len(rows), "series": ", ".join(r[0] for r in rows)})
+
+
 def blocking_outcomes(con: duckdb.DuckDBPyConnection) -> list[Outcome]:
     """Every failing blocking check over every family: what stops the next publish (for `crowdout status`)."""
     found = []

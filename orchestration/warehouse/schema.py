@@ -70,7 +70,15 @@ def raw_table_ddl(family: Family) -> list[str]:
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection, families: Iterable[Family]) -> None:
+    """Create what is missing; a raw table built before a connector declared more columns gains them.
+
+    Columns are only ever added at the end of a declaration, so appending the missing ones keeps the
+    declared order (which `quality.schema_unchanged` checks); rows loaded earlier hold NULL in them.
+    """
     con.execute(META_DDL)
     for family in families:
         for statement in raw_table_ddl(family):
             con.execute(statement)
+        for table, columns in family.raw_tables.items():
+            for c in columns:
+                con.execute(f"ALTER TABLE raw.{table} ADD COLUMN IF NOT EXISTS {c.name} {c.type}")

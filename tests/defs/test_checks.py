@@ -6,6 +6,7 @@ from datetime import date
 import duckdb
 import pytest
 
+from orchestration.connectors import trac
 from orchestration.connectors.catalog import FAMILIES
 from orchestration.connectors.release import RawColumn
 from orchestration.defs import checks
@@ -148,4 +149,27 @@ def test_every_family_gets_its_checks_on_its_own_raw_tables_all_blocking():
         specs = checks.check_specs(family)
         assert {s.asset_key.path[1] for s in specs} == set(family.raw_tables)
         assert sum(s.name == checks.MONTHS_COVERED for s in specs) == 1
-        assert all(s.blocking for s in specs)
+        # all blocking but the catalogue warning, which a series the publisher adds must never turn into a block
+        assert all(s.blocking != (s.name == checks.SERIES_CATALOGUED) for s in specs)
+
+
+def test_an_uncatalogued_trac_series_warns_naming_it_and_never_blocks():
+    con = duckdb.connect()
+    ensure_schema(con, [trac.BULLETIN])
+    assert quality.series_catalogued(con, "trac_table1").passed
+    for rid, series, catalogued in (("known", "weapons", True), ("new", "childporn", False)):
+        registry.upsert_release(
+            con, release_id=rid, family=trac.FAMILY, release_key=f"{series}/2019-05", url=f"file:///{series}",
+            fetched_at="2024-01-01", published_at=None, sha256=rid * 8, bytes_=1, etag=None, last_modified=None,
+            content_type=None, landing_path="/l", is_modelled=False, status="loaded", error=None, row_count=1,
+            months_covered=[date(2019, 5, 1)])
+        con.execute("INSERT INTO raw.trac_table1 (release_id, series, month, catalogued) VALUES (?, ?, ?, ?)",
+                    [rid, series, date(2019, 5, 1), catalogued])
+    outcome = quality.series_catalogued(con, "trac_table1")
+    assert not outcome.passed and not outcome.blocking
+    assert "childporn (1 page(s), 2019-05 to 2019-05)" in outcome.description and "weapons" not in outcome.description
+    specs = {spec.name: spec for spec in checks.check_specs(FAMILIES[trac.FAMILY])}
+    assert not specs[checks.SERIES_CATALOGUED].blocking
+    results = {r.check_name: r for r in checks.check_results(con, FAMILIES[trac.FAMILY])}
+    assert results[checks.SERIES_CATALOGUED].severity.value == "WARN"
+    assert not results[checks.SERIES_CATALOGUED].passed

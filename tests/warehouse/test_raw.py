@@ -100,3 +100,21 @@ def test_a_release_the_parser_found_modelled_is_registered_as_modelled(con, mode
     parsed = ParsedRelease({"t": pa.table({"n": [1, 2]})}, modelled=modelled)
     rid = raw.load_release(con, family, ReleaseRef("toy2", "file:///p", "p"), _file(), parsed)
     assert con.execute("SELECT is_modelled FROM meta.releases WHERE release_id = ?", [rid]).fetchone() == (modelled,)
+
+
+def test_a_raw_table_built_before_a_column_was_declared_gains_it_in_order():
+    from orchestration.connectors import trac
+    from orchestration.warehouse import quality
+
+    declared = trac.RAW_TABLES["trac_table1"]
+    old = Family(trac.FAMILY, {"trac_table1": tuple(c for c in declared
+                                                    if c.name not in ("catalogued", "series_kind", "pct_change_5yr"))},
+                 discover=lambda *a, **k: [], parse=lambda p, r: None)
+    c = duckdb.connect()
+    ensure_schema(c, [old])
+    c.execute("INSERT INTO raw.trac_table1 (release_id, series, number_latest_month) VALUES ('r', 'immigration', 1)")
+    assert not quality.schema_unchanged(c, "trac_table1", declared).passed
+    ensure_schema(c, [trac.BULLETIN])
+    assert quality.schema_unchanged(c, "trac_table1", declared).passed
+    assert c.execute("SELECT series, number_latest_month, catalogued FROM raw.trac_table1").fetchall() == [
+        ("immigration", 1, None)]
