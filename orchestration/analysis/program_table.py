@@ -24,7 +24,7 @@ from orchestration.analysis.counterfactuals import window_span, window_sum
 from orchestration.analysis.layout import fit
 from orchestration.analysis.layout import table as compact_table
 from orchestration.analysis.metrics_table import fmt
-from orchestration.analysis.reader import AnalysisError, reading, require_table
+from orchestration.analysis.reader import geography_rows, reading
 
 MART = "marts.fct_displacement_by_program"
 
@@ -78,25 +78,11 @@ class ProgramView:
 
 
 def load(warehouse: Path, geography: str, start: dt.date, end: dt.date) -> ProgramView:
-    """The mart's rows for one geography, every program, from the baseline month (so its figure can be
-    shown and its basis read) to `end`, the range kept for the missing total."""
-    if start > end:
-        raise AnalysisError(f"--from {start:%Y-%m} is after --to {end:%Y-%m}")
+    """The mart's rows for one geography, every program, from `start` to `end`."""
     with reading(warehouse) as con:
-        require_table(con, MART)
-        known = [r[0] for r in con.execute(f"SELECT DISTINCT geography FROM {MART} ORDER BY 1").fetchall()]
-        by_upper = {k.upper(): k for k in known}
-        if geography.upper() not in by_upper:
-            raise AnalysisError(f"no geography {geography!r} in {MART}; choose one of: {', '.join(known)} "
-                                "(TRAC's program bulletins are national: US; districts come from EOUSA NCD)")
-        geography = by_upper[geography.upper()]
-        data = con.sql(
-            f"SELECT * FROM {MART} WHERE geography = $g AND month BETWEEN $a AND $b ORDER BY program, month",
-            params={"g": geography, "a": start, "b": end},
-        ).to_arrow_table()
-    if data.num_rows == 0:
-        raise AnalysisError(f"{MART} has no {geography} rows between {start:%Y-%m} and {end:%Y-%m}; "
-                            f"see what it has: crowdout query \"SELECT min(month), max(month) FROM {MART}\"")
+        geography, data = geography_rows(con, MART, geography, start, end, "program, month",
+                                         " (TRAC's program bulletins are national: US; districts come from "
+                                         "EOUSA NCD)")
     return ProgramView(geography, start, end, data)
 
 

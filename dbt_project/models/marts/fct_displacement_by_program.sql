@@ -83,12 +83,13 @@ cumulative as (
     window running as (partition by geography, program order by month rows between unbounded preceding and current row)
 )
 
+-- geography to basis and release_ids come typed from fct_prosecutions_by_program's contract
 select
-    cast(geography as varchar) as geography,
-    cast(month as date) as month,
-    cast(program as varchar) as program,
-    cast(prosecutions as bigint) as prosecutions,
-    cast(basis as varchar) as basis,
+    geography,
+    month,
+    program,
+    prosecutions,
+    basis,
     cast(baseline_month as date) as baseline_month,
     cast(baseline_prosecutions as bigint) as baseline_prosecutions,
     cast(baseline_basis as varchar) as baseline_prosecutions_basis,
@@ -101,5 +102,5 @@ select
     cast(missing_prosecutions_basis as varchar) as missing_prosecutions_basis,
     cast(cumulative_missing_prosecutions as double) as cumulative_missing_prosecutions,
     cast(cumulative_missing_prosecutions_basis as varchar) as cumulative_missing_prosecutions_basis,
-    cast(release_ids as varchar[]) as release_ids
+    release_ids
 from cumulative
