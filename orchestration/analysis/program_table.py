@@ -16,14 +16,13 @@ from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
 
-import pyarrow as pa
 from rich.console import Group, RenderableType
 from rich.text import Text
 
 from orchestration.analysis.counterfactuals import window_span, window_sum
 from orchestration.analysis.layout import fit
 from orchestration.analysis.layout import table as compact_table
-from orchestration.analysis.metrics_table import fmt
+from orchestration.analysis.metrics_table import MetricsView, fmt
 from orchestration.analysis.reader import geography_rows, reading
 
 MART = "marts.fct_displacement_by_program"
@@ -49,15 +48,8 @@ class ProgramRow:
 
 
 @dataclass(frozen=True)
-class ProgramView:
-    geography: str
-    start: dt.date
-    end: dt.date
-    data: pa.Table
-
-    @property
-    def rows(self) -> list[dict]:
-        return self.data.to_pylist()
+class ProgramView(MetricsView):
+    """A geography's rows of the program mart, every program, over the range."""
 
     def programs(self) -> list[ProgramRow]:
         """Per program, its last month in the range against the baseline, and its missing total; the
