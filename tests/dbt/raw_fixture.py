@@ -7,9 +7,10 @@ one other. TRAC's published five-district figures (non-immigration 1,093 -> 703,
 1,103 in March (not 1,093), so the warehouse must take SW_BORDER's figure from the published file. The nine
 southwest Border Patrol sectors add up to CBP's 37,390 and 34,090, so the reproduction test runs here too.
 Every month before the baseline repeats March's figures, so the counterfactual is March's district sum.
-TRAC's program bulletins (national only): drugs (modelled pages) falls from 2,000 to 1,800 by June 2018,
-weapons (real pages) rises from 700 to 750, white collar (modelled pages, 500 then 450 in June) has a
-published June figure, 420, that replaces the page's.
+TRAC's program bulletins (national only): drugs (modelled pages) falls from 2,000 to 1,800 by June 2018
+and a report's published June figure, 1,790, replaces the page's; weapons (real pages) rises from 700 to
+750; white collar (real pages, 500 then 450 in June) has its June figure also in the curated file, read from
+that bulletin page, so the check of it agrees by construction.
 
 Run as a script to build a scratch database: python tests/dbt/raw_fixture.py /tmp/dbt_dev/raw.duckdb
 """
@@ -41,10 +42,12 @@ TRAC_NAMES = {"AZ": "Arizona", "CAS": "California, South (San Diego)", "NM": "Ne
 NON_BORDER = (500, 8000)
 # TRAC's program bulletins: TRAC's series -> (figure up to the baseline, April, May, June 2018), is modelled
 PROGRAMS = {"drugs": ((2000, 1950, 1900, 1800), True), "weapons": ((700, 700, 700, 750), False),
-            "white_collar_crime": ((500, 500, 500, 450), True)}
+            "white_collar_crime": ((500, 500, 500, 450), False)}
 # TRAC's published figures: (series, geography, period, value, source)
 PUBLISHED = [
-    ("white_collar_prosecutions", "US (all 94 districts)", "2018-06", 420, "http://trac.syr.edu/x"),
+    ("drugs_prosecutions", "US (all 94 districts)", "2018-06", 1790, "http://trac.syr.edu/tracreports/crim/x"),
+    ("white_collar_prosecutions", "US (all 94 districts)", "2018-06", 450,
+     "http://trac.syr.edu/tracreports/bulletins/white_collar_crime/monthlyjun18/fil"),
     ("non_immigration_prosecutions", "5 SW border districts", "2018-03", 1093, "http://bespacific.com/x"),
     ("non_immigration_prosecutions", "5 SW border districts", "2018-06", 703, "http://bespacific.com/x"),
     ("cbp_referred_prosecutions", "5 SW border districts", "2018-03", 6368, "https://motherjones.com/x"),
