@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from orchestration.analysis.reader import AnalysisError
 from orchestration.cli.render import (
     console,
     err_console,
@@ -57,6 +58,9 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     from orchestration.analysis import metrics_table, program_table, query
 
     by_program = args.by == "program"
+    if by_program and args.wide:
+        raise AnalysisError("--wide adds columns of the monthly view; --by program shows every program's "
+                            "columns already (its mart's own: --format csv)")
     table = program_table if by_program else metrics_table
     view = table.load(load_settings().warehouse, args.geography or ("US" if by_program else "SW_BORDER"),
                       metrics_table.parse_month(args.start), metrics_table.parse_month(args.end))

@@ -68,3 +68,8 @@ def test_csv_keeps_the_marts_columns(warehouse, capsys):
     assert cli.main(["metrics", "--by", "program", "--from", "2018-06", "--to", "2018-06", "--format", "csv"]) == 0
     header, *lines = capsys.readouterr().out.strip().splitlines()
     assert header.startswith('"geography","month","program","prosecutions","basis"') and len(lines) == 3
+
+
+def test_wide_is_refused_with_the_program_view(warehouse, capsys):
+    assert cli.main(["metrics", "--by", "program", "--wide"]) != 0
+    assert "--wide adds columns of the monthly view" in capsys.readouterr().err
