@@ -1,17 +1,23 @@
 """TRAC monthly bulletin pages: name the national pages by URL template, read Table 1 and the ranked tables.
 
 TRAC publishes HTML only and has laid its bulletins out several ways since 2011 (sources.md 1b, and the
-pages listed in the README's "TRAC pages the parser was checked against"): the Table 1 caption ("Table 1."
-or "Table 1:") sits after the figures, as the last row of their table or just below it, or above them;
-the figures come label-first ("Number Latest Month | 12,348") or as a bare row of five numbers in TRAC's
-fixed order; labels may be split over two lines; the five-year cells may be blank; and small series print
-no Table 1 but say "reported 15 new ... prosecutions ... up from 7 the previous month". So nothing here
-depends on a cell's position beyond TRAC's own order of the five figures: Table 1 is found by its caption
-and labels, the ranked tables (lead charges, districts) by their header labels. When a page has changed
-beyond these, parsing fails loudly and names what is missing, rather than guessing.
+pages listed in the README's "TRAC pages the parser was checked against"). So Table 1 is read by meaning,
+not position: found by its caption ("Table 1." or "Table 1:", anywhere beside it), each figure by its label
+(label before or after the figure, in one row or on consecutive rows, a row of labels over a row of
+figures), TRAC's bare five figures in TRAC's order, the small series' four rows ("Number Previous Month"),
+or a small series' sentence ("reported 15 new ... up from 7 the previous month"); blank cells are NULL. The
+body's "during <Month> <Year> the government reported N new" sentence cross-checks Table 1. The ranked tables
+(lead charges, districts) are found by their header labels. When a page has changed beyond these, parsing
+fails loudly and names what is missing, rather than guessing.
 
-A page names its own series and month (title, headings, or the "during June 2018" sentence), so a page
-saved by hand under any file name loads from its content; when the URL also names them, both must agree.
+A page names its own series and month, and every cue counts (`page_identity`): the `<title>` inside any
+site chrome, the headings, a "Referring Agency:" line and the URL path; cues that disagree fail, naming
+both. Which series exist and what TRAC titles them is TRAC's catalogue (`trac_catalogue.py`); a page of a
+series it lacks loads under its URL slug or its title words, flagged `catalogued = false`.
+
+Page text is hostile until bounded: every pattern runs on text cut to a few hundred characters or starts
+at a literal, none nests repeats, and a "Table 1" of more than a few dozen cells is refused, so a crafted
+page costs time linear in its size (tests/security/test_trac_hostile_pages.py).
 
 TRAC's free district figures are the ranked districts table on each national page: TRAC publishes no
 per-district bulletin. Real TRAC pages are published figures; crowdout's sample pages mark each modelled
@@ -147,6 +153,7 @@ _MONTH_WORDS = r"(January|February|March|April|May|June|July|August|September|Oc
 # Every pattern below is matched on bounded text (a title or heading cut to _MAX_CUE characters) or starts
 # with a literal, and none nests repeats: a crafted page cannot make matching slower than linear.
 _MAX_CUE = 300  # a title, heading or "Referring Agency:" line longer than this is read up to here
+_MAX_HEADINGS = 20  # TRAC's bulletin titles are among a page's first headings
 _MAX_WORDS = 80  # longer words before "Prosecutions for" are prose, not a bulletin's title
 _PROSECUTIONS_FOR = re.compile(rf"Prosecutions for {_MONTH_WORDS} (\d{{4}})\b", re.I)
 # Site chrome around a title: "TRAC Reports: ...", "... | TRAC", "... - TRAC" (a bare hyphen is a word's).
@@ -157,7 +164,7 @@ _PREVIOUS = re.compile(r"(?:up|down) from (\d[\d,]{0,12}) (?:in )?the previous m
 _SENTENCE_WINDOW = 600  # "this number is up from 7 the previous month" follows "reported N new" within this
 _STATUTE = re.compile(r"(\d{1,2})\s*U\.?\s*S\.?\s*C\.?\s*(?:Sec\.?|§)*\s*(\d+[A-Za-z]?(?:/\d+[A-Za-z]?)?)", re.I)
 _BULLETIN_PATH = re.compile(
-    r"/bulletins/(?P<series>[a-z0-9_]{1,40})/monthly(?P<mon>[a-z]{3})(?P<yy>\d{2})/(?:fil|gui)/?(?:index\.html?)?$"
+    r"/bulletins/(?P<series>[a-z0-9_]{1,40})/monthly(?P<mon>[a-z]{3})(?P<yy>\d{2})/(?P<kind>fil|gui)/?(?:index\.html?)?$"
 )
 # TRAC's URLs spell months in English whatever the process locale (strftime's %b would not).
 _MON = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -299,7 +306,7 @@ def page_identity(doc, ref: ReleaseRef) -> PageIdentity:
     body = _text(doc.body) if doc.body is not None else ""
     months: list[tuple[str, date]] = []  # (where, month)
     words: list[tuple[str, str]] = []  # (where, words before "Prosecutions for")
-    for where, text in (("title", title), *(("heading", _text(h)[:_MAX_CUE]) for h in doc.xpath("//h1|//h2|//h3|//h4"))):
+    for where, text in (("title", title), *(("heading", _text(h)[:_MAX_CUE]) for h in doc.xpath("//h1|//h2|//h3|//h4")[:_MAX_HEADINGS])):
         for m in _PROSECUTIONS_FOR.finditer(text[:_MAX_CUE]):
             before = _CHROME.split(text[:m.start()])[-1].strip()
             if len(before) <= _MAX_WORDS:
@@ -317,6 +324,9 @@ def page_identity(doc, ref: ReleaseRef) -> PageIdentity:
         months.append((f"URL {ref.url!r}", month_start(url["month"])))
     if not months:
         raise ParseError(ref, f"page {title!r} names no bulletin month ('Prosecutions for <Month> <Year>')")
+    if not words and not (during and "prosecution" in body[during.end():during.end() + _SENTENCE_WINDOW // 3].lower()):
+        raise ParseError(ref, f"page {title!r} is not a prosecutions bulletin: it says neither 'Prosecutions for "
+                              "<Month> <Year>' nor 'the government reported N new ... prosecutions'")
     for where, month in months[1:]:
         if month != months[0][1]:
             raise ParseError(ref, f"page {title!r} is for {months[0][1]:%Y-%m} by its {months[0][0]} "
@@ -327,6 +337,9 @@ def page_identity(doc, ref: ReleaseRef) -> PageIdentity:
 
 def _url_cue(ref: ReleaseRef) -> dict[str, str]:
     """What the URL says: the series and month discovery promised, else those TRAC's path spells."""
+    path = _BULLETIN_PATH.search(urlparse(ref.url).path)
+    if path and path.group("kind") == "gui":
+        raise ParseError(ref, "a TRAC convictions bulletin (/gui): crowdout loads the prosecutions bulletins (/fil)")
     promised = {k: ref.params[k] for k in ("series", "month") if ref.params.get(k)}
     return {**params_from_url(ref.url, {}), **promised}
 
@@ -565,7 +578,7 @@ def _charge_row(cells: dict, ref: ReleaseRef) -> dict:
     """A lead charge; TRAC prints the statute in its own column or inside the description cell."""
     description = _text(cells["charge_description"])
     statute_text = _text(cells["statute"]) if "statute" in cells else description
-    m = _STATUTE.search(statute_text)
+    m = _STATUTE.search(statute_text[:_MAX_CUE])
     if not m:
         raise ParseError(ref, f"lead charge {statute_text!r} names no US Code title and section")
     if "statute" not in cells:  # "08 USC 1326 - Reentry of deported alien"
@@ -593,7 +606,7 @@ def _district_row(cells: dict, ref: ReleaseRef) -> dict:
 
 
 def _count(text: str, ref: ReleaseRef, label: str) -> int:
-    if not _COUNT.fullmatch(text[:_MAX_CUE]):
+    if len(text) > _MAX_CUE or not _COUNT.fullmatch(text):  # int() of thousands of digits is slow, then refused
         raise ParseError(ref, f"{label}: {text!r} is not a count")
     return int(text.replace(",", ""))
 

@@ -266,18 +266,31 @@ def test_the_url_path_is_a_cue_on_both_hosts():
         wrong = ReleaseRef(family=trac.FAMILY, url=f"{host}/tracreports/bulletins/jdea/monthlyjun25/fil", key="k")
         with pytest.raises(ParseError, match="'jfbi' bulletin by its line .* but its URL names 'jdea'"):
             trac.parse(FIXTURES / "jfbi_jun25_agency.html", wrong)
-        stale = ReleaseRef(family=trac.FAMILY, url=f"{host}/tracreports/bulletins/jfbi/monthlymay25/gui/", key="k")
+        stale = ReleaseRef(family=trac.FAMILY, url=f"{host}/tracreports/bulletins/jfbi/monthlymay25/fil/", key="k")
         with pytest.raises(ParseError, match="2025-06 by its title .* but for 2025-05 by its URL"):
             trac.parse(FIXTURES / "jfbi_jun25_agency.html", stale)
 
 
-def test_title_and_heading_that_disagree_fail_naming_both(tmp_path):
-    page = _edited(tmp_path, "weapons_jul13_program.html", "<h2>Weapons Prosecutions", "<h2>Immigration Prosecutions")
-    with pytest.raises(ParseError, match="'weapons' bulletin by its title .* but the 'immigration' bulletin by its heading"):
-        trac.parse(page, ref())
-    page = _edited(tmp_path, "weapons_jul13_program.html", "<h2>Weapons Prosecutions for July", "<h2>Weapons Prosecutions for June")
-    with pytest.raises(ParseError, match="2013-07 by its title .* but for 2013-06 by its heading"):
-        trac.parse(page, ref())
+@pytest.mark.parametrize(
+    "fixture, old, new, problem",
+    [
+        pytest.param("weapons_jul13_program.html", "<h2>Weapons Prosecutions", "<h2>Immigration Prosecutions",
+                     "'weapons' bulletin by its title .* but the 'immigration' bulletin by its heading", id="series"),
+        pytest.param("weapons_jul13_program.html", "<h2>Weapons Prosecutions for July", "<h2>Weapons Prosecutions for June",
+                     "2013-07 by its title .* but for 2013-06 by its heading", id="month"),
+        pytest.param("weapons_jul13_program.html", "reported\n515 new", "reported\n516 new",
+                     "Table 1 prints 515 prosecutions but the page's sentence says .* 516", id="sentence"),
+        pytest.param("terrorism_dec17_four_rows.html", "down from 19 the previous", "down from 18 the previous",
+                     "prints 19 for the previous month but the page's sentence says 18", id="previous-month"),
+        pytest.param("weapons_jul13_program.html", "<tr><td>Percent Change from 1 year ago</td><td>-9.8</td></tr>",
+                     "<tr><td>Percent Change from 1 year ago</td><td>-9.8</td></tr>"
+                     "<tr><td>Percent Change from 1 year ago</td><td>-9.9</td></tr>",
+                     "prints 'Percent Change from 1 year ago' twice", id="label-twice"),
+    ],
+)
+def test_a_page_that_contradicts_itself_fails_naming_both_sides(tmp_path, fixture, old, new, problem):
+    with pytest.raises(ParseError, match=problem):
+        trac.parse(_edited(tmp_path, fixture, old, new), ref())
 
 
 def test_uncatalogued_series_loads_flagged_under_its_url_slug_or_its_words(tmp_path):
@@ -303,18 +316,14 @@ def test_unknown_referring_agency_loads_uncatalogued(tmp_path):
     assert (row["series"], row["catalogued"], row["number_latest_month"]) == ("internal_revenue_service", False, 1103)
 
 
-def test_table1_and_the_body_sentence_must_agree(tmp_path):
-    page = _edited(tmp_path, "weapons_jul13_program.html", "reported\n515 new", "reported\n516 new")
-    with pytest.raises(ParseError, match="Table 1 prints 515 prosecutions but the page's sentence says .* 516"):
-        trac.parse(page, ref())
-    page = _edited(tmp_path, "terrorism_dec17_four_rows.html", "down from 19 the previous", "down from 18 the previous")
-    with pytest.raises(ParseError, match="prints 19 for the previous month but the page's sentence says 18"):
-        trac.parse(page, ref())
 
 
-def test_a_label_printed_twice_fails(tmp_path):
-    page = _edited(tmp_path, "weapons_jul13_program.html", "<tr><td>Percent Change from 1 year ago</td><td>-9.8</td></tr>",
-                   "<tr><td>Percent Change from 1 year ago</td><td>-9.8</td></tr>"
-                   "<tr><td>Percent Change from 1 year ago</td><td>-9.9</td></tr>")
-    with pytest.raises(ParseError, match="prints 'Percent Change from 1 year ago' twice"):
+def test_a_convictions_bulletin_is_not_loaded_as_prosecutions(tmp_path):
+    """TRAC's convictions bulletins (/gui) look like its prosecutions bulletins; their figures are not the same."""
+    page = _edited(tmp_path, "weapons_jul13_program.html", "Prosecutions", "Convictions")
+    page.write_text(page.read_text().replace("weapons prosecutions", "weapons convictions"))
+    with pytest.raises(ParseError, match="is not a prosecutions bulletin"):
         trac.parse(page, ref())
+    gui = "https://tracreports.org/tracreports/bulletins/weapons/monthlyjul13/gui/"
+    with pytest.raises(ParseError, match=r"convictions bulletin \(/gui\)"):
+        trac.parse(FIXTURES / "weapons_jul13_program.html", ReleaseRef(family=trac.FAMILY, url=gui, key="k"))

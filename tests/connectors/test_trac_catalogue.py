@@ -6,8 +6,11 @@ import csv
 import tomllib
 from pathlib import Path
 
+import pytest
+
 from orchestration.config import RELEASES_TOML
-from orchestration.connectors import trac_catalogue
+from orchestration.connectors import trac, trac_catalogue
+from orchestration.connectors.release import ReleaseRef
 from orchestration.connectors.trac_catalogue import AGENCY, CATALOGUE, PROGRAM
 
 SEED = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "trac_catalogue.csv"
@@ -51,3 +54,25 @@ def test_every_series_discovery_fetches_is_catalogued():
         family = tomllib.load(fh)["families"]["trac-bulletin"]
     assert set(family["series"]) <= set(trac_catalogue.BY_SLUG)
     assert set(family["sample_series"]) <= set(family["series"])
+
+
+@pytest.mark.parametrize("host", ["https://tracreports.org", "http://trac.syr.edu"])
+@pytest.mark.parametrize("entry", CATALOGUE, ids=[s.slug for s in CATALOGUE])
+def test_every_catalogued_series_loads_from_trac_paths_on_both_hosts(tmp_path, entry, host):
+    """Each entry's slug, words and kind fit together: a page titled as the entry says loads from its path."""
+    if entry.kind == PROGRAM:
+        heading, agency = f"{entry.words[0].title()} Prosecutions for June 2018".strip(), ""
+    else:
+        heading, agency = "Prosecutions for June 2018", f"<p>Referring Agency: {entry.words[0].title()}</p>"
+    page = tmp_path / "index.html"
+    page.write_text(
+        f"<html><head><title>{heading}</title></head><body><h2>{heading}</h2>{agency}<table>"
+        + "".join(f"<tr><td>{label}</td><td>{n}</td></tr>" for label, n in zip(trac.TABLE1_LABELS.values(),
+                                                                                 ("1,045", "1.0", "2.0", "3.0", "4.0")))
+        + "<tr><td>Table 1. Criminal Prosecutions</td></tr></table></body></html>")
+    url = f"{host}/tracreports/bulletins/{entry.slug}/monthlyjun18/fil/"
+    params = trac.params_from_url(url, {})
+    row = trac.parse(page, ReleaseRef(family=trac.FAMILY, url=url, key=params["key"], params=params)).tables[
+        "trac_table1"].to_pylist()[0]
+    assert (row["series"], row["catalogued"], row["series_kind"], row["number_latest_month"]) == (
+        entry.slug, True, entry.kind, 1045)

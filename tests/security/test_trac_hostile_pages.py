@@ -42,6 +42,13 @@ HOSTILE = {
     "label-rows-5000": (_page("Immigration Prosecutions for June 2018", "<table>" + "".join(
         f"<tr><td>{LABELS[i % 5]}</td></tr>" for i in range(5000)) + "<tr><td>Table 1. x</td></tr></table>"),
                         "has over 64 cells"),
+    # A count of 5,000 digits: refused as a count, not left to int(), which refuses past 4,300 digits with a
+    # ValueError (a traceback, not the release and the problem).
+    "count-5000-digits": (_page("Immigration Prosecutions for June 2018", "<table><tr><td>Number Latest Month</td><td>"
+                                + "9" * 5000 + "</td></tr>" + "".join(f"<tr><td>{label}</td><td>1.0</td></tr>"
+                                                                     for label in LABELS[1:])
+                                + "<tr><td>Table 1. Criminal Immigration Prosecutions</td></tr></table>"),
+                          "is not a count"),
     # A title of 100 KB around a real one: read up to its first few hundred characters.
     "title-100kb": (_page("Immigration Prosecutions for June 2018 " + _repeated("| TRAC ", 100),
                           "<table><tr><td>12,348</td><td>22.2</td><td>79.9</td><td>-1.4</td><td>1.4</td></tr>"
