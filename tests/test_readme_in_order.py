@@ -81,7 +81,7 @@ SUBSTITUTES: dict[str, tuple[str, str]] = {
 EXPECTED: dict[tuple[str, int], list[str]] = {
     ('python3 -m venv .venv && .venv/bin/pip install -q -e ".[test]"', 0): [],
     ("crowdout refresh", 0): [r"releases loaded from 7 families", r"New this run",
-                              r"trac-bulletin\s+144\s+2016-10\.\.2019-09"],
+                              r"trac-bulletin\s+360\s+2016-10\.\.2019-09"],
     ("pytest -q", 0): [r"\d+ tests collected"],
     ("crowdout ingest cbp-nationwide-state", 0): [r"unchanged\s+cbp-nationwide-state"],
     ("crowdout release withdraw", 0): [r"publish blocked cbp-nationwide-state", r"withdrawn; it stays in meta.releases"],
@@ -100,6 +100,9 @@ EXPECTED: dict[tuple[str, int], list[str]] = {
     ("SQL", 1): [r"pct_vs_march"],
     ("SQL", 2): [r"gap_pct_points"],
     ("SQL", 3): [r"21 USC 846|statute|prosecutions"],
+    ("crowdout metrics --by program --from 2018-03 --to 2018-06", 0): [
+        r"Fell from 2018-03 to 2018-06 in US: \w", r"drugs\s+[\d,]+\*"],
+    ("SQL", 4): [r"pct_vs_march", r"white_collar"],
     ("export DAGSTER_HOME=$PWD/data/dagster", 0): [],
     ("crowdout instance init", 0): [r"wrote .*data/dagster/dagster\.yaml"],
     ("dg dev", 0): [r"answered on port \d+", r"stopped by Ctrl-C"],

@@ -29,7 +29,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter  # noqa: E402
 
 from orchestration.analysis import basis  # noqa: E402
-from orchestration.analysis.counterfactuals import COUNTERFACTUALS  # noqa: E402
+from orchestration.analysis.counterfactuals import COUNTERFACTUALS, window_sum  # noqa: E402
 from orchestration.analysis.published import Marks  # noqa: E402
 
 BORDER_DISTRICTS = {"CAS": "S.D. California", "AZ": "D. Arizona", "NM": "D. New Mexico",
@@ -444,3 +444,109 @@ def drug_846_national(charges: pd.DataFrame, baseline: dt.date | None) -> Chart:
                  "turn to illegal-entry cases. Counts are for months where 21 USC 846 is among the lead charges "
                  "TRAC lists; a month without a bar means it was not listed, not zero.", fig, modelled, data, TRAC,
                  notes)
+
+
+# The month the program chart sets against the baseline: June 2018, the zero-tolerance peak TRAC's 1,093 ->
+# 703 compares with March; the second panel covers the whole policy window.
+PROGRAMS_MONTH = dt.date(2018, 6, 1)
+PROGRAM_LABELS = {"immigration": "Immigration", "drugs": "Drugs", "weapons": "Weapons",
+                  "white_collar": "White collar", "terrorism": "Terrorism", "organized_crime": "Organized crime",
+                  "regulatory": "Regulatory", "official_corruption": "Official corruption",
+                  "civil_rights": "Civil rights"}
+
+
+def _program_bars(ax, rows: pd.DataFrame, title: str) -> None:
+    """Horizontal bars, one per program (a row's `change`; NaN draws none), solid where the figure rests on
+    published ones, hatched where it rests on a modelled one, each labelled with its value and basis; a
+    black diamond where both figures it is computed from are ones TRAC printed."""
+    for i, r in enumerate(rows.itertuples()):
+        if pd.isna(r.change):
+            continue
+        color = "#2471a3" if r.change >= 0 else "#c0392b"
+        if r.modelled:
+            ax.barh(i, r.change, color="white", edgecolor=color, hatch="///", height=0.6)
+        else:
+            ax.barh(i, r.change, color=color, height=0.6)
+        if r.published:
+            ax.plot([r.change], [i], **PUBLISHED_STYLE)
+        ax.annotate(f"{r.change:+.1%}{' (modelled)' if r.modelled else ''}", (r.change, i),
+                    xytext=(6 if r.change >= 0 else -6, 0), textcoords="offset points", va="center",
+                    ha="left" if r.change >= 0 else "right", fontsize=9)
+    ax.set_yticks(range(len(rows)), [PROGRAM_LABELS.get(p, p) for p in rows["program"]])
+    ax.set_ylim(len(rows) - 0.5, -0.5)  # the first program on top
+    ax.axvline(0, color="#555555", lw=0.8)
+    span = max(0.05, float(rows["change"].abs().max()) * 1.6) if rows["change"].notna().any() else 0.05
+    ax.set_xlim(-span, span)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.grid(axis="x", color="#dddddd", lw=0.8)
+    ax.set_axisbelow(True)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.set_title(title, loc="left", fontsize=11)
+
+
+def program_changes(programs: pd.DataFrame, geography: str = "US") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per program of `geography`: the change from the baseline month to PROGRAMS_MONTH, and over the policy
+    window against the pre-baseline mean (missing over expected, as `crowdout metrics --by program` sums
+    them), each with whether it is modelled and whether it rests on TRAC's printed figures only; both in
+    the same program order, the program that fell furthest by PROGRAMS_MONTH first."""
+    g = programs[programs["geography"] == geography]
+    peak = g[(g["month"] == PROGRAMS_MONTH) & g["pct_change_vs_baseline"].notna()]
+    peak = pd.DataFrame({
+        "program": peak["program"], "change": peak["pct_change_vs_baseline"],
+        "modelled": peak["pct_change_vs_baseline_basis"] != "derived",
+        "published": (peak["basis"] == "published") & (peak["baseline_prosecutions_basis"] == "published"),
+    })
+    window = []
+    for program, rows in g.groupby("program", sort=True):
+        records = rows.to_dict("records")
+        missing = window_sum(records, "missing_prosecutions")
+        expected = window_sum(records, "expected_prosecutions")
+        if missing is not None and expected:
+            window.append({"program": program, "change": -missing / expected,
+                           "modelled": bool((rows["missing_prosecutions_basis"] == "modelled").any()),
+                           "published": False})
+    window = pd.DataFrame(window, columns=["program", "change", "modelled", "published"])
+    order = list(peak.sort_values(["change", "program"])["program"])
+    order += sorted(set(window["program"]) - set(order))
+    return (peak.set_index("program").reindex(order).reset_index(),
+            window.set_index("program").reindex(order).reset_index())
+
+
+def programs_fell(programs: pd.DataFrame, geography: str = "US") -> Chart:
+    """Which prosecutions fell: the programs side by side, the peak month against the baseline and the
+    policy window against the pre-baseline mean (marts.fct_displacement_by_program)."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.8))
+    g = programs[programs["geography"] == geography]
+    peak, window = program_changes(programs, geography)
+    title = f"Which prosecutions fell: programs side by side, {geography}"
+    if peak.empty:
+        for ax in axes:
+            ax.set_axis_off()
+        axes[0].text(0.5, 0.5, f"No program figures for {geography} in this warehouse", ha="center",
+                     va="center", transform=axes[0].transAxes, fontsize=12)
+        baseline = first = last = None
+    else:
+        baseline, first, last = (g[c].iloc[0] for c in ("baseline_month", "policy_start", "policy_end"))
+        _program_bars(axes[0], peak, f"{PROGRAMS_MONTH:%B %Y} against {baseline:%B %Y}")
+        _program_bars(axes[1], window, f"{first:%b %Y} \u2013 {last:%b %Y} against the pre-baseline mean")
+    modelled = bool(peak["modelled"].fillna(False).any() or window["modelled"].fillna(False).any())
+    drew_published = bool(peak["published"].fillna(False).any())
+    marks = ["Hatched bars, labelled (modelled): modelled figures, not a publisher's numbers."] if modelled else []
+    if drew_published:
+        marks.append("Black diamonds: a change between two figures as TRAC printed them.")
+    fig.suptitle(title, fontsize=14, fontweight="bold", x=0.01, ha="left")
+    measures = (f"change {baseline:%Y-%m} to {PROGRAMS_MONTH:%Y-%m}" if baseline else "change",
+                f"{first:%Y-%m} to {last:%Y-%m} against the pre-baseline mean" if first else "policy window")
+    data = pd.concat([peak.assign(measure=measures[0]), window.assign(measure=measures[1])], ignore_index=True)
+    data = data.dropna(subset=["change"]).reindex(columns=["measure", "program", "change", "modelled", "published"])
+    return Chart("programs-fell", title,
+                 f"Two bar charts, one bar per program ({geography}): the change in prosecutions from the "
+                 "baseline month to June 2018, and prosecutions over the policy window against the mean of "
+                 "the months before the baseline.",
+                 "The seed story is that immigration cases crowded out everything else; here is everything "
+                 "else program by program, from TRAC's program bulletins (national). Left: June 2018, the "
+                 "zero-tolerance peak, against the baseline month. Right: the policy window's prosecutions "
+                 "against what the pre-baseline mean expected (the missing prosecutions of `crowdout metrics "
+                 "--by program`, over the expected).",
+                 fig, modelled, data, ("trac-bulletin", "trac-published-figures"), " ".join(marks),
+                 ("TRAC",) if drew_published else ())

@@ -60,7 +60,9 @@ def window_span(rows: list[dict]) -> tuple[dt.date, dt.date] | None:
     return (min(r["month"] for r in inside), max(r["month"] for r in inside)) if inside else None
 
 
-def _window_sum(rows: list[dict], column: str) -> float | None:
+def window_sum(rows: list[dict], column: str) -> float | None:
+    """The sum of `column` over the rows in the window (missing prosecutions of any series, e.g. a program's
+    in `crowdout metrics --by program`); None if no row is in it or one of them has no figure."""
     inside = window_rows(rows)
     if not inside or not all(_known(r.get(column)) for r in inside):
         return None
@@ -70,13 +72,13 @@ def _window_sum(rows: list[dict], column: str) -> float | None:
 def missing_total(rows: list[dict], counterfactual: Counterfactual = FLAT) -> float | None:
     """Missing prosecutions against `counterfactual` over `rows` (one geography's months): the sum of its
     missing column over the months in the window; None if no month is in it or one of them has no figure."""
-    return _window_sum(rows, counterfactual.missing)
+    return window_sum(rows, counterfactual.missing)
 
 
 def expected_total(rows: list[dict], counterfactual: Counterfactual = FLAT) -> float | None:
     """Expected prosecutions over the same months as `missing_total`."""
-    return _window_sum(rows, counterfactual.expected)
+    return window_sum(rows, counterfactual.expected)
 
 
 def actual_total(rows: list[dict]) -> float | None:
-    return _window_sum(rows, "non_immigration_prosecutions")
+    return window_sum(rows, "non_immigration_prosecutions")

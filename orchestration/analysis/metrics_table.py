@@ -21,7 +21,7 @@ from orchestration.analysis import basis
 from orchestration.analysis.counterfactuals import COUNTERFACTUALS, FLAT, missing_total, window_span
 from orchestration.analysis.layout import natural_width
 from orchestration.analysis.layout import table as compact_table
-from orchestration.analysis.reader import AnalysisError, reading, require_table
+from orchestration.analysis.reader import AnalysisError, geography_rows, reading
 
 MART = "marts.fct_displacement_district_month"
 
@@ -75,22 +75,8 @@ def parse_month(text: str) -> dt.date:
 
 
 def load(warehouse: Path, geography: str, start: dt.date, end: dt.date) -> MetricsView:
-    if start > end:
-        raise AnalysisError(f"--from {start:%Y-%m} is after --to {end:%Y-%m}")
     with reading(warehouse) as con:
-        require_table(con, MART)
-        known = [r[0] for r in con.execute(f"SELECT DISTINCT geography FROM {MART} ORDER BY 1").fetchall()]
-        by_upper = {k.upper(): k for k in known}  # `az` and `sw_border` mean AZ and SW_BORDER
-        if geography.upper() not in by_upper:
-            raise AnalysisError(f"no geography {geography!r} in {MART}; choose one of: {', '.join(known)}")
-        geography = by_upper[geography.upper()]
-        data = con.sql(
-            f"SELECT * FROM {MART} WHERE geography = $g AND month BETWEEN $a AND $b ORDER BY month",
-            params={"g": geography, "a": start, "b": end},
-        ).to_arrow_table()
-    if data.num_rows == 0:
-        raise AnalysisError(f"{MART} has no {geography} rows between {start:%Y-%m} and {end:%Y-%m}; "
-                            f"see what it has: crowdout query \"SELECT min(month), max(month) FROM {MART}\"")
+        geography, data = geography_rows(con, MART, geography, start, end, "month")
     return MetricsView(geography, start, end, data)
 
 

@@ -84,3 +84,24 @@ def require_table(con: duckdb.DuckDBPyConnection, qualified: str) -> None:
             f"{qualified} is not in this warehouse (it has: {have}). "
             "Run `crowdout refresh` to build the marts."
         )
+
+
+def geography_rows(con: duckdb.DuckDBPyConnection, mart: str, geography: str, start, end, order: str,
+                   hint: str = ""):
+    """A mart's rows of one geography (named in any case: `az` is AZ) from `start` to `end`, as Arrow,
+    ordered by `order` (a column list of the command's own); fails naming the geographies the mart has
+    (and `hint`), or the range it lacks. Returns (the geography as the mart spells it, the rows)."""
+    if start > end:
+        raise AnalysisError(f"--from {start:%Y-%m} is after --to {end:%Y-%m}")
+    require_table(con, mart)
+    known = [r[0] for r in con.execute(f"SELECT DISTINCT geography FROM {mart} ORDER BY 1").fetchall()]
+    by_upper = {k.upper(): k for k in known}
+    if geography.upper() not in by_upper:
+        raise AnalysisError(f"no geography {geography!r} in {mart}; choose one of: {', '.join(known)}{hint}")
+    geography = by_upper[geography.upper()]
+    data = con.sql(f"SELECT * FROM {mart} WHERE geography = $g AND month BETWEEN $a AND $b ORDER BY {order}",
+                   params={"g": geography, "a": start, "b": end}).to_arrow_table()
+    if data.num_rows == 0:
+        raise AnalysisError(f"{mart} has no {geography} rows between {start:%Y-%m} and {end:%Y-%m}; "
+                            f"see what it has: crowdout query \"SELECT min(month), max(month) FROM {mart}\"")
+    return geography, data

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -26,7 +26,8 @@ from orchestration.config import load_settings
 
 DISPLACEMENT = "marts.fct_displacement_district_month"
 CHARGES = "marts.fct_prosecutions_by_charge_district_month"
-CHART_COUNT = 5
+PROGRAMS = "marts.fct_displacement_by_program"
+CHART_COUNT = 6
 TEMPLATES = Environment(loader=PackageLoader("orchestration.analysis", "templates"),
                         autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
 
@@ -40,6 +41,7 @@ class ReportData:
     warehouse: Path
     checks: pd.DataFrame | None = None  # marts.fct_published_figure_checks: TRAC's published marks
     published_release: dict | None = None  # the trac-published-figures release the checks come from
+    programs: pd.DataFrame = field(default_factory=pd.DataFrame)  # marts.fct_displacement_by_program
 
 
 def load(warehouse: Path, start: dt.date | None, end: dt.date | None) -> ReportData:
@@ -48,11 +50,15 @@ def load(warehouse: Path, start: dt.date | None, end: dt.date | None) -> ReportD
     with reading(warehouse) as con:
         require_table(con, DISPLACEMENT)
         require_table(con, CHARGES)
+        require_table(con, PROGRAMS)
         disp = con.sql(f"SELECT * FROM {DISPLACEMENT} WHERE {window} ORDER BY geography, month",
                        params=params).df()
         drugs = con.sql(f"SELECT * FROM {CHARGES} WHERE district_code IS NULL AND statute = '21 USC 846' "
                         f"AND {window} ORDER BY series, month", params=params).df()
-        ids = sorted({i for lst in disp["release_ids"] for i in (lst if lst is not None else [])}
+        programs = con.sql(f"SELECT * FROM {PROGRAMS} WHERE {window} ORDER BY geography, program, month",
+                           params=params).df()
+        ids = sorted({i for lst in pd.concat([disp["release_ids"], programs["release_ids"]])
+                      for i in (lst if lst is not None else [])}
                      | set(drugs.get("release_id", pd.Series(dtype=str)).dropna()))
         releases = con.sql("SELECT release_id, family, release_key, url, is_modelled, "
                            "coalesce(published_at, fetched_at) AS released_at, published_at IS NOT NULL AS dated "
@@ -64,13 +70,14 @@ def load(warehouse: Path, start: dt.date | None, end: dt.date | None) -> ReportD
                           "published_at IS NOT NULL AS dated FROM meta.releases "
                           "WHERE family = 'trac-published-figures' AND status = 'loaded' "
                           "ORDER BY fetched_at DESC LIMIT 1").df().to_dict("records")
-    for frame in (disp, drugs):
+    for frame in (disp, drugs, programs):
         frame["month"] = pd.to_datetime(frame["month"]).dt.date
-    for column in ("baseline_month", "policy_start", "policy_end"):
-        if column in disp:
-            disp[column] = pd.to_datetime(disp[column]).dt.date
+    for frame in (disp, programs):
+        for column in ("baseline_month", "policy_start", "policy_end"):
+            if column in frame:
+                frame[column] = pd.to_datetime(frame[column]).dt.date
     return ReportData(disp, drugs, releases, _latest_changes(warehouse), warehouse, checks,
-                      curated[0] if curated else None)
+                      curated[0] if curated else None, programs)
 
 
 def _latest_changes(warehouse: Path) -> pd.DataFrame:
@@ -118,6 +125,7 @@ def build_charts(data: ReportData, step: Step = quiet) -> list[charts.Chart]:
         lambda: charts.cumulative_missing(disp),
         lambda: charts.cbp_vs_apprehensions(disp, marks),
         lambda: charts.drug_846_national(data.drug_846, baseline),
+        lambda: charts.programs_fell(data.programs),
     ):
         made.append(make())
         step(made[-1].slug)

@@ -6,6 +6,7 @@ import argparse
 
 from rich.text import Text
 
+from orchestration.analysis.reader import AnalysisError
 from orchestration.cli.render import (
     console,
     err_console,
@@ -58,13 +59,19 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_metrics(args: argparse.Namespace) -> int:
-    from orchestration.analysis import metrics_table, query
+    from orchestration.analysis import metrics_table, program_table, query
 
-    view = metrics_table.load(load_settings().warehouse, args.geography,
-                              metrics_table.parse_month(args.start), metrics_table.parse_month(args.end))
+    by_program = args.by == "program"
+    if by_program and args.wide:
+        raise AnalysisError("--wide adds columns of the monthly view; --by program shows every program's "
+                            "columns already (its mart's own: --format csv)")
+    table = program_table if by_program else metrics_table
+    view = table.load(load_settings().warehouse, args.geography or ("US" if by_program else "SW_BORDER"),
+                      metrics_table.parse_month(args.start), metrics_table.parse_month(args.end))
     if args.format == "table":
-        console.print(metrics_table.to_rich(view, console.width, wide=args.wide))
-        for line in metrics_table.summary(view):
+        console.print(program_table.to_rich(view, console.width) if by_program
+                      else metrics_table.to_rich(view, console.width, wide=args.wide))
+        for line in table.summary(view):
             console.print(line)
     else:
         query.write(view.data, args.format, args.output)

@@ -62,7 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("metrics", help="the displacement table for one geography and month range")
-    p.add_argument("--geography", default="SW_BORDER", help="AZ, CAS, NM, TXS, TXW, SW_BORDER, NON_BORDER or US")
+    p.add_argument("--geography", help="AZ, CAS, NM, TXS, TXW, SW_BORDER, NON_BORDER or US (default SW_BORDER; "
+                   "with --by program, US)")
+    p.add_argument("--by", choices=("month", "program"), default="month",
+                   help="month: one row per month; program: which prosecutions fell, one row per program")
     p.add_argument("--from", dest="start", default="2018-01", help="first month, YYYY-MM")
     p.add_argument("--to", dest="end", default="2018-12", help="last month, YYYY-MM")
     p.add_argument("--wide", action="store_true", help="add totals, YoY, displacement ratio, expected, gap")

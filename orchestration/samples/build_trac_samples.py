@@ -5,7 +5,12 @@ figures where they are known, modelled figures everywhere else, each modelled ce
 No TRAC page can be fetched from the machines that build and test crowdout, so the demo and the tests read
 national pages built here for the four series crowdout follows (immigration, overall, hsaa, jdea), October
 2016 to September 2019, each with Table 1 (caption after the figures, as on TRAC's pages), the top lead
-charges and the ranked districts table, which is where TRAC's free district figures are.
+charges and the ranked districts table, which is where TRAC's free district figures are; and for the six
+program bulletins that make up "everything else" (drugs, weapons, white collar crime, terrorism, organized
+crime, government regulatory), the same months, with Table 1 and its sentence (the program mart reads
+nothing else from them), in the layouts TRAC prints them in: the five figures for the large programs, the
+small-series four (Number Previous Month and one five-year change) for terrorism, organized crime and
+regulatory offenses.
 
 What the model does NOT do: it does not make the border districts add up to the five-district figures TRAC
 printed in its reports (1,093 and 703 non-immigration prosecutions, the CBP-referred series). Those enter
@@ -351,6 +356,88 @@ def _change(now: float, then: float) -> float:
     return round((now / then - 1) * 100, 1) if then else 0.0
 
 
+# --- program bulletins ------------------------------------------------------------------------------------
+# TRAC's program bulletin figures printed on these very pages (unmarked); the previous month is
+# back-calculated from the printed change (white collar) or printed (terrorism's Number Previous Month).
+# A blank cell (None) is a figure TRAC left blank.
+PROGRAM_PUBLISHED = {
+    # trac.syr.edu/tracreports/bulletins/white_collar_crime/monthlyoct18/fil: five-year cells blank
+    ("white_collar_crime", date(2018, 10, 1)): (403, -9.8, -1.1, None, None),
+    # trac.syr.edu/tracreports/bulletins/terrorism/monthlydec17/fil: latest, previous, 1 year, 5 years
+    ("terrorism", date(2017, 12, 1)): (15, 19, -21.2, -37.4),
+}
+
+
+@dataclass(frozen=True)
+class Program:
+    """A program bulletin: TRAC's title words, whether it prints the small-series Table 1, a monthly level
+    interpolated between April anchors (2011-2019), how far it dips at the zero-tolerance peak (a factor at
+    June 2018, national), and the amplitude of its month-to-month wobble."""
+
+    words: str
+    small: bool
+    levels: tuple[int, ...]
+    zero_tolerance: float
+    wobble: float
+
+    def anchors(self) -> list[tuple[date, float]]:
+        return [(date(y, 4, 1), v) for y, v in zip(range(2011, 2020), self.levels)]
+
+
+# Levels (monthly, April of 2011 ... 2019). Where TRAC printed a total, the level follows it: weapons from its
+# fiscal-year totals (FY2014 6,632, FY2016 7,488, FY2017 8,235, FY2018 10,058, FY2019 on pace for 11,187:
+# TRAC reports 560 and the Washington Times on TRAC's figures), white collar (FY2012 8,433, FY2016 6,253,
+# FY2017 5,825, FY2018 on pace for 5,570: TRAC reports 514 and TRACFED), drugs (8,814 in February - June
+# 2017 and 9,687 a year earlier: report 475; 1,487 in January 2014), terrorism (FY2014-FY2019 totals, report
+# 572). Organized crime and regulatory offenses: no TRAC figure was found; levels of tens a month, modelled.
+# The zero-tolerance dips are assumptions (TRAC reported non-immigration cases falling in the border
+# districts, where drug cases are many), not figures: the sample's "which programs fell" is modelled.
+PROGRAMS = {
+    "drugs": Program("Narcotics/Drugs", False, (2150, 2050, 1850, 1650, 1750, 1937, 1763, 1780, 1720), 0.93, 0.05),
+    "weapons": Program("Weapons", False, (620, 610, 580, 553, 590, 624, 686, 838, 932), 0.98, 0.06),
+    "white_collar_crime": Program("White Collar Crime", False, (790, 703, 650, 610, 578, 521, 485, 464, 452),
+                                  0.96, 0.06),
+    "terrorism": Program("National Internal Security/Terrorism", True, (22, 19, 17, 18, 18, 22, 16, 14, 20),
+                         1.0, 0.25),
+    "orgcrime": Program("Organized Crime", True, (105, 98, 90, 85, 80, 75, 70, 68, 65), 0.97, 0.15),
+    "regulation": Program("Government Regulatory", True, (60, 56, 52, 48, 45, 42, 40, 38, 35), 0.95, 0.2),
+}
+
+
+def program_counts(series: str) -> dict[date, int]:
+    """A program's national monthly count, 2011-2019: level x season x its zero-tolerance dip x wobble, and
+    TRAC's printed figures (with the previous month they imply) where it printed them."""
+    p = PROGRAMS[series]
+    counts = {m: max(1, round(interpolate(p.anchors(), m) * NON_IMMIGRATION_SEASON[m.month - 1]
+                              * (1 + (p.zero_tolerance - 1) * _zero_tolerance(m)) * wobble(series, m, p.wobble)))
+              for m in trac.month_range(FIRST_MODEL_MONTH, LAST_MONTH)}
+    for (name, m), figures in PROGRAM_PUBLISHED.items():
+        if name == series:
+            counts[m] = figures[0]
+            previous = trac.add_months(m, -1)
+            counts[previous] = figures[1] if p.small else round(figures[0] / (1 + figures[1] / 100))
+    return counts
+
+
+def program_table1(series: str, counts: dict[date, int], m: date) -> list[tuple[float | int | None, bool]]:
+    """Table 1's figures in TRAC's order, each with whether it is modelled: the five (count, change on the
+    previous month, 1 and 5 years on six-month moving averages, the five-year change excluding magistrate
+    court taken as equal: programs have few magistrate cases) or the small series' four (count, previous
+    count, 1 and 5 years)."""
+    def count(month: date) -> int:
+        return counts[month]
+    now, previous = counts[m], counts[trac.add_months(m, -1)]
+    one_year = _change(_ma6(count, m), _ma6(count, trac.add_months(m, -12)))
+    five_years = _change(_ma6(count, m), _ma6(count, trac.add_months(m, -60)))
+    modelled = ([now, previous, one_year, five_years] if PROGRAMS[series].small
+                else [now, _change(now, previous), one_year, five_years, five_years])
+    published = PROGRAM_PUBLISHED.get((series, m))
+    if published is None:
+        return [(v, True) for v in modelled]
+    assert published[0] == now, f"model misses the published {series} {m}"
+    return [(v, False) for v in published]
+
+
 # --- the pages ---------------------------------------------------------------------------------------
 
 TABLE1_CAPTION = {
@@ -358,6 +445,7 @@ TABLE1_CAPTION = {
     "overall": "Criminal Prosecutions",
     "hsaa": "Criminal Prosecutions",
     "jdea": "Criminal Prosecutions",
+    **{series: f"Criminal {p.words} Prosecutions" for series, p in PROGRAMS.items()},
 }
 AGENCY = {"hsaa": "Immigration and Customs in Homeland Security", "jdea": "Drug Enforcement Administration"}
 KIND = {"immigration": "immigration", "overall": "", "hsaa": "", "jdea": ""}
@@ -394,15 +482,16 @@ def _format(value: float | int) -> str:
     return f"{value:.1f}".replace("-0.0", "0.0")
 
 
-def _table1_html(series: str, m: date, figures) -> list[str]:
+def _table1_html(series: str, m: date, figures, labels=tuple(trac.TABLE1_LABELS.values())) -> list[str]:
     """TRAC's two layouts: a bare row of five with the caption below (2016), labels first with the caption
-    as the table's last row (from December 2016), the five-year labels over two lines."""
-    cells = [_figure(_format(v), modelled) for v, modelled in figures]
+    as the table's last row (from December 2016), the five-year labels over two lines. A figure TRAC left
+    blank is an empty cell."""
+    cells = [_figure("" if v is None else _format(v), modelled) for v, modelled in figures]
     caption = f"Table 1. {TABLE1_CAPTION[series]}"
-    if m <= NUMBERS_FIRST_UNTIL:
+    if m <= NUMBERS_FIRST_UNTIL and len(figures) == len(trac.TABLE1_LABELS):
         return ['<table class="table1">', "<tr>" + "".join(cells) + "</tr>", "</table>",
                 f'<p align="center"><b>{caption}</b></p>']
-    labels = [html.escape(label).replace(" (", "<br>(") for label in trac.TABLE1_LABELS.values()]
+    labels = [html.escape(label).replace(" (", "<br>(") for label in labels]
     return [
         '<table class="table1">',
         *(f"<tr><td>{label}</td>{cell}</tr>" for label, cell in zip(labels, cells)),
@@ -466,6 +555,47 @@ def render(model: Model, series: str, m: date) -> str:
     return "\n".join(lines)
 
 
+SMALL_TABLE1_LABELS = ("Number Latest Month", "Number Previous Month", "Percent Change from 1 year ago",
+                       "Percent Change from 5 years ago")
+
+
+def render_program(series: str, counts: dict[date, int], m: date) -> str:
+    """A program bulletin: its title, Table 1 and the sentence TRAC prints under it (the small series say
+    "up from 19 the previous month", the others the percent change)."""
+    p = PROGRAMS[series]
+    figures = program_table1(series, counts, m)
+    count, previous = counts[m], counts[trac.add_months(m, -1)]
+    heading = f"{p.words} Prosecutions for {m:%B %Y}"
+    if p.small:
+        table1 = _table1_html(series, m, figures, SMALL_TABLE1_LABELS)
+        direction = "up" if count > previous else "down" if count < previous else "unchanged"
+        change = (f"this number is unchanged from {previous} the previous month" if direction == "unchanged"
+                  else f"this number is {direction} from {previous} the previous month")
+    else:
+        table1 = _table1_html(series, m, figures)
+        pct = figures[1][0]
+        change = f"this number is {'up' if pct >= 0 else 'down'} {abs(pct):.1f} percent over the previous month"
+    return "\n".join([
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        f"<title>{html.escape(heading)}</title>",
+        f"<style>{STYLE}</style>",
+        "</head>",
+        "<body>",
+        BANNER,
+        f"<h2>{html.escape(heading)}</h2>",
+        *table1,
+        f"<p>The latest available data from the Justice Department show that during {m:%B %Y} the government "
+        f"reported {count} new {html.escape(p.words.lower())} prosecutions. According to the case-by-case "
+        f"information analyzed by the Transactional Records Access Clearinghouse (TRAC), {change}.</p>",
+        "</body>",
+        "</html>",
+        "",
+    ])
+
+
 def page_path(ref) -> Path:
     """The file a sample-mode URL points at: the URL's folder, index.html inside it."""
     return Path(url2pathname(urlparse(ref.url).path)) / "index.html"
@@ -476,12 +606,14 @@ def build(root: Path) -> list[Path]:
     with RELEASES_TOML.open("rb") as fh:
         cfg = tomllib.load(fh)["families"][trac.FAMILY]
     model = Model()
+    programs = {series: program_counts(series) for series in PROGRAMS}
     written = []
     for ref in trac.discover(cfg, root.resolve().as_uri(), None,
                              months=trac.month_range(FIRST_PAGE_MONTH, LAST_MONTH)):
         path = page_path(ref)
         path.parent.mkdir(parents=True, exist_ok=True)
-        text = render(model, ref.params["series"], trac.month_start(ref.params["month"]))
+        series, m = ref.params["series"], trac.month_start(ref.params["month"])
+        text = render_program(series, programs[series], m) if series in PROGRAMS else render(model, series, m)
         path.write_text(text, encoding="utf-8", newline="\n")
         written.append(path)
     return written

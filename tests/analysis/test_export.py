@@ -24,7 +24,7 @@ def test_every_table_round_trips_its_rows(warehouse, tmp_path):
         columns = {t: [r[0] for r in con.execute(f"DESCRIBE {t}").fetchall()] for t in tables}
     finally:
         con.close()
-    assert len(tables) == 9
+    assert len(tables) == 10
     for table, rows in counts.items():
         name = table.split(".")[1]
         parquet = pq.read_table(out / f"{name}.parquet")

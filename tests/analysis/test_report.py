@@ -26,6 +26,7 @@ TITLES = [
     "Cumulative missing non-immigration prosecutions over the policy window",
     "CBP-referred prosecutions against Border Patrol apprehensions, SW border",
     "Drug conspiracy prosecutions (21 USC 846), nationwide",
+    "Which prosecutions fell: programs side by side, US",
 ]
 
 
@@ -68,7 +69,7 @@ def test_every_chart_is_embedded_with_its_title(report):
     for img in pngs:
         assert base64.b64decode(img["src"].split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
     beside = sorted(out.parent.glob("r-*.png"))
-    assert len(beside) == 5 and all(p.stat().st_size > 10_000 for p in beside)
+    assert len(beside) == len(TITLES) and all(p.stat().st_size > 10_000 for p in beside)
 
 
 def test_self_contained(report):
@@ -234,7 +235,7 @@ def test_every_png_carries_its_source_line_in_its_metadata_and_the_html(report):
 def test_each_charts_data_is_a_csv_beside_it_and_in_the_page(report):
     out, page = report
     csv_links = [a for a in page.links if a.startswith("data:text/csv;base64,")]
-    assert len(csv_links) == 5
+    assert len(csv_links) == len(TITLES)
     beside = sorted(out.parent.glob("r-*.csv"))
     assert [p.stem for p in beside] == [p.stem for p in sorted(out.parent.glob("r-*.png"))]
     share = pd.read_csv(out.parent / "r-02-non-immigration-share.csv")
@@ -425,7 +426,7 @@ def test_the_report_pngs_name_their_provisional_months(report):
              for png in sorted(out.parent.glob("r-*.png"))}
     assert named == {"border-districts": "2019-01 to 2019-03", "non-immigration-share": "2019-01 to 2019-03",
                      "cumulative-missing": "2019-01 to 2019-03", "cbp-vs-apprehensions": "2019-01 to 2019-03",
-                     "drug-846-national": None}
+                     "drug-846-national": None, "programs-fell": None}
 
 
 def test_an_empty_chart_claims_no_basis_and_its_csv_keeps_the_header():
@@ -451,3 +452,31 @@ def test_a_region_s_residual_against_its_districts_is_noted():
              "non_immigration_prosecutions_residual"] = -29
     note = report_module._counterfactuals(disp)["residual_note"]
     assert "In 1 of these months SW_BORDER keeps the non-immigration figure TRAC published" in note and "-29" in note
+
+
+def test_which_prosecutions_fell_sets_programs_side_by_side_and_labels_the_modelled(report):
+    """One bar per program in each panel, in the same order (the furthest fall by June 2018 first), each
+    change the mart's own; the sample warehouse's drugs and white collar are modelled (hatched, labelled),
+    weapons rest on published pages (solid)."""
+    out, _ = report
+    data = pd.read_csv(out.parent / "r-06-programs-fell.csv")
+    peak = data[data["measure"] == "change 2018-03 to 2018-06"]
+    window = data[data["measure"] == "2018-04 to 2019-03 against the pre-baseline mean"]
+    assert list(peak["program"]) == list(window["program"]) == ["white_collar", "drugs", "weapons"]
+    assert list(peak["change"]) == sorted(peak["change"])
+    assert dict(zip(peak["program"], peak["modelled"])) == {"white_collar": True, "drugs": True, "weapons": False}
+    drugs = sample_warehouse.program_frame()
+    june = drugs[(drugs["program"] == "drugs") & (drugs["month"] == dt.date(2018, 6, 1))]
+    assert peak.set_index("program").loc["drugs", "change"] == pytest.approx(june["pct_change_vs_baseline"].iloc[0])
+
+
+def test_which_prosecutions_fell_labels_every_modelled_bar():
+    programs = sample_warehouse.program_frame()
+    chart = charts.programs_fell(programs)
+    labels = [t.get_text() for ax in chart.figure.axes for t in ax.texts]
+    assert sum("(modelled)" in t for t in labels) == 4 and len(labels) == 6  # drugs, white collar twice each
+    assert "Hatched bars" in chart.notes and chart.modelled
+    plt.close(chart.figure)
+    empty = charts.programs_fell(programs.iloc[0:0])
+    assert empty.data.empty and not empty.modelled
+    plt.close(empty.figure)

@@ -29,7 +29,7 @@ def test_the_family_is_registered_and_reads_the_file_in_the_repository(ref):
 def test_every_figure_is_read_with_its_source(ref):
     rows = published_figures.parse(published_figures.FOLDER / "trac_published_figures.csv", ref).tables[
         published_figures.TABLE].to_pylist()
-    assert len(rows) == 48 and all(r["source_url"] for r in rows)
+    assert len(rows) == 53 and all(r["source_url"] for r in rows)
     by_key = {(r["series"], r["geography"], r["period"]): r for r in rows}
     non_imm = by_key["non_immigration_prosecutions", "5 SW border districts", "2018-03"]
     assert (non_imm["value"], non_imm["period_start"], non_imm["period_end"]) == (1093, date(2018, 3, 1), date(2018, 3, 1))

@@ -66,7 +66,7 @@ def test_sample_discovery_covers_first_to_sample_last_month(cfg):
     refs = trac.discover(cfg, "file:///samples/tracreports.org", None)
     months = sorted({r.params["month"] for r in refs})
     assert months[0] == "2016-10" and months[-1] == "2019-09" and len(months) == 36
-    assert len(refs) == 36 * 4
+    assert len(refs) == 36 * len(cfg["sample_series"]) == 36 * 10
 
 
 @pytest.mark.parametrize(

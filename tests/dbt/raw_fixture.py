@@ -7,6 +7,10 @@ one other. TRAC's published five-district figures (non-immigration 1,093 -> 703,
 1,103 in March (not 1,093), so the warehouse must take SW_BORDER's figure from the published file. The nine
 southwest Border Patrol sectors add up to CBP's 37,390 and 34,090, so the reproduction test runs here too.
 Every month before the baseline repeats March's figures, so the counterfactual is March's district sum.
+TRAC's program bulletins (national only): drugs (modelled pages) falls from 2,000 to 1,800 by June 2018
+and a report's published June figure, 1,790, replaces the page's; weapons (real pages) rises from 700 to
+750; white collar (real pages, 500 then 450 in June) has its June figure also in the curated file, read from
+that bulletin page, so the check of it agrees by construction.
 
 Run as a script to build a scratch database: python tests/dbt/raw_fixture.py /tmp/dbt_dev/raw.duckdb
 """
@@ -36,8 +40,14 @@ TRAC_NAMES = {"AZ": "Arizona", "CAS": "California, South (San Diego)", "NM": "Ne
               "TXS": "Texas, South (Houston)", "TXW": "Texas, West (San Antonio)"}
 # the rest of the country, per month
 NON_BORDER = (500, 8000)
+# TRAC's program bulletins: TRAC's series -> (figure up to the baseline, April, May, June 2018), is modelled
+PROGRAMS = {"drugs": ((2000, 1950, 1900, 1800), True), "weapons": ((700, 700, 700, 750), False),
+            "white_collar_crime": ((500, 500, 500, 450), False)}
 # TRAC's published figures: (series, geography, period, value, source)
 PUBLISHED = [
+    ("drugs_prosecutions", "US (all 94 districts)", "2018-06", 1790, "http://trac.syr.edu/tracreports/crim/x"),
+    ("white_collar_prosecutions", "US (all 94 districts)", "2018-06", 450,
+     "http://trac.syr.edu/tracreports/bulletins/white_collar_crime/monthlyjun18/fil"),
     ("non_immigration_prosecutions", "5 SW border districts", "2018-03", 1093, "http://bespacific.com/x"),
     ("non_immigration_prosecutions", "5 SW border districts", "2018-06", 703, "http://bespacific.com/x"),
     ("cbp_referred_prosecutions", "5 SW border districts", "2018-03", 6368, "https://motherjones.com/x"),
@@ -139,6 +149,14 @@ def build(path: str | Path) -> Path:
                     con.execute(
                         "INSERT INTO raw.trac_district_rankings VALUES (?, ?, ?, ?, ?, ?, 300.5, NULL, NULL, NULL, "
                         "NULL, 'prosecutions,per_capita_rate')", [rid, series, m, rank, name, n])
+            for program, (levels, modelled) in PROGRAMS.items():
+                rid = rel.add("trac-bulletin", f"{program}/{m:%b%y}", published=published, modelled=modelled)
+                figure = levels[max(0, (m.year - 2018) * 12 + m.month - 3)]
+                con.execute(
+                    "INSERT INTO raw.trac_table1 " + TABLE1_COLUMNS + " VALUES (?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, NULL, 'labels', ?)",
+                    [rid, program, m, f"Prosecutions for {MONTH_NAMES[m.month - 1]} {m.year}", figure,
+                     "number_latest_month" if modelled else ""],
+                )
         # a DEA page whose ranking holds Arizona alone: the other border districts are missing, not zero
         dea = rel.add("trac-bulletin", "jdea/Jun18", published=date(2018, 8, 20), modelled=False)
         con.execute("INSERT INTO raw.trac_table1 " + TABLE1_COLUMNS + " VALUES (?, 'jdea', DATE '2018-06-01', 'Referring Agency: DEA', 1045, "

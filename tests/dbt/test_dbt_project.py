@@ -367,3 +367,41 @@ def test_the_published_share_is_compared_with_the_row_s_share_in_percent(built):
     rows = query(db, "SELECT published_value, warehouse_value, agreement, residual FROM "
                      "marts.fct_published_figure_checks WHERE series = 'non_immigration_share' AND period = '2018-03'")
     assert rows == [(14.0, pytest.approx(100 * share), "independent", pytest.approx(100 * share - 14))]
+
+
+def test_prosecutions_by_program_are_the_national_program_pages_with_their_basis(built):
+    """Each TRAC program bulletin is a program of the nation; a published figure replaces a modelled page's,
+    and a real page's figure stays published."""
+    db, _ = built
+    rows = query(db, "SELECT program, prosecutions, basis, release_ids[1] FROM marts.fct_prosecutions_by_program "
+                     "WHERE geography = 'US' AND month = DATE '2018-06-01' ORDER BY program")
+    assert [(p, n, b) for p, n, b, _ in rows] == [
+        ("drugs", 1790, "published"), ("immigration", 11514, "modelled"), ("weapons", 750, "published"),
+        ("white_collar", 450, "published")]
+    assert rows[0][3].startswith("trac-published-figures:") and rows[-1][3].startswith("trac-bulletin:")
+    assert query(db, "SELECT DISTINCT geography FROM marts.fct_prosecutions_by_program") == [("US",)]
+
+
+def test_displacement_by_program_against_the_baseline_and_the_pre_baseline_mean(built):
+    """June 2018 against March (the baseline) and against the mean of the twelve months before it, missing
+    prosecutions summed over the policy window from April: drugs 50 + 100 + 210 (June's published 1,790)."""
+    db, _ = built
+    rows = {r[0]: r[1:] for r in query(
+        db, "SELECT program, pct_change_vs_baseline, pct_change_vs_baseline_basis, expected_prosecutions, "
+            "missing_prosecutions, cumulative_missing_prosecutions, cumulative_missing_prosecutions_basis "
+            "FROM marts.fct_displacement_by_program WHERE geography = 'US' AND month = DATE '2018-06-01'")}
+    # the published June figure, against modelled pages: the change is modelled
+    assert rows["drugs"] == (pytest.approx(-0.105), "modelled", 2000, 210, 360, "modelled")
+    assert rows["weapons"] == (pytest.approx(50 / 700), "derived", 700, -50, -50, "derived")
+    assert rows["white_collar"] == (pytest.approx(-0.10), "derived", 500, 50, 50, "derived")
+    before = query(db, "SELECT count(*) FROM marts.fct_displacement_by_program WHERE month < DATE '2018-04-01' "
+                       "AND (missing_prosecutions IS NOT NULL OR cumulative_missing_prosecutions IS NOT NULL)")
+    assert before == [(0,)]
+
+
+def test_a_program_bulletin_figure_is_checked_as_read_from_the_same_page(built):
+    """TRAC's slugs carry underscores (white_collar_crime): a figure read from that bulletin's Table 1 is the
+    page's own figure, agreeing by construction, never an independent confirmation."""
+    db, _ = built
+    assert query(db, "SELECT agreement FROM marts.fct_published_figure_checks "
+                     "WHERE published_series = 'white_collar_prosecutions'") == [("by_construction",)]

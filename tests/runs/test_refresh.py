@@ -105,7 +105,7 @@ def test_a_full_sample_refresh_reproduces_2018_and_a_second_one_finds_nothing_ne
     assert mar_share == pytest.approx(0.14, abs=0.01) and jun_share == pytest.approx(0.06, abs=0.01)
     assert non_imm_chg == pytest.approx(-0.357, abs=0.001) and cbp_chg == pytest.approx(0.741, abs=0.001)
     assert mar_bp > jun_bp
-    assert releases == 150  # 144 national TRAC pages, TRAC's published figures, 3 CBP files, 1 OHSS workbook,
+    assert releases == 366  # 360 national TRAC pages, TRAC's published figures, 3 CBP files, 1 OHSS workbook,
     # 1 EOUSA NCD dump (5 disks)
     published = (tmp_path / "crowdout.duckdb").stat().st_mtime_ns
     assert _recorded_versions(tmp_path) == _daemon_would_observe(tmp_path)  # dg dev's first tick builds nothing

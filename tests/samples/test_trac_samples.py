@@ -20,6 +20,8 @@ ROOT = SAMPLE_RELEASES_DIR / "tracreports.org"
 BORDER = {"AZ": "Arizona", "CAS": "California, South (San Diego)", "NM": "New Mexico",
           "TXS": "Texas, South (Houston)", "TXW": "Texas, West (San Antonio)"}
 SERIES = ("immigration", "overall", "hsaa", "jdea")
+PROGRAMS = ("drugs", "weapons", "white_collar_crime", "terrorism", "orgcrime", "regulation")
+SMALL = ("terrorism", "orgcrime", "regulation")  # printed in the small-series Table 1 of four figures
 # TRAC's bulletin Table 1 figures (trac_published_figures.csv rows read from the bulletin pages).
 PUBLISHED = {
     ("immigration", "2018-02"): (5670, -4.9, 14.1, -31.3, -10.3),
@@ -27,10 +29,18 @@ PUBLISHED = {
     ("immigration", "2018-06"): (12348, 22.2, 79.9, -1.4, 1.4),
     ("jdea", "2018-06"): (1045, 12.6, 5.5, -11.5, -15.4),
 }
+# TRAC's program bulletin Table 1 figures, printed on the pages they come from (None: a cell TRAC left blank).
+PROGRAM_PUBLISHED = {
+    # trac.syr.edu/tracreports/bulletins/white_collar_crime/monthlyoct18/fil
+    ("white_collar_crime", "2018-10"): (403, -9.8, -1.1, None, None),
+    # trac.syr.edu/tracreports/bulletins/terrorism/monthlydec17/fil
+    ("terrorism", "2017-12"): (15, 19, -21.2, -37.4),
+}
 FIGURES = (
     "number_latest_month", "pct_change_prev_month", "pct_change_1yr",
     "pct_change_5yr_incl_magistrate", "pct_change_5yr_excl_magistrate",
 )
+SMALL_FIGURES = ("number_latest_month", "previous_month_number", "pct_change_1yr", "pct_change_5yr")
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +74,9 @@ def non_immigration(pages, month) -> dict[str, int]:
     return {d: overall[name] - imm[name] for d, name in BORDER.items()}
 
 
-def test_national_pages_only_four_series_three_years(pages):
-    assert len(pages) == 36 * 4
+def test_national_pages_only_ten_series_three_years(pages):
+    assert {s for s, _ in pages} == set(SERIES + PROGRAMS)
+    assert len(pages) == 36 * 10
     assert months(pages)[0] == "2016-10" and months(pages)[-1] == "2019-09"
     assert not list(ROOT.rglob("arizona"))  # no per-district page: TRAC publishes none
 
@@ -77,10 +88,19 @@ def test_trac_bulletin_figures_are_printed_unmarked(pages, key):
     assert row["modelled_figures"] == ""
 
 
+@pytest.mark.parametrize("key", sorted(PROGRAM_PUBLISHED))
+def test_program_bulletin_figures_are_printed_unmarked_blank_cells_blank(pages, key):
+    row = pages[key]["trac_table1"][0]
+    figures = SMALL_FIGURES if key[0] in SMALL else FIGURES
+    assert tuple(row[f] for f in figures) == PROGRAM_PUBLISHED[key]
+    assert row["modelled_figures"] == ""
+
+
 def test_everything_else_is_marked_modelled(pages):
     for key, tables in pages.items():
-        if key not in PUBLISHED:
-            assert set(tables["trac_table1"][0]["modelled_figures"].split(",")) == set(FIGURES), key
+        figures = SMALL_FIGURES if key[0] in SMALL else FIGURES
+        if key not in PUBLISHED and key not in PROGRAM_PUBLISHED:
+            assert set(tables["trac_table1"][0]["modelled_figures"].split(",")) == set(figures), key
         assert all("prosecutions" in r["modelled_figures"] for r in tables["trac_lead_charges"]), key
         assert all({"prosecutions", "per_capita_rate", "pct_change_1yr", "pct_change_5yr"}
                    <= set(r["modelled_figures"].split(",")) for r in tables["trac_district_rankings"]), key
@@ -125,6 +145,9 @@ def test_zero_tolerance_spike_peaks_in_june_2018_and_fades(pages):
 def test_rankings_hold_ten_districts_and_the_border_five_in_immigration_and_overall(pages):
     for (series, _month), tables in pages.items():
         ranking = tables["trac_district_rankings"]
+        if series in PROGRAMS:  # the program pages carry Table 1 and its sentence only (PROVENANCE.md)
+            assert ranking == [] and tables["trac_lead_charges"] == []
+            continue
         assert [r["rank"] for r in ranking] == list(range(1, 11))
         assert [r["prosecutions"] for r in ranking] == sorted((r["prosecutions"] for r in ranking), reverse=True)
         if series in ("immigration", "overall"):
@@ -148,6 +171,19 @@ def test_every_page_carries_the_sample_banner_and_both_table1_layouts_occur(page
     assert all("crowdout SAMPLE page" in t and "modelled values" in t for t in texts)
     layouts = {tables["trac_table1"][0]["table1_layout"] for tables in pages.values()}
     assert layouts == {"labels", "numbers_first"}
+
+
+def test_program_levels_are_plausible_and_small_series_print_the_previous_month(pages):
+    """Monthly national levels in the ranges TRAC's totals give (drugs near 2,000, weapons 600-1,000, white
+    collar 400-600, the small series tens), each page's previous month the previous page's count."""
+    ranges = {"drugs": (1400, 2300), "weapons": (500, 1100), "white_collar_crime": (300, 650),
+              "terrorism": (1, 60), "orgcrime": (20, 150), "regulation": (10, 100)}
+    for series, (low, high) in ranges.items():
+        counts = [national(pages, series, m) for m in months(pages)]
+        assert low <= min(counts) and max(counts) <= high, series
+    for series in SMALL:
+        for before, month in zip(months(pages), months(pages)[1:]):
+            assert pages[series, month]["trac_table1"][0]["previous_month_number"] == national(pages, series, before)
 
 
 def test_regenerating_writes_identical_bytes(tmp_path):

@@ -230,6 +230,37 @@ def _charges() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+# marts.fct_displacement_by_program, nationally: (level, change at the surge's peak, basis of the pages)
+PROGRAMS = {"drugs": (2000, -0.15, "modelled"), "weapons": (700, 0.05, "published"),
+            "white_collar": (500, -0.20, "modelled")}
+
+
+def program_frame() -> pd.DataFrame:
+    """The program metrics as the mart computes them: change against the baseline month, missing against
+    the mean of the twelve months before it, over the policy window (missing and its running sum)."""
+    rows = []
+    for program, (level, change, basis) in PROGRAMS.items():
+        series = {m: round(level * (1 + change * SURGE.get(m, 0.0)) * (1 + 0.03 * math.sin(i * 0.9)))
+                  for i, m in enumerate(months())}
+        pre = [series[m] for m in months() if BASELINE > m >= date(BASELINE.year - 1, BASELINE.month, 1)]
+        expected, cumulative = sum(pre) / len(pre), 0.0
+        derived = "modelled" if basis == "modelled" else "derived"
+        for m, n in series.items():
+            inside = POLICY[0] <= m <= POLICY[1]
+            missing = expected - n if inside else None
+            cumulative += missing or 0.0
+            rows.append({"geography": "US", "month": m, "program": program, "prosecutions": n, "basis": basis,
+                         "baseline_month": BASELINE, "baseline_prosecutions": series[BASELINE],
+                         "baseline_prosecutions_basis": basis,
+                         "pct_change_vs_baseline": n / series[BASELINE] - 1, "pct_change_vs_baseline_basis": derived,
+                         "expected_prosecutions": expected, "policy_start": POLICY[0], "policy_end": POLICY[1],
+                         "missing_prosecutions": missing, "missing_prosecutions_basis": derived if inside else None,
+                         "cumulative_missing_prosecutions": cumulative if inside else None,
+                         "cumulative_missing_prosecutions_basis": derived if inside else None,
+                         "release_ids": [RELEASE]})
+    return pd.DataFrame(rows)
+
+
 def build(path: Path) -> Path:
     """Write the sample warehouse to `path` (replacing it) and return the path."""
     path.unlink(missing_ok=True)
@@ -274,7 +305,8 @@ def build(path: Path) -> Path:
                             ("fct_prosecutions_district_month", prosecutions),
                             ("fct_prosecutions_by_charge_district_month", charges),
                             ("fct_displacement_district_month", disp),
-                            ("fct_published_figure_checks", checks)]:
+                            ("fct_published_figure_checks", checks),
+                            ("fct_displacement_by_program", program_frame())]:
             con.register("frame", frame)
             con.execute(f"CREATE TABLE marts.{name} AS SELECT * FROM frame")
             con.unregister("frame")

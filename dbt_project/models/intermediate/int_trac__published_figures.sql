@@ -34,7 +34,7 @@ select
     latest.source_url,
     latest.note,
     -- a monthly bulletin's own Table 1: the same document the trac-bulletin family loads
-    regexp_matches(latest.source_url, '/tracreports/bulletins/[a-z]+/monthly[a-z]{3}[0-9]{2}/fil') as is_bulletin_table1
+    regexp_matches(latest.source_url, '/tracreports/bulletins/[a-z_]+/monthly[a-z]{3}[0-9]{2}/fil') as is_bulletin_table1
 from latest
 left join {{ ref('trac_series') }} as series_names
     on latest.published_series = series_names.published_series
