@@ -1,9 +1,13 @@
 -- Prosecutions per geography, month and program: which kinds of crime were prosecuted, each figure with its
 -- basis and releases. The nation (US) from TRAC's program bulletins (int_trac__prosecutions_by_program); the
--- border districts and SW_BORDER come from EOUSA NCD program categories (int_eousa__prosecutions_by_program,
--- same columns), unioned here where that model exists (see the model's yml).
+-- border districts and SW_BORDER from EOUSA NCD program categories, resolved from each release's own code
+-- table (int_eousa__prosecutions_by_program). The two never share a geography.
 with programs as (
-    select * from {{ ref('int_trac__prosecutions_by_program') }}
+    select geography, month, program, prosecutions, basis, release_ids
+    from {{ ref('int_trac__prosecutions_by_program') }}
+    union all
+    select geography, month, program, prosecutions, basis, release_ids
+    from {{ ref('int_eousa__prosecutions_by_program') }}
 )
 
 select
