@@ -42,6 +42,7 @@ class ProgramRow:
     change: float | None
     change_basis: str | None
     expected: float | None
+    expected_basis: str | None
     missing: float | None
     missing_modelled: bool
     release_ids: tuple[str, ...]
@@ -63,6 +64,7 @@ class ProgramView(MetricsView):
                 last["month"],
                 last["prosecutions"], last["basis"], last["pct_change_vs_baseline"],
                 last["pct_change_vs_baseline_basis"], last["expected_prosecutions"],
+                last["expected_prosecutions_basis"],
                 window_sum(months, "missing_prosecutions"),
                 any(r["missing_prosecutions_basis"] == "modelled" for r in months),
                 tuple(sorted({i for r in months for i in (r["release_ids"] or [])}))))
@@ -100,7 +102,7 @@ def to_rich(view: ProgramView, width: int) -> RenderableType:
             _cell(p.baseline, "count", p.baseline_basis == "modelled"),
             _cell(p.prosecutions, "count", p.basis == "modelled") + ("" if p.month == month else f" ({p.month:%Y-%m})"),
             _cell(p.change, "signed_pct", p.change_basis == "modelled"),
-            fmt(p.expected, "count"),
+            _cell(p.expected, "count", p.expected_basis == "modelled"),
             _cell(p.missing, "signed_count", p.missing_modelled),
             style="italic yellow" if "modelled" in (p.basis, p.change_basis) else None,
         )

@@ -57,6 +57,7 @@ def test_each_modelled_figure_is_marked_and_a_published_one_is_not(warehouse):
     (drugs,) = [ln for ln in text.splitlines() if ln.startswith("drugs")]
     assert "*" not in weapons and f"{rows['weapons'].prosecutions:,}" in weapons
     assert f"{rows['drugs'].prosecutions:,}*" in drugs and f"{rows['drugs'].change:+.1%}*" in drugs
+    assert f"{rows['drugs'].expected:,.0f}*" in drugs  # the counterfactual averages modelled months: modelled too
 
 
 def test_a_geography_without_programs_lists_the_choices(warehouse):

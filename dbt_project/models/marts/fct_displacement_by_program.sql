@@ -96,6 +96,7 @@ select
     cast(pct_change_vs_baseline as double) as pct_change_vs_baseline,
     cast(pct_change_vs_baseline_basis as varchar) as pct_change_vs_baseline_basis,
     cast(expected_prosecutions as double) as expected_prosecutions,
+    cast(expected_basis as varchar) as expected_prosecutions_basis,
     cast(policy_start as date) as policy_start,
     cast(policy_end as date) as policy_end,
     cast(missing_prosecutions as double) as missing_prosecutions,
