@@ -184,10 +184,10 @@ def test_a_curated_file_s_url_is_the_publisher_s_site_not_a_local_path():
 
 
 def _readme_questions() -> list[str]:
-    """The SQL of the README's five questions (each `sql` block under "### Five questions", and question
-    1's `crowdout query`)."""
+    """The SQL of the README's questions (each `sql` block under "### Six questions", and question 1's
+    `crowdout query`)."""
     text = (Path(__file__).parents[2] / "README.md").read_text()
-    section = text[text.index("### Five questions"):text.index("## For ops teams")]
+    section = text[text.index("### Six questions"):text.index("## For ops teams")]
     blocks = re.findall(r"```sql\n(.*?)```", section, flags=re.S)
     blocks += re.findall(r'crowdout query "(SELECT.*?)"', section, flags=re.S)
     return [" ".join(b.split()).rstrip(";") for b in blocks]
@@ -198,7 +198,7 @@ def test_the_readme_questions_print_as_tables_at_80_columns(warehouse, capsys, m
 
     monkeypatch.setattr(render.console, "width", 80)
     questions = _readme_questions()
-    assert len(questions) == 5
+    assert len(questions) == 6
     for sql in questions:
         assert cli.main(["query", sql]) == 0, sql
         lines = capsys.readouterr().out.splitlines()
