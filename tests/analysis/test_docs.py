@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -30,9 +31,22 @@ def test_falls_back_to_the_build_file_under_the_writer_lock(warehouse, tmp_path)
     dest = tmp_path / "copy"
     dest.mkdir()
     assert docs.snapshot(settings, dest).read_bytes() == settings.build_warehouse.read_bytes()
-    with writer_lock(settings.build_warehouse):
+    held, release = threading.Event(), threading.Event()
+
+    def writer():  # another writer: the lock is re-entrant only within the thread that holds it
+        with writer_lock(settings.build_warehouse):
+            held.set()
+            release.wait(30)
+
+    other = threading.Thread(target=writer)
+    other.start()
+    try:
+        assert held.wait(30)
         with pytest.raises(AnalysisError, match="crowdout refresh"):
             docs.snapshot(settings, dest)
+    finally:
+        release.set()
+        other.join()
 
 
 def test_no_warehouse_says_run_refresh(tmp_path, monkeypatch):
