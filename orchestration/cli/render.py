@@ -19,7 +19,7 @@ err_console = Console(stderr=True)
 def wrapped(markup: str, width: int, indent: str = "    ") -> Text:
     """`markup` wrapped at spaces to `width` columns, later lines indented: a word longer than the width (a
     path, a URL, a run id) stays whole on a line of its own, never split, so it can be copied."""
-    text = Text.from_markup(markup)
+    text = Text.from_markup(markup, emoji=False)  # ":abc:" in a reason is text, never an emoji
     plain, breaks, start, limit = text.plain, [], 0, width
     for word in re.finditer(r"\S+", plain):
         if word.end() - start > limit and plain[start:word.start()].strip():

@@ -607,7 +607,8 @@ def _district_row(cells: dict, ref: ReleaseRef) -> dict:
 
 def _count(text: str, ref: ReleaseRef, label: str) -> int:
     if len(text) > _MAX_CUE or not _COUNT.fullmatch(text):  # int() of thousands of digits is slow, then refused
-        raise ParseError(ref, f"{label}: {text!r} is not a count")
+        shown = text if len(text) <= 40 else f"{text[:40]}... ({len(text):,} characters)"
+        raise ParseError(ref, f"{label}: {shown!r} is not a count")
     return int(text.replace(",", ""))
 
 

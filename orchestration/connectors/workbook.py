@@ -13,6 +13,7 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,10 +52,13 @@ def check(path: Path, sheet: str, ref: ReleaseRef | str, limits: Limits) -> None
         if total > limits.max_bytes:
             raise ParseError(ref, f"the workbook unpacks to {total:,} bytes, over the limit of "
                                   f"{limits.max_bytes:,}; refused before opening it")
-        member = _sheet_member(archive, sheet)
-        if member is None:
-            return
-        rows, cols = _extent(archive, member, ref)
+        try:  # a damaged member (bad header, bad CRC, truncated deflate) is a damaged release, not a crash
+            member = _sheet_member(archive, sheet)
+            if member is None:
+                return
+            rows, cols = _extent(archive, member, ref)
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            raise ParseError(ref, f"not a readable xlsx workbook (a damaged zip member: {exc})") from None
     if rows * cols > limits.max_cells:
         raise ParseError(ref, f"sheet {sheet!r} spans {rows:,} rows x {cols:,} columns ({rows * cols:,} cells), "
                               f"over the limit of {limits.max_cells:,} cells; refused before opening it")

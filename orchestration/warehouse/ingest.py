@@ -28,6 +28,7 @@ from orchestration.connectors.release import (
     FetchError,
     NotPublished,
     ParseError,
+    PublisherUnreachable,
     ReleaseError,
     ReleaseRef,
 )
@@ -117,6 +118,8 @@ def ingest_release(
             return IngestResult(ref, "failed", error=f"{ref}: {problem}")
         registry.record_attempt(con, **attempt, outcome="not_published", error=exc.problem)
         return IngestResult(ref, "not_published", error=str(exc))
+    except PublisherUnreachable:  # the publisher's failure, not this release's: nothing to record
+        raise
     except ReleaseError as exc:  # a FetchError, or a release's parts refused before landing (ParseError)
         registry.record_attempt(con, **attempt, outcome="failed", error=exc.problem)
         return IngestResult(ref, "failed", error=str(exc))
