@@ -98,7 +98,7 @@ def _rendered(url: str, profile: Path) -> str:
     return subprocess.run(
         [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={profile}", "--window-size=4000,3000", "--virtual-time-budget=20000",
+         f"--user-data-dir={profile}", "--window-size=8000,6000", "--virtual-time-budget=20000",
          "--dump-dom", url],
         capture_output=True, text=True, timeout=120,
     ).stdout
