@@ -29,6 +29,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.connectors.calendar import abbreviation
 from orchestration.connectors.eousa.layouts import Column, Layout, parse_readme, table_of
 from orchestration.connectors.eousa.records import DATE_TYPE, NEEDED
 from orchestration.samples.build_eousa_sample import DISTRICTS
@@ -36,7 +37,7 @@ from orchestration.samples.build_eousa_sample import layouts as sample_layouts
 from orchestration.warehouse.ncd_loader import LOAD_MEMORY_LIMIT
 
 REAL_COUNTS = {"GS_CASE": 6_041_744, "GS_CASE_PROG_CAT": 3_718_502, "GS_COURT_HIST": 8_262_351}
-MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+MONTHS = tuple(abbreviation(m).upper() for m in range(1, 13))  # NCD dates read 01-JAN-2019
 CHUNK = 20_000
 
 

@@ -23,11 +23,12 @@ import shutil
 from pathlib import Path
 
 from orchestration.config import RELEASES_TOML, SAMPLE_RELEASES_DIR
+from orchestration.connectors.calendar import FISCAL_ORDER, abbreviation
 
 CBP_SITE = "www.cbp.gov"
 CBP_FILES = "sites/default/files/assets/documents/2023-Nov"
 YEARS_PER_FILE = 4
-MONTHS = [b"OCT", b"NOV", b"DEC", b"JAN", b"FEB", b"MAR", b"APR", b"MAY", b"JUN", b"JUL", b"AUG", b"SEP"]
+MONTHS = [abbreviation(m).upper().encode() for m in FISCAL_ORDER]  # CBP's MONTH_ABBV, in fiscal order
 FIRST_FY = 2020  # the sample's files run October 2019 (FY2020) to September 2023 (FY2023)
 WINDOW = 12 * YEARS_PER_FILE
 # sample file -> (page it is linked from, name of an edition ending in fiscal year `b` (first `a`), month `m`)

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Iterable
 from urllib.parse import urlparse
@@ -38,7 +38,15 @@ import lxml.html
 import pyarrow as pa
 
 from orchestration.connectors import trac_catalogue
-from orchestration.connectors.calendar import month_number
+from orchestration.connectors.calendar import (
+    MONTH_NAME_PATTERN,
+    abbreviation,
+    abbreviation_number,
+    last_month_ended,
+    month_number,
+    month_range,
+    month_start,
+)
 from orchestration.connectors.release import (
     Family,
     ParsedRelease,
@@ -149,7 +157,7 @@ _MAX_TABLE1_CELLS = 64  # TRAC's Table 1 has five to twelve cells; a bigger tabl
 _CAPTION = re.compile(r"Table 1[.:]")
 _COUNT = re.compile(r"\d{1,3}(?:,\d{3})*|\d+")
 _NUMBER = re.compile(r"[-\u2212+]?\d{1,12}(?:,\d{3}){0,4}(?:\.\d{1,6})?\s?%?")
-_MONTH_WORDS = r"(January|February|March|April|May|June|July|August|September|October|November|December)"
+_MONTH_WORDS = f"({MONTH_NAME_PATTERN})"
 # Every pattern below is matched on bounded text (a title or heading cut to _MAX_CUE characters) or starts
 # with a literal, and none nests repeats: a crafted page cannot make matching slower than linear.
 _MAX_CUE = 300  # a title, heading or "Referring Agency:" line longer than this is read up to here
@@ -166,8 +174,6 @@ _STATUTE = re.compile(r"(\d{1,2})\s*U\.?\s*S\.?\s*C\.?\s*(?:Sec\.?|§)*\s*(\d+[A
 _BULLETIN_PATH = re.compile(
     r"/bulletins/(?P<series>[a-z0-9_]{1,40})/monthly(?P<mon>[a-z]{3})(?P<yy>\d{2})/(?P<kind>fil|gui)/?(?:index\.html?)?$"
 )
-# TRAC's URLs spell months in English whatever the process locale (strftime's %b would not).
-_MON = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 
 # --- discovery -------------------------------------------------------------------------------------
@@ -195,7 +201,7 @@ def discover(
     for series in cfg["series"] if live else cfg.get("sample_series", cfg["series"]):
         for month in wanted:
             url = cfg["national_url"].format(
-                base=base.rstrip("/"), series=series, mon=_MON[month.month - 1], yy=f"{month.year % 100:02d}"
+                base=base.rstrip("/"), series=series, mon=abbreviation(month.month), yy=f"{month.year % 100:02d}"
             )
             params = {"series": series, "month": f"{month:%Y-%m}"}
             refs.append(ReleaseRef(family=FAMILY, url=url, key=f"{series}/{month:%Y-%m}", params=params))
@@ -209,40 +215,23 @@ def params_from_url(url: str, cfg: dict) -> dict[str, str]:
     is TRAC's gives the parser a promise to check the content against (TRAC has served stale pages).
     """
     m = _BULLETIN_PATH.search(urlparse(url).path)
-    if not m or m.group("mon") not in _MON:
+    if not m:
         return {}
-    month = date(2000 + int(m.group("yy")), _MON.index(m.group("mon")) + 1, 1)
+    try:
+        month = date(2000 + int(m.group("yy")), abbreviation_number(m.group("mon")), 1)
+    except ValueError:  # three letters that name no month
+        return {}
     series = m.group("series")
     return {"series": series, "month": f"{month:%Y-%m}", "key": f"{series}/{month:%Y-%m}"}
-
-
-def month_start(value: date | str) -> date:
-    """The first of the month of a date, or of a 'YYYY-MM' string as the CLI and params spell months."""
-    if isinstance(value, date):
-        return value.replace(day=1)
-    year, month = value.split("-")
-    return date(int(year), int(month), 1)
 
 
 def _default_months(cfg: dict, live: bool, today: date | None) -> list[date]:
     first = month_start(cfg["first_month"])
     if live:
-        cutoff = (today or date.today()) - timedelta(days=int(cfg["publication_lag_days"]))
-        last = add_months((cutoff + timedelta(days=1)).replace(day=1), -1)  # the last month ended by cutoff
+        last = last_month_ended(today or date.today(), int(cfg["publication_lag_days"]))
     else:
         last = month_start(cfg["sample_last_month"])
     return month_range(first, last)
-
-
-def month_range(first: date, last: date) -> list[date]:
-    """First days of the months from `first` to `last`, both included."""
-    return [add_months(first, i) for i in range((last.year - first.year) * 12 + last.month - first.month + 1)]
-
-
-def add_months(month: date, n: int) -> date:
-    """The first of the month n months after `month` (before, if n < 0)."""
-    index = month.year * 12 + month.month - 1 + n
-    return date(index // 12, index % 12 + 1, 1)
 
 
 # --- parsing ---------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
+from orchestration.connectors.calendar import FISCAL_ORDER, abbreviation
 from orchestration.samples import MODELLED_MANIFEST, write_modelled_manifest
 
 RELEASES = Path(__file__).resolve().parent / "releases"
@@ -58,7 +59,7 @@ SECTORS = {
     "TX": ("El Paso, TX", "Big Bend, TX", "Del Rio, TX", "Laredo, TX", "Rio Grande Valley, TX"),
 }
 FIELD_OFFICES = {"CA": {"San Diego": 1}, "AZ": {"Tucson": 1}, "NM": {"El Paso": 1}, "TX": {"El Paso": 3, "Laredo": 7}}
-MONTHS = ("OCT", "NOV", "DEC", "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP")
+MONTHS = tuple(abbreviation(m).upper() for m in FISCAL_ORDER)  # CBP's MONTH_ABBV, in fiscal order
 
 
 def apportion(total: int, weights: dict[str, float]) -> dict[str, int]:

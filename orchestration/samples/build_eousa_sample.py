@@ -33,6 +33,7 @@ import zipfile
 from datetime import date, timedelta
 from pathlib import Path
 
+from orchestration.connectors.calendar import month_range
 from orchestration.connectors.eousa.layouts import MODELLED_MARKER, Layout, parse_readme
 
 SAMPLES = Path(__file__).resolve().parent
@@ -58,7 +59,7 @@ IMMIGRATION_AGENCIES = ("HSCB",) * 16 + ("HSCE",) * 3 + ("HSCI",)  # 80/15/5%
 OTHER_AGENCIES = ("JUFB", "JUDE", "JUAF", "JUFB", "JUDE", "JUFB", "JUDE", "JUAF", "JUFB", "JUDE",
                   "JUFB", "JUDE", "JUAF", "JUFB", "JUDE", "JUFB", "JUDE", "JUAF", "JUFB", "HSCB")
 DUMP_DATE = date(2019, 9, 30)
-MONTHS = [date(2016 + (9 + i) // 12, (9 + i) % 12 + 1, 1) for i in range(36)]  # Oct 2016 .. Sep 2019
+MONTHS = month_range(date(2016, 10, 1), date(2019, 9, 1))
 
 
 class _Rng:

@@ -36,7 +36,7 @@ from urllib.parse import urlparse
 from urllib.request import url2pathname
 
 from orchestration.config import RELEASES_TOML, SAMPLE_RELEASES_DIR
-from orchestration.connectors import trac
+from orchestration.connectors import calendar, trac
 
 FIRST_MODEL_MONTH = date(2011, 1, 1)  # five years plus a moving average before the first page
 FIRST_PAGE_MONTH = date(2016, 10, 1)
@@ -235,14 +235,14 @@ class Model:
     """Counts for every series, geography and month, 2011 to 2019."""
 
     def __init__(self):
-        self.months = trac.month_range(FIRST_MODEL_MONTH, LAST_MONTH)
+        self.months = calendar.month_range(FIRST_MODEL_MONTH, LAST_MONTH)
         self.parts: dict[tuple[str, str, date], Parts] = {}
         us_imm, border_non = self._national()
         for m in self.months:
             self._month(m, us_imm[m], border_non[m])
 
     def _national(self):
-        pages = trac.month_range(FIRST_PAGE_MONTH, LAST_MONTH)
+        pages = calendar.month_range(FIRST_PAGE_MONTH, LAST_MONTH)
         explicit = dict(zip(pages, US_IMMIGRATION))
         us_imm = {m: explicit[m] if m in explicit else seasonal(US_IMMIGRATION_LEVEL, IMMIGRATION_SEASON, m)
                   for m in self.months}
@@ -253,7 +253,7 @@ class Model:
             if series != "immigration":
                 continue
             us_imm[m] = figures[0]
-            previous = trac.add_months(m, -1)
+            previous = calendar.add_months(m, -1)
             if (series, previous) not in PUBLISHED:  # back-calculated from the published monthly change
                 us_imm[previous] = round(Fraction(figures[0]) / (1 + Fraction(str(figures[1])) / 100))
         missing = [m for m, v in us_imm.items() if v is None]
@@ -274,8 +274,8 @@ class Model:
         assert rest_imm > 0, f"border districts exceed the nation's immigration prosecutions in {m}"
         rest_non = seasonal(REST_NON_IMMIGRATION_LEVEL, NON_IMMIGRATION_SEASON, m)
         dea = ("jdea", m) in PUBLISHED and PUBLISHED["jdea", m][0] or seasonal(DEA_LEVEL, NON_IMMIGRATION_SEASON, m)
-        if ("jdea", trac.add_months(m, 1)) in PUBLISHED:  # back-calculated from June 2018's published change
-            after = PUBLISHED["jdea", trac.add_months(m, 1)]
+        if ("jdea", calendar.add_months(m, 1)) in PUBLISHED:  # back-calculated from June 2018's published change
+            after = PUBLISHED["jdea", calendar.add_months(m, 1)]
             dea = round(after[0] / (1 + after[1] / 100))
         for d in BORDER:
             self.parts["immigration", d, m] = Parts(imm[d], 0)
@@ -307,8 +307,8 @@ class Model:
         """1-year and 5-year changes on six-month moving averages, as TRAC computes them."""
         def count(month: date) -> int:
             return self.count(series, geo, month)
-        return (_change(_ma6(count, m), _ma6(count, trac.add_months(m, -12))),
-                _change(_ma6(count, m), _ma6(count, trac.add_months(m, -60))))
+        return (_change(_ma6(count, m), _ma6(count, calendar.add_months(m, -12))),
+                _change(_ma6(count, m), _ma6(count, calendar.add_months(m, -60))))
 
     def table1(self, series: str, m: date) -> list[tuple[float | int, bool]]:
         """The five Table 1 figures, each with whether it is modelled (not one TRAC published)."""
@@ -316,11 +316,11 @@ class Model:
         one_year, five_years = self.changes(series, "US", m)
         modelled = [
             count,
-            _change(count, self.count(series, "US", trac.add_months(m, -1))),
+            _change(count, self.count(series, "US", calendar.add_months(m, -1))),
             one_year,
             five_years,
             _change(_ma6(lambda x: self.excluding_magistrate(series, "US", x), m),
-                    _ma6(lambda x: self.excluding_magistrate(series, "US", x), trac.add_months(m, -60))),
+                    _ma6(lambda x: self.excluding_magistrate(series, "US", x), calendar.add_months(m, -60))),
         ]
         published = PUBLISHED.get((series, m), ())
         assert not published or published[0] == count, f"model misses the published {series} {m}"
@@ -349,7 +349,7 @@ class Model:
 
 
 def _ma6(series, m: date) -> float:
-    return sum(series(trac.add_months(m, -i)) for i in range(6)) / 6
+    return sum(series(calendar.add_months(m, -i)) for i in range(6)) / 6
 
 
 def _change(now: float, then: float) -> float:
@@ -410,11 +410,11 @@ def program_counts(series: str) -> dict[date, int]:
     p = PROGRAMS[series]
     counts = {m: max(1, round(interpolate(p.anchors(), m) * NON_IMMIGRATION_SEASON[m.month - 1]
                               * (1 + (p.zero_tolerance - 1) * _zero_tolerance(m)) * wobble(series, m, p.wobble)))
-              for m in trac.month_range(FIRST_MODEL_MONTH, LAST_MONTH)}
+              for m in calendar.month_range(FIRST_MODEL_MONTH, LAST_MONTH)}
     for (name, m), figures in PROGRAM_PUBLISHED.items():
         if name == series:
             counts[m] = figures[0]
-            previous = trac.add_months(m, -1)
+            previous = calendar.add_months(m, -1)
             counts[previous] = figures[1] if p.small else round(figures[0] / (1 + figures[1] / 100))
     return counts
 
@@ -426,9 +426,9 @@ def program_table1(series: str, counts: dict[date, int], m: date) -> list[tuple[
     count, 1 and 5 years)."""
     def count(month: date) -> int:
         return counts[month]
-    now, previous = counts[m], counts[trac.add_months(m, -1)]
-    one_year = _change(_ma6(count, m), _ma6(count, trac.add_months(m, -12)))
-    five_years = _change(_ma6(count, m), _ma6(count, trac.add_months(m, -60)))
+    now, previous = counts[m], counts[calendar.add_months(m, -1)]
+    one_year = _change(_ma6(count, m), _ma6(count, calendar.add_months(m, -12)))
+    five_years = _change(_ma6(count, m), _ma6(count, calendar.add_months(m, -60)))
     modelled = ([now, previous, one_year, five_years] if PROGRAMS[series].small
                 else [now, _change(now, previous), one_year, five_years, five_years])
     published = PROGRAM_PUBLISHED.get((series, m))
@@ -564,7 +564,7 @@ def render_program(series: str, counts: dict[date, int], m: date) -> str:
     "up from 19 the previous month", the others the percent change)."""
     p = PROGRAMS[series]
     figures = program_table1(series, counts, m)
-    count, previous = counts[m], counts[trac.add_months(m, -1)]
+    count, previous = counts[m], counts[calendar.add_months(m, -1)]
     heading = f"{p.words} Prosecutions for {m:%B %Y}"
     if p.small:
         table1 = _table1_html(series, m, figures, SMALL_TABLE1_LABELS)
@@ -609,10 +609,10 @@ def build(root: Path) -> list[Path]:
     programs = {series: program_counts(series) for series in PROGRAMS}
     written = []
     for ref in trac.discover(cfg, root.resolve().as_uri(), None,
-                             months=trac.month_range(FIRST_PAGE_MONTH, LAST_MONTH)):
+                             months=calendar.month_range(FIRST_PAGE_MONTH, LAST_MONTH)):
         path = page_path(ref)
         path.parent.mkdir(parents=True, exist_ok=True)
-        series, m = ref.params["series"], trac.month_start(ref.params["month"])
+        series, m = ref.params["series"], calendar.month_start(ref.params["month"])
         text = render_program(series, programs[series], m) if series in PROGRAMS else render(model, series, m)
         path.write_text(text, encoding="utf-8", newline="\n")
         written.append(path)

@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from orchestration.connectors.calendar import last_month_ended, months_between
+
 WARN_AFTER = timedelta(days=32)
 FAIL_AFTER = timedelta(days=35)
 
@@ -36,16 +38,10 @@ class Recency:
     state: str  # PASS (reaches it), WARN (behind, within tolerance), FAIL (beyond it), UNKNOWN (no data)
 
 
-def expected_month(today: date, lag_days: int) -> date:
-    """The last month that ended at least `lag_days` before `today` (first day of that month)."""
-    after_cutoff = today - timedelta(days=lag_days) + timedelta(days=1)
-    return (after_cutoff.replace(day=1) - timedelta(days=1)).replace(day=1)
-
-
 def recency(latest: date | None, today: date, lag_days: int, tolerance_months: int) -> Recency:
-    expected = expected_month(today, lag_days)
+    expected = last_month_ended(today, lag_days)
     if latest is None:
         return Recency(None, expected, None, "UNKNOWN")
-    behind = (expected.year - latest.year) * 12 + expected.month - latest.month
+    behind = months_between(latest, expected)
     verdict = "PASS" if behind <= 0 else "WARN" if behind <= tolerance_months else "FAIL"
     return Recency(latest, expected, max(behind, 0), verdict)

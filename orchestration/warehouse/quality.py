@@ -23,6 +23,7 @@ from typing import Sequence
 import duckdb
 
 from orchestration.config import load_settings
+from orchestration.connectors.calendar import month_range
 from orchestration.connectors.catalog import FAMILIES
 from orchestration.connectors.release import RawColumn
 
@@ -190,7 +191,7 @@ def months_covered(con: duckdb.DuckDBPyConnection, family: str) -> Outcome:
         return Outcome(True, f"{family}: no months loaded yet", metadata={"months": 0})
     meta = {"first_month": f"{months[0]:%Y-%m}", "last_month": f"{months[-1]:%Y-%m}", "months": len(months)}
     present = set(months)
-    gaps = [m for m in _month_span(months[0], months[-1]) if m not in present]
+    gaps = [m for m in month_range(months[0], months[-1]) if m not in present]
     if gaps:
         meta["gaps"] = ", ".join(f"{m:%Y-%m}" for m in gaps[:24])
         return Outcome(False, f"{family}: {len(gaps)} month(s) missing between "
@@ -226,11 +227,3 @@ def blocking_outcomes(con: duckdb.DuckDBPyConnection) -> list[Outcome]:
         for table, declared in family.raw_tables.items():
             found += [schema_unchanged(con, table, declared), row_count_vs_previous(con, name, table)]
     return [o for o in found if o.blocking and not o.passed]
-
-
-def _month_span(first: date, last: date) -> list[date]:
-    out = []
-    while first <= last:
-        out.append(first)
-        first = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-    return out

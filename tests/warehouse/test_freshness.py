@@ -8,10 +8,10 @@ from orchestration.warehouse import freshness
 
 
 def test_expected_month_is_the_last_month_ended_a_lag_ago():
-    assert freshness.expected_month(date(2026, 11, 30), 45) == date(2026, 9, 1)  # cutoff 16 Oct: Sept ended
-    assert freshness.expected_month(date(2026, 11, 13), 45) == date(2026, 8, 1)  # cutoff 29 Sep: Sept not over
-    assert freshness.expected_month(date(2026, 11, 14), 45) == date(2026, 9, 1)  # cutoff 30 Sep: Sept over
-    assert freshness.expected_month(date(2026, 3, 31), 0) == date(2026, 3, 1)
+    assert freshness.recency(None, date(2026, 11, 30), 45, 1).expected == date(2026, 9, 1)  # cutoff 16 Oct
+    assert freshness.recency(None, date(2026, 11, 13), 45, 1).expected == date(2026, 8, 1)  # cutoff 29 Sep
+    assert freshness.recency(None, date(2026, 11, 14), 45, 1).expected == date(2026, 9, 1)  # cutoff 30 Sep
+    assert freshness.recency(None, date(2026, 3, 31), 0, 1).expected == date(2026, 3, 1)
 
 
 def test_late_within_tolerance_warns_beyond_it_fails():

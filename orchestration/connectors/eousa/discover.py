@@ -9,14 +9,10 @@ import lxml.html
 import requests
 
 from orchestration.connectors import http
+from orchestration.connectors.calendar import full_name_number
 from orchestration.connectors.release import ParseError, ReleaseRef
 
 FAMILY = "eousa-ncd"
-
-_MONTHS = {m: i for i, m in enumerate(
-    ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-     "november", "december"), start=1)}
-
 
 def anchors(html: str, page_url: str, base: str, text_pattern: str) -> list[tuple[str, str, bool]]:
     """(absolute url, link text, modelled flag) of the links whose visible text matches."""
@@ -49,13 +45,22 @@ def discover(cfg: Mapping, base: str, session: requests.Session, *, months=None,
         raise ParseError(label, f"no link whose text matches {cfg['release_link_text']!r}")
     refs = []
     for url, text, modelled in links:
-        m = re.search(r"([A-Za-z]+)\s+(\d{4})", text)
         if fiscal := re.search(r"(?i)\bFY\s*(\d{4})", text):  # a fiscal-year dump: as of 30 September
             month, key = f"{fiscal.group(1)}-09", f"{fiscal.group(1)}-09-fy"
-        elif m and m.group(1).lower() in _MONTHS:
-            month = key = f"{m.group(2)}-{_MONTHS[m.group(1).lower()]:02d}"
         else:
-            raise ParseError(label, f"release link {text!r} names no month")
+            month = key = _link_month(text, label)
         refs.append(ReleaseRef(FAMILY, url, key, {"month": month, "link_text": text, "base": base}, modelled))
     refs.sort(key=lambda r: r.key)
     return refs[-int(cfg.get("fetch_latest", 1)):]
+
+
+def _link_month(text: str, label: str) -> str:
+    """`YYYY-MM` of a link reading "<Month> <YYYY> data files": EOUSA writes month names out in full."""
+    m = re.search(r"([A-Za-z]+)\s+(\d{4})", text)
+    try:
+        if m:
+            return f"{m.group(2)}-{full_name_number(m.group(1)):02d}"
+    except ValueError:
+        pass
+    raise ParseError(label, f"release link {text!r} names no month")
+
