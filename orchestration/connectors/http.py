@@ -338,6 +338,15 @@ def resolve_link(href: str, page_url: str, base: str) -> str | None:
     return url
 
 
+def local_path(url: str) -> Path | None:
+    """The file or folder a file:// URL names (a release the operator named by path, or the bundled
+    sample's site); None for any other URL. The one place that tells a local release from a published one,
+    for the few steps that must treat it differently: a local file has no HTTP status or validators, and a
+    path the operator names is checked before anything opens it."""
+    parts = urlsplit(url)
+    return Path(unquote(parts.path)) if parts.scheme.lower() == "file" else None
+
+
 def sha256_of(session: requests.Session, url: str, label: ReleaseRef | str, http_cfg: Mapping | None = None) -> str | None:
     """The sha256 of what `url` serves now, or None if it is not published: read under the same retries,
     timeout, size limit and deadline as a download, and never kept."""
@@ -407,7 +416,7 @@ def _get(
     retries = getattr(getattr(response.raw, "retries", None), "history", ())
     if retries:
         problem += f" after {len(retries)} retries"
-    if status == 404 and urlsplit(url).scheme == "file":  # a local file, not a web page: no HTTP status
+    if status == 404 and local_path(url) is not None:  # a local file, not a web page: no HTTP status
         raise NotPublished(label, f"no such file: {unquote(urlsplit(url).path)}")
     if status in (404, 410):
         raise NotPublished(label, f"{problem}: not published")

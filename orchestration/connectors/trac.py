@@ -190,15 +190,15 @@ def discover(
 ) -> list[ReleaseRef]:
     """The national bulletin page of every configured series and month; no network needed.
 
-    TRAC has no index to crawl, so the pages are named from the URL template: live mode names every series
-    in `series`, sample mode those the bundled sample has pages for (`sample_series`). Without explicit months,
-    the sample covers first_month..sample_last_month; live mode asks only for months that ended at least
-    publication_lag_days ago, so every page named should exist and a missing one is a failure.
-    `session` is accepted so every family is called alike.
+    TRAC has no index to crawl, so the pages are named from the URL template, for each series `_coverage`
+    says TRAC has and each of `months` (by default first_month to the last month it has): every page named
+    should exist, and a missing one is a failure. `session` is accepted so every family is called alike.
     """
-    wanted = [month_start(m) for m in months] if months is not None else _default_months(cfg, live, today)
+    offered, last = _coverage(cfg, live, today)
+    first = month_start(cfg["first_month"])
+    wanted = [month_start(m) for m in months] if months is not None else month_range(first, last)
     refs = []
-    for series in cfg["series"] if live else cfg.get("sample_series", cfg["series"]):
+    for series in offered:
         for month in wanted:
             url = cfg["national_url"].format(
                 base=base.rstrip("/"), series=series, mon=abbreviation(month.month), yy=f"{month.year % 100:02d}"
@@ -225,13 +225,15 @@ def params_from_url(url: str, cfg: dict) -> dict[str, str]:
     return {"series": series, "month": f"{month:%Y-%m}", "key": f"{series}/{month:%Y-%m}"}
 
 
-def _default_months(cfg: dict, live: bool, today: date | None) -> list[date]:
-    first = month_start(cfg["first_month"])
+def _coverage(cfg: dict, live: bool, today: date | None) -> tuple[list[str], date]:
+    """The series and the last month TRAC has pages for: the one place where the bundled sample differs.
+
+    TRAC has no index, so discovery names pages it expects to exist. The live site has every configured
+    series up to the last month ended publication_lag_days ago; the sample is a snapshot, declared on the
+    family in releases.toml (`sample_series` up to `sample_last_month`)."""
     if live:
-        last = last_month_ended(today or date.today(), int(cfg["publication_lag_days"]))
-    else:
-        last = month_start(cfg["sample_last_month"])
-    return month_range(first, last)
+        return cfg["series"], last_month_ended(today or date.today(), int(cfg["publication_lag_days"]))
+    return cfg.get("sample_series", cfg["series"]), month_start(cfg["sample_last_month"])
 
 
 # --- parsing ---------------------------------------------------------------------------------------

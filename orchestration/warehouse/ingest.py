@@ -247,8 +247,8 @@ def ref_for_location(
     """A release named by hand: a local path, a file:// URL or an http(s):// URL."""
     family = get_family(family_name)
     url = location if re.match(r"^(https?|file)://", location) else Path(location).resolve().as_uri()
-    if url.startswith("file://"):
-        _require_regular_file(location, Path(unquote(urlparse(url).path)))
+    if (path := http.local_path(url)) is not None:
+        _require_regular_file(location, path)
     params = family.params_from_url(url, settings.family(family_name)) if family.params_from_url else {}
     key = params.get("key") or unquote(Path(urlparse(url).path).name) or url
     return ReleaseRef(family_name, url, key, params, is_modelled)

@@ -117,7 +117,7 @@ def _version(session: requests.Session, ref: ReleaseRef, http_cfg: Mapping) -> s
     timeout = float(http_cfg["timeout_seconds"])
     http.check_reachable(session, ref.url, ref)
     try:
-        if not ref.url.startswith("file:"):
+        if http.local_path(ref.url) is None:  # a local file has no ETag or Last-Modified: its bytes are its version
             head = session.head(ref.url, allow_redirects=True, timeout=timeout)
             if head.status_code == 404:
                 return None

@@ -19,11 +19,11 @@ from orchestration.connectors import eousa, http
 from orchestration.connectors.eousa import discover, fetch
 from orchestration.connectors.eousa.layouts import Column, parse_readme, table_of
 from orchestration.connectors.eousa.records import NEEDED
-from orchestration.connectors.release import FetchError, ParseError, ReleaseRef
+from orchestration.connectors.release import FetchError, ParseError, PublisherUnreachable, ReleaseRef
 from orchestration.samples import build_eousa_sample
 from orchestration.warehouse import ingest, ncd_loader
 from tests.support.eousa_release import CASE, COURT, PART, PROG, layout_text, record, write_disk
-from tests.support.publisher import reply
+from tests.support.publisher import closed_port, reply
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "eousa"
 
@@ -482,6 +482,24 @@ def test_fetch_from_a_site_lands_each_disk_and_keeps_only_the_newest_dumps(serve
     assert set(deleted) == set(landed) and old_manifest.exists()
     with pytest.raises(ParseError, match="no longer in the landing folder"):
         eousa.parse(old_manifest, ref)
+
+
+def test_a_disk_link_is_always_fetched_never_opened_as_a_local_path(server, settings, tmp_path, monkeypatch):
+    """A link's URL read as a path names a file relative to the working folder (`http:/host:port/DISK01.ZIP`):
+    only a folder the operator names is read from disk; a page's links are fetched, here from nowhere."""
+    port = closed_port()
+    monkeypatch.chdir(tmp_path)
+    secret = tmp_path / f"http:/127.0.0.1:{port}/DISK01.ZIP"
+    secret.parent.mkdir(parents=True)
+    secret.write_bytes(b"a local file, not a disk")
+    link = f'<a href="http://127.0.0.1:{port}/DISK01.ZIP">Disk 1 (zip)</a>'
+    server.routes["/ncd/sep"] = [reply(body=link.encode(), headers={"Content-Type": "text/html"})]
+    dest = settings.landing / "eousa-ncd"
+    ref = ReleaseRef("eousa-ncd", server.url + "/ncd/sep", "2018-09")
+    with pytest.raises(PublisherUnreachable, match="refused"):
+        fetch.fetch(http.make_session(settings.releases["http"]), ref, dest,
+                    http_cfg=settings.releases["http"], family_cfg=settings.family("eousa-ncd"))
+    assert not list(dest.glob("??/*/DISK01.ZIP"))
 
 
 def test_the_sample_site_disk_links_point_at_the_bundled_zips():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+from pathlib import Path
 
 import pytest
 
@@ -155,6 +156,15 @@ def test_file_urls_serve_files_folder_index_and_missing_files(session, tmp_path)
     assert http.get_page(session, (site / "dir").as_uri() + "/", "sample") == "<p>index</p>"
     with pytest.raises(NotPublished):
         fetch(session, (site / "missing.csv").as_uri(), dest)
+
+
+def test_a_local_release_is_told_from_a_published_one_in_one_place(tmp_path):
+    """Naming a path, the sample's site and a publisher's URL: only file:// URLs are local, whatever the case."""
+    named = tmp_path / "a file.csv"
+    assert http.local_path(named.as_uri()) == named  # percent-escapes decoded
+    assert http.local_path("FILE:///srv/site/index.html") == Path("/srv/site/index.html")
+    for url in ("https://www.cbp.gov/document/stats/x.csv", "http://localhost/a.csv", "/srv/a.csv", "ftp://h/a"):
+        assert http.local_path(url) is None
 
 
 def test_find_links_resolves_filters_and_flags_modelled_links():

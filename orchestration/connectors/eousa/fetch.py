@@ -39,11 +39,11 @@ def _inside(path: Path, root: Path, ref: ReleaseRef) -> Path:
     return path
 
 
-def _disk_sources(session, ref: ReleaseRef, cfg: Mapping, base_url: str) -> list[tuple[str, str]]:
-    """(name, url or local path) of each disk: links on a release page, or the zips and
-    unpacked disk folders in a local directory (`crowdout ingest eousa-ncd DIR`)."""
-    parts = urlsplit(ref.url)
-    local = Path(unquote(parts.path)) if parts.scheme == "file" else None
+def _disk_sources(session, ref: ReleaseRef, cfg: Mapping, base_url: str) -> list[tuple[str, str | Path]]:
+    """(name, url or local Path) of each disk: links on a release page, or the zips and unpacked disk
+    folders in a local directory (`crowdout ingest eousa-ncd DIR`). Only the second are Paths: a link is
+    always fetched, never opened as a file."""
+    local = http.local_path(ref.url)
     if local is not None and local.is_dir() and not (local / "index.html").exists():
         items = [_inside(p, local, ref) for p in sorted(local.iterdir())]
         entries = [p for p in items
@@ -51,7 +51,7 @@ def _disk_sources(session, ref: ReleaseRef, cfg: Mapping, base_url: str) -> list
                    or (p.is_dir() and any(_inside(q, local, ref).name.upper() == "README.TXT" for q in p.iterdir()))]
         if not entries:
             raise ParseError(ref, f"{local} holds no disk zips and no unpacked disk folders")
-        return [(p.name if p.is_file() else p.name + ".zip", str(p)) for p in entries]
+        return [(p.name if p.is_file() else p.name + ".zip", p) for p in entries]
     html = http.get_page(session, ref.url, ref)
     links = anchors(html, ref.url, base_url, cfg["disk_link_text"])
     if not links:
@@ -104,9 +104,9 @@ def fetch(
                 entries.append({"name": name, "sha256": done["sha256"], "bytes": done["bytes"]})
                 continue
         part = partial / f"{name}.part"
-        if Path(source).is_dir():
-            _zip_folder(Path(source), part, Path(source).parent, ref)
-        elif Path(source).is_file():
+        if isinstance(source, Path) and source.is_dir():
+            _zip_folder(source, part, source.parent, ref)
+        elif isinstance(source, Path):
             shutil.copyfile(source, part)
         else:
             http.download_resumable(
