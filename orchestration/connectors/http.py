@@ -307,20 +307,32 @@ def find_links(html: str, page_url: str, base: str, pattern: str) -> list[Link]:
     page's origin: in sample mode the "site root" is a folder inside a file:// URI. `data-basis=
     "modelled"` on the link marks a file the bundled sample made up rather than copied.
     """
+    return [Link(url=url, is_modelled=modelled) for url, _, modelled in _links(html, page_url, base, pattern, False)]
+
+
+def find_links_by_text(html: str, page_url: str, base: str, pattern: str) -> list[tuple[str, str, bool]]:
+    """(absolute URL, visible text, modelled flag) of the links whose visible text matches `pattern`, for
+    sites whose URLs name nothing (DOJ's `.../file/<n>/download`): there the text names the release. Resolved
+    and filtered as `find_links` does."""
+    return _links(html, page_url, base, pattern, True)
+
+
+def _links(html: str, page_url: str, base: str, pattern: str, by_text: bool) -> list[tuple[str, str, bool]]:
     if not html.strip():
         return []
     regex = re.compile(pattern)
-    links: list[Link] = []
+    found: list[tuple[str, str, bool]] = []
     seen: set[str] = set()
     for anchor in lxml.html.fromstring(html).iter("a"):
         href = (anchor.get("href") or "").strip()
-        if not href or not regex.search(unquote(href)):
+        text = " ".join(anchor.text_content().split())
+        if not href or not regex.search(text if by_text else unquote(href)):
             continue
         url = resolve_link(href, page_url, base)
         if url and url not in seen:
             seen.add(url)
-            links.append(Link(url=url, is_modelled=anchor.get("data-basis") == "modelled"))
-    return links
+            found.append((url, text, anchor.get("data-basis") == "modelled"))
+    return found
 
 
 def resolve_link(href: str, page_url: str, base: str) -> str | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from typing import Mapping
 
-import lxml.html
 import requests
 
 from orchestration.connectors import http
@@ -14,22 +13,8 @@ from orchestration.connectors.release import ParseError, ReleaseRef
 
 FAMILY = "eousa-ncd"
 
-def anchors(html: str, page_url: str, base: str, text_pattern: str) -> list[tuple[str, str, bool]]:
-    """(absolute url, link text, modelled flag) of the links whose visible text matches."""
-    if not html.strip():
-        return []
-    regex = re.compile(text_pattern)
-    found, seen = [], set()
-    for anchor in lxml.html.fromstring(html).iter("a"):
-        href = (anchor.get("href") or "").strip()
-        text = " ".join(anchor.text_content().split())
-        if not href or not regex.search(text):
-            continue
-        url = http.resolve_link(href, page_url, base)
-        if url and url not in seen:
-            seen.add(url)
-            found.append((url, text, anchor.get("data-basis") == "modelled"))
-    return found
+# EOUSA's index and release pages name dumps and disks only in their links' text.
+anchors = http.find_links_by_text
 
 
 def discover(cfg: Mapping, base: str, session: requests.Session, *, months=None, live: bool = False) -> list[ReleaseRef]:
