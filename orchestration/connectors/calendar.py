@@ -51,6 +51,11 @@ def full_name_number(name: str) -> int:
         raise ValueError(f"not a month's full name: {name!r}") from None
 
 
+def month_and_year(month: date) -> str:
+    """`June 2018`, as TRAC's bulletins write a month."""
+    return f"{MONTH_NAMES[month.month - 1]} {month.year}"
+
+
 def abbreviation(month: int) -> str:
     """`jan`..`dec`: the three-letter lower-case name of month 1-12 (TRAC's URLs; callers upper() it
     for CBP's `MONTH_ABBV` and NCD's `01-JAN-2019`)."""

@@ -33,7 +33,7 @@ import zipfile
 from datetime import date, timedelta
 from pathlib import Path
 
-from orchestration.connectors.calendar import month_range
+from orchestration.connectors.calendar import abbreviation, month_range
 from orchestration.connectors.eousa.layouts import MODELLED_MARKER, Layout, parse_readme
 
 SAMPLES = Path(__file__).resolve().parent
@@ -91,7 +91,7 @@ def layouts() -> dict[str, tuple[str, Layout]]:
 
 
 def _dmy(d: date) -> str:
-    return d.strftime("%d-%b-%Y").upper()
+    return f"{d.day:02d}-{abbreviation(d.month).upper()}-{d.year}"  # NCD's 01-JAN-2019
 
 
 def _record(layout: Layout, values: dict[str, str]) -> bytes:

@@ -464,7 +464,7 @@ STYLE = (
 
 def _heading(series: str, m: date) -> str:
     prefix = "Immigration Prosecutions" if series == "immigration" else "Prosecutions"
-    return f"{prefix} for {m:%B %Y}"
+    return f"{prefix} for {calendar.month_and_year(m)}"
 
 
 def _title(series: str, m: date) -> str:
@@ -544,7 +544,7 @@ def render(model: Model, series: str, m: date) -> str:
         BANNER,
         f"<h2>{_heading(series, m)}</h2>",
         *_table1_html(series, m, model.table1(series, m)),
-        f"<p>The latest available data from the Justice Department show that during {m:%B %Y} the government "
+        f"<p>The latest available data from the Justice Department show that during {calendar.month_and_year(m)} the government "
         f"reported {count} new {kind}prosecutions (see Table 1).</p>",
         *_lead_charges_html(model.lead_charges(series, m)),
         *_districts_html(model.district_ranking(series, m)),
@@ -565,7 +565,7 @@ def render_program(series: str, counts: dict[date, int], m: date) -> str:
     p = PROGRAMS[series]
     figures = program_table1(series, counts, m)
     count, previous = counts[m], counts[calendar.add_months(m, -1)]
-    heading = f"{p.words} Prosecutions for {m:%B %Y}"
+    heading = f"{p.words} Prosecutions for {calendar.month_and_year(m)}"
     if p.small:
         table1 = _table1_html(series, m, figures, SMALL_TABLE1_LABELS)
         direction = "up" if count > previous else "down" if count < previous else "unchanged"
@@ -587,7 +587,7 @@ def render_program(series: str, counts: dict[date, int], m: date) -> str:
         BANNER,
         f"<h2>{html.escape(heading)}</h2>",
         *table1,
-        f"<p>The latest available data from the Justice Department show that during {m:%B %Y} the government "
+        f"<p>The latest available data from the Justice Department show that during {calendar.month_and_year(m)} the government "
         f"reported {count} new {html.escape(p.words.lower())} prosecutions. According to the case-by-case "
         f"information analyzed by the Transactional Records Access Clearinghouse (TRAC), {change}.</p>",
         "</body>",

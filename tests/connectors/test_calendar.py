@@ -68,6 +68,10 @@ def test_three_letter_names_both_ways():
         calendar.abbreviation(13)
 
 
+def test_a_month_as_trac_writes_it():
+    assert calendar.month_and_year(date(2018, 6, 17)) == "June 2018"
+
+
 def test_the_name_pattern_finds_a_month_in_prose():
     m = re.search(rf"for ({calendar.MONTH_NAME_PATTERN}) (\d{{4}})", "Prosecutions for September 2019", re.I)
     assert m and month_number(m.group(1)) == 9
