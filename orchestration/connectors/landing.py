@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,13 @@ def sha256_file(path: Path) -> str:
         while chunk := fh.read(_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def plain_name(key: str) -> str:
+    """A release key (`immigration/2018-06`, `2019-09-fy`) as one plain file or folder name: anything but
+    letters, digits, `.`, `-` and `_` becomes `_`, and no leading or trailing dot, so a key can name
+    neither a hidden file nor `.` or `..` (the folder itself, or the one above)."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", key).strip(".") or "_"
 
 
 def land(tmp_path: Path, landing_root: Path, family: str, filename: str) -> LandedFile:

@@ -70,7 +70,7 @@ def _landing_name(ref: ReleaseRef) -> str:
     name = re.sub(r"[/\\\x00-\x1f\x7f]", "_", unquote(Path(urlparse(ref.url).path).name))
     if name.strip(".") and name != "index.html":
         return name
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", ref.key).strip(".") + ".html"
+    return landing.plain_name(ref.key) + ".html"
 
 
 def _posted(ref: ReleaseRef) -> datetime | None:

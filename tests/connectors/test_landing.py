@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from orchestration.connectors.landing import land, sha256_file
+from orchestration.connectors.landing import land, plain_name, sha256_file
 
 BODY = b"Fiscal Year,Encounter Count\r\n2020,5\r\n"
 SHA = hashlib.sha256(BODY).hexdigest()
@@ -20,6 +20,14 @@ def temp_file(folder, body=BODY, name=".download-1.part"):
 
 def test_sha256_file_matches_hashlib(tmp_path):
     assert sha256_file(temp_file(tmp_path)) == SHA
+
+
+@pytest.mark.parametrize(("key", "name"), [
+    ("immigration/2018-06", "immigration_2018-06"), ("2019-09-fy", "2019-09-fy"), ("..", "_"),
+    (".hidden", "hidden"), ("a/../../b", "a_.._.._b"), ("", "_"),
+])
+def test_a_release_key_becomes_one_plain_name(key, name):
+    assert plain_name(key) == name
 
 
 def test_land_moves_the_file_to_its_content_address_read_only(tmp_path):

@@ -91,7 +91,7 @@ def fetch(
     """
     base_url = ref.params.get("base") or f"{urlsplit(ref.url).scheme}://{urlsplit(ref.url).netloc}"
     sources = _disk_sources(session, ref, family_cfg, base_url)
-    partial = dest_dir / "_partial" / re.sub(r"[^A-Za-z0-9._-]+", "_", ref.key)
+    partial = dest_dir / "_partial" / landing.plain_name(ref.key)
     partial.mkdir(parents=True, exist_ok=True)
     cfg = {**http_cfg, "max_bytes": int(family_cfg["max_disk_bytes"])}
     entries = []
