@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import re
 import shutil
+from datetime import date
 from pathlib import Path
 
 from orchestration.config import RELEASES_TOML, SAMPLE_RELEASES_DIR
-from orchestration.connectors.calendar import FISCAL_ORDER, abbreviation
+from orchestration.connectors.calendar import FISCAL_ORDER, abbreviation, add_months
 
 CBP_SITE = "www.cbp.gov"
 CBP_FILES = "sites/default/files/assets/documents/2023-Nov"
@@ -107,9 +108,7 @@ def _edition(header: bytes, months: list[list[tuple[bytes, bytes]]], end: int) -
 
 def _published(end: int) -> str:
     """The folder CBP files an edition under: the calendar month after its last month, e.g. 2023-10."""
-    month = end + 1  # months since October 2019
-    year, index = 2019 + (month + 9) // 12, (month + 9) % 12 + 1
-    return f"{year}-{index:02d}"
+    return f"{add_months(date(2019, 10, 1), end + 1):%Y-%m}"  # `end` counts months since October 2019
 
 
 def make_editions_site(root: Path, editions: range) -> Path:
