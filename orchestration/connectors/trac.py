@@ -30,17 +30,19 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Iterable
+from typing import Annotated, Iterable
 from urllib.parse import urlparse
 
 import lxml.etree
 import lxml.html
 import pyarrow as pa
+from pydantic import StringConstraints
 
 from orchestration.connectors import trac_catalogue
 from orchestration.connectors.calendar import month_number
 from orchestration.connectors.release import (
     Family,
+    FamilyConfig,
     ParsedRelease,
     ParseError,
     RawColumn,
@@ -172,9 +174,21 @@ _MON = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "n
 
 # --- discovery -------------------------------------------------------------------------------------
 
+Month = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]  # YYYY-MM
+
+
+class BulletinConfig(FamilyConfig):
+    """[families.trac-bulletin] of releases.toml (each key is explained there)."""
+
+    national_url: str  # {base}, {series}, {mon} (jan..dec) and {yy}
+    series: tuple[str, ...]
+    sample_series: tuple[str, ...] | None = None  # None: the sample has pages for every series
+    first_month: Month
+    sample_last_month: Month
+
 
 def discover(
-    cfg: dict,
+    cfg: BulletinConfig,
     base: str,
     session=None,
     *,
@@ -192,9 +206,9 @@ def discover(
     """
     wanted = [month_start(m) for m in months] if months is not None else _default_months(cfg, live, today)
     refs = []
-    for series in cfg["series"] if live else cfg.get("sample_series", cfg["series"]):
+    for series in cfg.series if live else (cfg.sample_series or cfg.series):
         for month in wanted:
-            url = cfg["national_url"].format(
+            url = cfg.national_url.format(
                 base=base.rstrip("/"), series=series, mon=_MON[month.month - 1], yy=f"{month.year % 100:02d}"
             )
             params = {"series": series, "month": f"{month:%Y-%m}"}
@@ -202,7 +216,7 @@ def discover(
     return refs
 
 
-def params_from_url(url: str, cfg: dict) -> dict[str, str]:
+def params_from_url(url: str, cfg: BulletinConfig | None) -> dict[str, str]:
     """Series and month of a bulletin page named by hand, when its URL or saved path is TRAC's.
 
     Any other name is fine too: the page names its own series and month, which parsing reads. A URL that
@@ -224,13 +238,13 @@ def month_start(value: date | str) -> date:
     return date(int(year), int(month), 1)
 
 
-def _default_months(cfg: dict, live: bool, today: date | None) -> list[date]:
-    first = month_start(cfg["first_month"])
+def _default_months(cfg: BulletinConfig, live: bool, today: date | None) -> list[date]:
+    first = month_start(cfg.first_month)
     if live:
-        cutoff = (today or date.today()) - timedelta(days=int(cfg["publication_lag_days"]))
+        cutoff = (today or date.today()) - timedelta(days=cfg.publication_lag_days)
         last = add_months((cutoff + timedelta(days=1)).replace(day=1), -1)  # the last month ended by cutoff
     else:
-        last = month_start(cfg["sample_last_month"])
+        last = month_start(cfg.sample_last_month)
     return month_range(first, last)
 
 
@@ -341,7 +355,7 @@ def _url_cue(ref: ReleaseRef) -> dict[str, str]:
     if path and path.group("kind") == "gui":
         raise ParseError(ref, "a TRAC convictions bulletin (/gui): crowdout loads the prosecutions bulletins (/fil)")
     promised = {k: ref.params[k] for k in ("series", "month") if ref.params.get(k)}
-    return {**params_from_url(ref.url, {}), **promised}
+    return {**params_from_url(ref.url, None), **promised}
 
 
 def _series(doc, title: str, words: list[tuple[str, str]], url: dict, ref: ReleaseRef) -> tuple[str, bool]:
@@ -633,5 +647,5 @@ def _modelled(cells: dict) -> str:
 
 BULLETIN = Family(
     name=FAMILY, raw_tables=RAW_TABLES, discover=discover, parse=parse, params_from_url=params_from_url,
-    addressed_by_month=True, restated=False,
+    addressed_by_month=True, restated=False, config=BulletinConfig,
 )
