@@ -9,7 +9,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from orchestration import cli, config
+from orchestration import cli
 from orchestration.config import RELEASES_TOML, SettingsError, load_settings, read_releases
 from orchestration.connectors.catalog import FAMILIES
 from orchestration.connectors.eousa.discover import NcdConfig
@@ -130,10 +130,3 @@ def test_a_run_reads_its_settings_once(settings, monkeypatch):
     assert dg.materialize([first, second], resources={"warehouse": resource}).success
     assert reads == [{"live": False}]
 
-
-def test_settings_are_a_value_passed_down(settings):
-    """What a test (or a caller) changes in its Settings is what lower layers use: none reads its own."""
-    assert config.Settings.__dataclass_params__.frozen
-    with pytest.raises(Exception):
-        settings.releases.http.timeout_seconds = 5  # frozen: change it with model_copy, as tests/conftest.py does
-    assert settings.releases.http.timeout_seconds == 1
