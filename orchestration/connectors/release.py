@@ -155,7 +155,8 @@ class Family:
     """A release family: one publisher's one kind of file, e.g. CBP's Nationwide Encounters by state.
 
     `discover(cfg, base, session, *, months=None, live=False)` lists the releases currently offered
-    (cfg is the family's section of releases.toml, validated as `config`, base the publisher's base URL); `parse(path, ref)`
+    (cfg is the family's section of releases.toml, an instance of `config`: the keys the family reads,
+    declared once, checked when the file is read; base the publisher's base URL); `parse(path, ref)`
     reads one landed file. `raw_tables` declares the raw tables it fills, in column order, without
     the loader's own columns (release_id first). `params_from_url`, where a family's parser needs
     more than the file (TRAC: series, month, district), reads them from a URL named by hand, given the

@@ -3,8 +3,8 @@ warehouse, runs dbt on it and publishes it.
 
 Paths come from the settings, read once per run as the run starts (CROWDOUT_WAREHOUSE / CROWDOUT_LANDING,
 releases.toml), not when the code location loads, so tests and `crowdout refresh` point a run at their own
-files. dbt reaches the build
-warehouse through the project's profile, which reads CROWDOUT_DBT_DATABASE (set only while dbt starts).
+files. dbt reaches the build warehouse through the project's profile, which reads CROWDOUT_DBT_DATABASE
+(set only while dbt starts).
 """
 
 from __future__ import annotations
