@@ -32,11 +32,11 @@ INGEST_ALL = (
 )
 RUN_FLOOR = "import duckdb, sys; con = duckdb.connect(sys.argv[1]); con.execute(open(sys.argv[2]).read()); con.close()"
 IMPORT_LIBS = "import dagster, dagster_dbt"
-LOAD_DEFS = "from orchestration.defs import defs; defs.resolve_asset_graph()"
+LOAD_DEFS = "from orchestration.defs import defs; defs().resolve_asset_graph()"
 # In a fresh clone (argv[1]), after the README's install step has prepared dbt's manifest there.
 FIRST_LOAD = (
     "import sys, orchestration; assert orchestration.__file__.startswith(sys.argv[1]), orchestration.__file__; "
-    "from orchestration.defs import defs; defs.resolve_asset_graph()"
+    "from orchestration.defs import defs; defs().resolve_asset_graph()"
 )
 PREPARE = ["project", "prepare-and-package", "--file", "orchestration/dbt_manifest.py"]
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,6 +1,5 @@
 """Fixtures every test folder may use."""
 
-import copy
 import dataclasses
 
 import pytest
@@ -17,6 +16,5 @@ def settings(tmp_path, monkeypatch):
     monkeypatch.setenv("CROWDOUT_WAREHOUSE", str(tmp_path / "crowdout.duckdb"))
     monkeypatch.setenv("CROWDOUT_LANDING", str(tmp_path / "landing"))
     s = load_settings(live=False)
-    releases = copy.deepcopy(s.releases)
-    releases["http"].update(timeout_seconds=1, retries=1, backoff_factor=0)
-    return dataclasses.replace(s, releases=releases)
+    short = s.releases.http.model_copy(update={"timeout_seconds": 1, "retries": 1, "backoff_factor": 0})
+    return dataclasses.replace(s, releases=s.releases.model_copy(update={"http": short}))

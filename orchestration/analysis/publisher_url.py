@@ -17,30 +17,29 @@ from urllib.parse import unquote, urlparse
 import pyarrow as pa
 
 from orchestration.analysis.query import Result
-from orchestration.config import load_settings
+from orchestration.config import Releases
 
 SAMPLE_MARKER = "/samples/releases/"
 CURATED_MARKER = "/orchestration/published/"
 
 
-def publisher_url(url: str | None, releases: dict | None = None) -> str | None:
+def publisher_url(url: str | None, releases: Releases) -> str | None:
     """`url` on the publisher's site when it points into the bundled sample or is a curated file, else `url`
     unchanged (`releases`: releases.toml as loaded, its publishers and families)."""
     if not url or not url.startswith("file://") or not (SAMPLE_MARKER in url or CURATED_MARKER in url):
         return url
-    releases = releases if releases is not None else load_settings().releases
-    publishers = releases["publishers"]
+    publishers = releases.publishers
     if CURATED_MARKER in url:
         name = unquote(url.rsplit("/", 1)[1])
-        for family in releases["families"].values():
-            if family.get("file") == name and family.get("publisher") in publishers:
-                return publishers[family["publisher"]]["live"]
+        for family in releases.families.values():
+            if getattr(family, "file", None) == name and family.publisher in publishers:
+                return publishers[family.publisher].live
         return url
     rest = url.split(SAMPLE_MARKER, 1)[1]
     for pub in publishers.values():
-        folder = pub["sample"].strip("/") + "/"
+        folder = pub.sample.strip("/") + "/"
         if rest.startswith(folder):
-            return pub["live"].rstrip("/") + "/" + rest[len(folder):]
+            return pub.live.rstrip("/") + "/" + rest[len(folder):]
     return url
 
 
@@ -51,7 +50,7 @@ def local_path(url: str | None) -> str | None:
     return unquote(urlparse(url).path)
 
 
-def with_publisher_urls(result: Result) -> Result:
+def with_publisher_urls(result: Result, releases: Releases) -> Result:
     """A result with a `url` column gets the publisher's URL in `url` (where it points into the bundled
     sample) and the local file in a `local_path` column right after it (NULL for a URL on the web), batch
     by batch as it streams; any other result is returned as it is."""
@@ -62,8 +61,6 @@ def with_publisher_urls(result: Result) -> Result:
     add_local = "local_path" not in schema.names
     if add_local:
         schema = schema.insert(i + 1, pa.field("local_path", pa.string()))
-    releases = load_settings().releases
-
     def batches() -> Iterator[pa.RecordBatch]:
         for batch in result.batches:
             urls = batch.column(i).to_pylist()

@@ -71,9 +71,9 @@ class Result:
 
 
 def limits(settings: Settings, spill: Path) -> Limits:
-    q = settings.releases["query"]
-    return Limits(memory_limit=str(q["memory_limit"]), threads=int(q["threads"]),
-                  max_temp_directory_size=str(q["max_temp_directory_size"]), temp_directory=spill)
+    q = settings.releases.query
+    return Limits(memory_limit=q.memory_limit, threads=q.threads,
+                  max_temp_directory_size=q.max_temp_directory_size, temp_directory=spill)
 
 
 @contextlib.contextmanager

@@ -22,7 +22,7 @@ from orchestration.analysis import charts, counterfactuals, published, reconcile
 from orchestration.analysis.progress import Step, quiet
 from orchestration.analysis.publisher_url import local_path, publisher_url
 from orchestration.analysis.reader import reading, require_table
-from orchestration.config import load_settings
+from orchestration.config import Releases
 
 DISPLACEMENT = "marts.fct_displacement_district_month"
 CHARGES = "marts.fct_prosecutions_by_charge_district_month"
@@ -89,14 +89,13 @@ def _latest_changes(warehouse: Path) -> pd.DataFrame:
     return changed[changed["release_id"].isin(newest)].sort_values(["family", "month", "figure"])
 
 
-def provenance(data: ReportData) -> charts.Provenance:
+def provenance(data: ReportData, releases: Releases) -> charts.Provenance:
     """Each family's source line: its publisher (releases.toml), what was read and when it was released
     (the publisher's date where known, else when it was fetched)."""
-    settings = load_settings()
     sources = {}
     for family, g in data.releases.groupby("family", sort=True):
-        publisher = settings.family(family)["publisher"] if family in settings.releases["families"] else family
-        name = settings.releases["publishers"].get(publisher, {}).get("name", publisher)
+        publisher = releases.families[family].publisher if family in releases.families else family
+        name = releases.publishers[publisher].name if publisher in releases.publishers else publisher
         what = (", ".join(sorted(g["release_key"])) if len(g) <= 2
                 else f"{len(g):,} releases, {key_ranges(g['release_key'])}")
         dates = pd.to_datetime(g["released_at"], utc=True)
@@ -114,7 +113,7 @@ def provenance(data: ReportData) -> charts.Provenance:
     return charts.Provenance(sources, marks, last)
 
 
-def build_charts(data: ReportData, step: Step = quiet) -> list[charts.Chart]:
+def build_charts(data: ReportData, releases: Releases, step: Step = quiet) -> list[charts.Chart]:
     disp = data.displacement
     baseline = charts.baseline_month(disp)
     marks = published.marks(data.checks)
@@ -129,7 +128,7 @@ def build_charts(data: ReportData, step: Step = quiet) -> list[charts.Chart]:
     ):
         made.append(make())
         step(made[-1].slug)
-    source = provenance(data)
+    source = provenance(data, releases)
     for chart in made:
         charts.stamp(chart, source)
     return made
@@ -198,15 +197,14 @@ def _counterfactuals(disp: pd.DataFrame, geography: str = "SW_BORDER") -> dict |
                      for cf in counterfactuals.COUNTERFACTUALS]}
 
 
-def _releases(releases: pd.DataFrame) -> list[dict]:
+def _releases(loaded: pd.DataFrame, releases: Releases) -> list[dict]:
     """One row per family and basis (a refresh loads a release per page and month, too many to list),
     with the publisher's URL of an example release and the local file it was read from."""
     rows = []
-    settings = load_settings().releases
-    for (family, modelled), g in releases.groupby(["family", "is_modelled"], sort=True):
+    for (family, modelled), g in loaded.groupby(["family", "is_modelled"], sort=True):
         url = g["url"].iloc[0]
         rows.append({"family": family, "modelled": bool(modelled), "count": f"{len(g):,}",
-                     "span": key_ranges(g["release_key"]), "url": publisher_url(url, settings),
+                     "span": key_ranges(g["release_key"]), "url": publisher_url(url, releases),
                      "local": local_path(url)})
     return rows
 
@@ -237,13 +235,13 @@ def _changes(changes: pd.DataFrame) -> list[dict]:
              "is_modelled": bool(r.is_modelled)} for r in changes.itertuples()]
 
 
-def render(data: ReportData, made: list[charts.Chart], pngs: dict[str, bytes],
+def render(data: ReportData, releases: Releases, made: list[charts.Chart], pngs: dict[str, bytes],
            csvs: dict[str, tuple[str, str]]) -> str:
     """The page; `csvs` maps each chart's slug to its CSV's file name and text."""
     disp = data.displacement
     baseline = charts.baseline_month(disp)
     districts = disp[disp.get("geography_type", pd.Series(dtype=str)) == "district"]
-    source = provenance(data)
+    source = provenance(data, releases)
     return TEMPLATES.get_template("report.html.j2").render(
         css=CSS,
         warehouse=data.warehouse,
@@ -263,17 +261,17 @@ def render(data: ReportData, made: list[charts.Chart], pngs: dict[str, bytes],
                  "csv_name": csvs[c.slug][0], "csv": base64.b64encode(csvs[c.slug][1].encode()).decode()}
                 for c in made],
         changes=_changes(data.changes),
-        releases=_releases(data.releases),
+        releases=_releases(data.releases, releases),
     )
 
 
-def write(data: ReportData, output: Path, step: Step = quiet) -> tuple[Path, list[Path]]:
+def write(data: ReportData, output: Path, releases: Releases, step: Step = quiet) -> tuple[Path, list[Path]]:
     """Draw, save the PNGs (with their metadata) and CSVs beside `output`, then write the HTML; returns the
-    HTML's path and the PNGs'."""
+    HTML's path and the PNGs'. `releases` (releases.toml) names each family's publisher."""
     import matplotlib.pyplot as plt
 
     output.parent.mkdir(parents=True, exist_ok=True)
-    made = build_charts(data, step)
+    made = build_charts(data, releases, step)
     pngs, csvs, paths = {}, {}, []
     for i, chart in enumerate(made, start=1):
         path = output.with_name(f"{output.stem}-{i:02d}-{chart.slug}.png")
@@ -284,6 +282,6 @@ def write(data: ReportData, output: Path, step: Step = quiet) -> tuple[Path, lis
         csvs[chart.slug] = (csv.name, chart.data.to_csv(index=False))
         csv.write_text(csvs[chart.slug][1], encoding="utf-8")
         paths.append(path)
-    output.write_text(render(data, made, pngs, csvs), encoding="utf-8")
+    output.write_text(render(data, releases, made, pngs, csvs), encoding="utf-8")
     step("html")
     return output, paths

@@ -10,6 +10,7 @@ import os
 from orchestration.analysis.reader import AnalysisError
 from orchestration.cli.parser import build_parser
 from orchestration.cli.render import err_console, error_line
+from orchestration.config import SettingsError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         err_console.print("interrupted")
         return 130
-    except AnalysisError as exc:  # already says what to do next
+    except (AnalysisError, SettingsError) as exc:  # already says what to do next
         err_console.print(error_line(exc))
         return 1
     except Exception as exc:  # the last line of defence: one readable line, not a traceback

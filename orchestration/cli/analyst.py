@@ -23,9 +23,9 @@ def cmd_query(args: argparse.Namespace) -> int:
     query.check_destination(args.format, args.output)
     if args.output is not None:
         query.check_output(settings, args.output)
-    timeout = settings.releases["query"]["timeout_seconds"] if args.timeout is None else args.timeout
+    timeout = settings.releases.query.timeout_seconds if args.timeout is None else args.timeout
     with query.run(settings, args.sql, timeout_s=timeout) as result:
-        result = publisher_url.with_publisher_urls(result)
+        result = publisher_url.with_publisher_urls(result, settings.releases)
         warning = query.modelled_warning(result)
         if warning:
             err_console.print(f"[yellow]{warning}[/]")  # stderr: csv/json on stdout stay clean
@@ -87,7 +87,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     output = args.output or settings.data_dir / "report" / "crowdout-report.html"
     data = report.load(settings.warehouse, args.start and parse_month(args.start), args.end and parse_month(args.end))
     with steps("drawing", report.CHART_COUNT + 1) as step:
-        html_path, pngs = report.write(data, output, step)
+        html_path, pngs = report.write(data, output, settings.releases, step)
     console.print(f"Report: {html_path}", soft_wrap=True)  # a path cut in two cannot be pasted
     for png in pngs:
         console.print(f"  chart: {png}", soft_wrap=True)

@@ -29,7 +29,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from orchestration.connectors import http
     from orchestration.connectors.catalog import UnknownFamily
     from orchestration.warehouse import ingest
-    from orchestration.warehouse.lock import writer_lock
+    from orchestration.warehouse.lock import build_lock
 
     settings = load_settings(live=args.live)
     try:
@@ -37,10 +37,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     except UnknownFamily as exc:
         err_console.print(f"[red]error:[/] {exc}", soft_wrap=True, highlight=False)
         return 1
-    with writer_lock(settings.build_warehouse):
+    with build_lock(settings):
         con = ingest.connect_build(settings)
         try:
-            result = ingest.ingest_release(settings, con, http.make_session(settings.releases["http"]), ref)
+            result = ingest.ingest_release(settings, con, http.make_session(settings.releases.http), ref)
         finally:
             con.close()
     print_results([result])  # the block leaves the error out: it is printed once, here, on one line
@@ -61,10 +61,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def cmd_release(args: argparse.Namespace) -> int:
     from orchestration.warehouse import ingest, registry
-    from orchestration.warehouse.lock import writer_lock
+    from orchestration.warehouse.lock import build_lock
 
     settings = load_settings()
-    with writer_lock(settings.build_warehouse):
+    with build_lock(settings):
         con = ingest.connect_build(settings)
         try:
             if args.action == "withdraw":
@@ -292,7 +292,7 @@ def cmd_instance(args: argparse.Namespace) -> int:
         return 0
     from dagster import DagsterInstance
 
-    days = args.older_than_days or instance.InstancePolicy.from_settings(settings).run_retention_days
+    days = args.older_than_days or settings.releases.instance.run_retention_days
     with DagsterInstance.from_config(str(settings.dagster_home)) as dagster_instance:
         pruned = instance.prune_run_history(dagster_instance, older_than_days=days)
     console.print(f"pruned {len(pruned)} finished run(s) older than {days} days", highlight=False)

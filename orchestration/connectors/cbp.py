@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from orchestration.connectors.calendar import fiscal_month
-from orchestration.connectors.drupal import discover_linked_files
+from orchestration.connectors.drupal import LinkedFileConfig, discover_linked_files
 from orchestration.connectors.headers import locate_columns
 from orchestration.connectors.release import Family, ParsedRelease, ParseError, RawColumn, ReleaseRef
 
@@ -171,6 +171,7 @@ def _family(name: str, fmt: _CsvFormat) -> Family:
         raw_tables={fmt.table: fmt.raw_columns},
         discover=functools.partial(discover_linked_files, name),
         parse=fmt.parse,
+        config=LinkedFileConfig,
     )
 
 

@@ -9,19 +9,25 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Mapping
 from urllib.parse import unquote, urlsplit
 
 import requests
 
 from orchestration.connectors.calendar import month_number
 from orchestration.connectors.http import find_links, get_page
-from orchestration.connectors.release import ParseError, ReleaseRef
+from orchestration.connectors.release import FamilyConfig, ParseError, Pattern, ReleaseRef
+
+
+class LinkedFileConfig(FamilyConfig):
+    """A [families.*] section of a family whose files a page lists (CBP, OHSS; keys explained there)."""
+
+    page_url: str  # {base} is the publisher's base URL
+    link_pattern: Pattern
 
 
 def discover_linked_files(
     family: str,
-    cfg: Mapping,
+    cfg: LinkedFileConfig,
     base: str,
     session: requests.Session,
     *,
@@ -34,11 +40,11 @@ def discover_linked_files(
     offers only the current files, each covering years, and `base` already says which site to read.
     A page with no matching link has changed layout, which a human must look at: ParseError.
     """
-    page_url = cfg["page_url"].format(base=base)
+    page_url = cfg.page_url.format(base=base)
     label = f"{family} page {page_url}"
-    links = find_links(get_page(session, page_url, label), page_url, base, cfg["link_pattern"])
+    links = find_links(get_page(session, page_url, label), page_url, base, cfg.link_pattern)
     if not links:
-        raise ParseError(label, f"no link matching {cfg['link_pattern']!r} on the page")
+        raise ParseError(label, f"no link matching {cfg.link_pattern!r} on the page")
     refs = []
     for link in links:
         name = unquote(urlsplit(link.url).path.rsplit("/", 1)[-1])

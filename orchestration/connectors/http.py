@@ -26,6 +26,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 import lxml.html
 import requests
 import urllib3
+from pydantic import BaseModel, ConfigDict, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt
 from requests.adapters import HTTPAdapter
 from requests_file import FileAdapter
 
@@ -37,6 +38,21 @@ RETRY_STATUSES = (429, 500, 502, 503, 504)
 WEB_SCHEMES = frozenset({"http", "https"})
 _CHUNK = 1 << 16
 _CHARSET = re.compile(r"""charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
+
+
+class HttpConfig(BaseModel):
+    """[http] of releases.toml: the limits every request to a publisher runs under (what each means is
+    said beside it in the file)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    timeout_seconds: PositiveFloat
+    retries: NonNegativeInt
+    deadline_seconds: PositiveFloat
+    backoff_factor: NonNegativeFloat
+    retry_after_max_seconds: NonNegativeInt = 120
+    max_bytes: PositiveInt
+    user_agent: str
 
 
 @dataclass(frozen=True)
@@ -79,10 +95,10 @@ class ReleaseSession(requests.Session):
     hosts whose name did not resolve or that refused the connection, so the next release from the same
     host fails at once with the same cause instead of trying again."""
 
-    def __init__(self, http_cfg: Mapping):
+    def __init__(self, http_cfg: HttpConfig):
         super().__init__()
-        self.http_cfg = dict(http_cfg)
-        self.deadline = time.monotonic() + float(http_cfg["deadline_seconds"])
+        self.http_cfg = http_cfg
+        self.deadline = time.monotonic() + http_cfg.deadline_seconds
         self.unreachable: dict[str, str] = {}
 
     def get_redirect_target(self, resp):
@@ -142,25 +158,25 @@ class _Interrupted(FetchError):
     """The body stopped before its end (cut connection, short Content-Length, stalled read)."""
 
 
-def make_session(http_cfg: Mapping) -> ReleaseSession:
+def make_session(http_cfg: HttpConfig) -> ReleaseSession:
     """A session that retries connection failures and 429/5xx with backoff, honouring Retry-After.
 
     Only idempotent GET/HEAD are retried. `raise_on_status=False` hands back the last error
     response, so the caller can report the publisher's final status rather than a generic retry error.
     """
-    retries = int(http_cfg["retries"])
+    retries = http_cfg.retries
     session = ReleaseSession(http_cfg)
     retry = _Retry(
         total=retries,
         connect=retries,
         read=retries,
         status=retries,
-        backoff_factor=float(http_cfg["backoff_factor"]),
+        backoff_factor=http_cfg.backoff_factor,
         status_forcelist=RETRY_STATUSES,
         allowed_methods={"GET", "HEAD"},
         respect_retry_after_header=True,
         # urllib3 would otherwise honour a Retry-After of up to six hours inside a batch run.
-        retry_after_max=int(http_cfg.get("retry_after_max_seconds", 120)),
+        retry_after_max=http_cfg.retry_after_max_seconds,
         raise_on_status=False,
     )
     retry.deadline = session.deadline
@@ -168,7 +184,7 @@ def make_session(http_cfg: Mapping) -> ReleaseSession:
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.mount("file://", _SampleFileAdapter())
-    session.headers["User-Agent"] = http_cfg["user_agent"]
+    session.headers["User-Agent"] = http_cfg.user_agent
     session.verify = True
     return session
 
@@ -178,7 +194,7 @@ def download(
     ref: ReleaseRef,
     dest_dir: Path,
     *,
-    http_cfg: Mapping | None = None,
+    http_cfg: HttpConfig | None = None,
     etag: str | None = None,
     last_modified: str | None = None,
     expected_content_types: Collection[str] | None = None,
@@ -242,7 +258,7 @@ def download_resumable(
     part: Path,
     label: ReleaseRef | str,
     *,
-    http_cfg: Mapping | None = None,
+    http_cfg: HttpConfig | None = None,
     expected_content_types: Collection[str] | None = None,
 ) -> int:
     """Download `url` into `part`, continuing from the bytes already there (HTTP Range); returns its size.
@@ -289,7 +305,7 @@ def download_resumable(
 
 
 def get_page(
-    session: requests.Session, url: str, ref_label: ReleaseRef | str, http_cfg: Mapping | None = None
+    session: requests.Session, url: str, ref_label: ReleaseRef | str, http_cfg: HttpConfig | None = None
 ) -> str:
     """The text of a discovery page, under the same retries, timeout and size limit as a download."""
     cfg = _http_cfg(session, http_cfg)
@@ -359,7 +375,7 @@ def local_path(url: str) -> Path | None:
     return Path(unquote(parts.path)) if parts.scheme.lower() == "file" else None
 
 
-def sha256_of(session: requests.Session, url: str, label: ReleaseRef | str, http_cfg: Mapping | None = None) -> str | None:
+def sha256_of(session: requests.Session, url: str, label: ReleaseRef | str, http_cfg: HttpConfig | None = None) -> str | None:
     """The sha256 of what `url` serves now, or None if it is not published: read under the same retries,
     timeout, size limit and deadline as a download, and never kept."""
     cfg = _http_cfg(session, http_cfg)
@@ -381,7 +397,7 @@ def _deadline(session: requests.Session) -> float | None:
     return getattr(session, "deadline", None)
 
 
-def _http_cfg(session: requests.Session, http_cfg: Mapping | None) -> Mapping:
+def _http_cfg(session: requests.Session, http_cfg: HttpConfig | None) -> HttpConfig:
     if http_cfg is not None:
         return http_cfg
     try:
@@ -394,21 +410,21 @@ def _get(
     session: requests.Session,
     url: str,
     label: ReleaseRef | str,
-    cfg: Mapping,
+    cfg: HttpConfig,
     headers: Mapping[str, str] | None = None,
 ) -> requests.Response:
     """GET with streaming; network failures and error statuses become FetchError/NotPublished.
 
     A host already found unreachable in this session, or a session past its deadline, fails without
     a request; each request's timeout is cut to the time left before the deadline."""
-    timeout = float(cfg["timeout_seconds"])
+    timeout = cfg.timeout_seconds
     host = urlsplit(url).netloc
     check_reachable(session, url, label)
     deadline = getattr(session, "deadline", None)
     if deadline is not None:
         left = deadline - time.monotonic()
         if left <= 0:
-            raise FetchError(label, f"not tried: the {float(cfg['deadline_seconds']):g}s deadline for this "
+            raise FetchError(label, f"not tried: the {cfg.deadline_seconds:g}s deadline for this "
                              "run's downloads (http.deadline_seconds in releases.toml) has passed")
         timeout = min(timeout, left)
     try:
@@ -418,7 +434,7 @@ def _get(
         if _is_unreachable(exc) and host:
             raise unreachable(session, url, label, problem) from exc
         if deadline is not None and time.monotonic() >= deadline:
-            problem += f"; gave up at the {float(cfg['deadline_seconds']):g}s deadline (http.deadline_seconds)"
+            problem += f"; gave up at the {cfg.deadline_seconds:g}s deadline (http.deadline_seconds)"
         raise FetchError(label, problem) from exc
     status = response.status_code
     if status < 400:
@@ -436,12 +452,12 @@ def _get(
 
 
 def _body(
-    response: requests.Response, label: ReleaseRef | str, cfg: Mapping, deadline: float | None
+    response: requests.Response, label: ReleaseRef | str, cfg: HttpConfig, deadline: float | None
 ) -> Iterator[bytes]:
     """The body in chunks, stopping at the size limit or the session's deadline and naming how it was cut
     off if it was. The read timeout alone cannot bound a body: a server that drips a byte a second never
     lets a read time out, so the deadline is checked after every chunk."""
-    max_bytes = int(cfg["max_bytes"])
+    max_bytes = cfg.max_bytes
     declared = response.headers.get("Content-Length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
         raise FetchError(label, f"body of {int(declared)} bytes is over the limit of {max_bytes} bytes")
@@ -460,11 +476,11 @@ def _body(
                 raise FetchError(label, f"body over the limit of {max_bytes} bytes; stopped reading")
             if deadline is not None and time.monotonic() > deadline:
                 raise _Interrupted(label, f"body not finished after {size} bytes at the "
-                                   f"{float(cfg['deadline_seconds']):g}s deadline (http.deadline_seconds)")
+                                   f"{cfg.deadline_seconds:g}s deadline (http.deadline_seconds)")
             yield chunk
     except (urllib3.exceptions.HTTPError, OSError) as exc:
         raise _Interrupted(
-            label, f"body cut off after {size} bytes: {_network_problem(exc, float(cfg['timeout_seconds']))}"
+            label, f"body cut off after {size} bytes: {_network_problem(exc, cfg.timeout_seconds)}"
         ) from exc
 
 

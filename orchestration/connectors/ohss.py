@@ -17,7 +17,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from orchestration.connectors import workbook as xlsx_bounds
 from orchestration.connectors.calendar import fiscal_month
-from orchestration.connectors.drupal import discover_linked_files
+from orchestration.connectors.drupal import LinkedFileConfig, discover_linked_files
 from orchestration.connectors.headers import locate_columns
 from orchestration.connectors.release import Family, ParsedRelease, ParseError, RawColumn, ReleaseRef, arrow_schema
 
@@ -113,4 +113,5 @@ USBP = Family(
     raw_tables={TABLE: RAW_COLUMNS},
     discover=functools.partial(discover_linked_files, FAMILY),
     parse=parse,
+    config=LinkedFileConfig,
 )

@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from orchestration.connectors.calendar import fiscal_to_calendar, month_number
 from orchestration.connectors.headers import locate_columns
-from orchestration.connectors.release import Family, ParsedRelease, ParseError, RawColumn, ReleaseRef, arrow_schema
+from orchestration.connectors.release import Family, FamilyConfig, ParsedRelease, ParseError, RawColumn, ReleaseRef, arrow_schema
 
 FAMILY = "trac-published-figures"
 TABLE = "trac_published_figures"
@@ -46,10 +46,16 @@ _MONTH = re.compile(r"(\d{4})-(\d{2})")
 _FISCAL = re.compile(r"FY(\d{4})(?: \(([A-Za-z]{3})-([A-Za-z]{3})\))?")
 
 
-def discover(cfg: dict, base: str, session=None, *, months=None, live: bool = False) -> list[ReleaseRef]:
+class CuratedFileConfig(FamilyConfig):
+    """[families.trac-published-figures] of releases.toml: the file's name in orchestration/published/."""
+
+    file: str
+
+
+def discover(cfg: CuratedFileConfig, base: str, session=None, *, months=None, live: bool = False) -> list[ReleaseRef]:
     """The one curated file, from the repository in sample and live mode alike (it is crowdout's own)."""
-    path = FOLDER / cfg["file"]
-    return [ReleaseRef(family=FAMILY, url=path.as_uri(), key=cfg["file"])]
+    path = FOLDER / cfg.file
+    return [ReleaseRef(family=FAMILY, url=path.as_uri(), key=cfg.file)]
 
 
 def parse(path: Path, ref: ReleaseRef) -> ParsedRelease:
@@ -117,5 +123,5 @@ def _number(text: str, ref: ReleaseRef, line: int, column: str, *, required: boo
 
 
 PUBLISHED_FIGURES = Family(
-    name=FAMILY, raw_tables={TABLE: RAW_COLUMNS}, discover=discover, parse=parse,
+    name=FAMILY, raw_tables={TABLE: RAW_COLUMNS}, discover=discover, parse=parse, config=CuratedFileConfig,
 )

@@ -6,12 +6,14 @@ which publisher to look at without a traceback.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Annotated, Any, Callable, Iterator, Mapping, Sequence
 
 import pyarrow as pa
+from pydantic import AfterValidator, BaseModel, ConfigDict, NonNegativeInt
 
 from orchestration.safe_text import redact, truncate
 
@@ -120,12 +122,41 @@ def arrow_schema(columns: Sequence[RawColumn]) -> pa.Schema:
     return pa.schema([(c.name, _ARROW_TYPES[c.type]) for c in columns])
 
 
+def _compiles(pattern: str) -> str:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"not a valid regular expression ({exc})") from None
+    return pattern
+
+
+# A regular expression from releases.toml, refused when the file is read rather than when a page is searched.
+Pattern = Annotated[str, AfterValidator(_compiles)]
+
+
+class FamilyConfig(BaseModel):
+    """A family's section of releases.toml ([families.<name>]): the keys every family may have. A family
+    with keys of its own declares them in a subclass, named by `Family.config`, so a typo in any of them
+    is refused, with its key, when the file is read."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    publisher: str  # a [publishers.<name>] section
+    # What a data file may be served as (an HTML error page served with a 200 is refused); None: anything.
+    content_types: tuple[str, ...] | None = None
+    # Days from the end of a month to its figures (data recency in `crowdout status`); 0: not judged.
+    publication_lag_days: NonNegativeInt = 0
+    # A release named by the family but not found is a failure, not "not yet published" (TRAC's pages).
+    missing_is_failure: bool = False
+
+
 @dataclass(frozen=True)
 class Family:
     """A release family: one publisher's one kind of file, e.g. CBP's Nationwide Encounters by state.
 
     `discover(cfg, base, session, *, months=None, live=False)` lists the releases currently offered
-    (cfg is the family's section of releases.toml, base the publisher's base URL); `parse(path, ref)`
+    (cfg is the family's section of releases.toml, an instance of `config`: the keys the family reads,
+    declared once, checked when the file is read; base the publisher's base URL); `parse(path, ref)`
     reads one landed file. `raw_tables` declares the raw tables it fills, in column order, without
     the loader's own columns (release_id first). `params_from_url`, where a family's parser needs
     more than the file (TRAC: series, month, district), reads them from a URL named by hand, given the
@@ -156,9 +187,10 @@ class Family:
     raw_tables: Mapping[str, Sequence[RawColumn]]
     discover: Callable[..., list[ReleaseRef]]
     parse: Callable[[Path, ReleaseRef], ParsedRelease]
-    params_from_url: Callable[[str, Mapping], dict[str, str]] | None = None
+    params_from_url: Callable[[str, FamilyConfig], dict[str, str]] | None = None
     addressed_by_month: bool = False
     restated: bool = True
     fetch: Callable[..., Any] | None = None
     records: Callable[[Path, ReleaseRef, Path], Iterator[Any]] | None = None
     fault_tables: frozenset[str] = frozenset()
+    config: type[FamilyConfig] = FamilyConfig

@@ -30,12 +30,13 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Iterable
+from typing import Annotated, Iterable
 from urllib.parse import urlparse
 
 import lxml.etree
 import lxml.html
 import pyarrow as pa
+from pydantic import StringConstraints
 
 from orchestration.connectors import trac_catalogue
 from orchestration.connectors.calendar import (
@@ -49,6 +50,7 @@ from orchestration.connectors.calendar import (
 )
 from orchestration.connectors.release import (
     Family,
+    FamilyConfig,
     ParsedRelease,
     ParseError,
     RawColumn,
@@ -178,9 +180,21 @@ _BULLETIN_PATH = re.compile(
 
 # --- discovery -------------------------------------------------------------------------------------
 
+Month = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]  # YYYY-MM
+
+
+class BulletinConfig(FamilyConfig):
+    """[families.trac-bulletin] of releases.toml (each key is explained there)."""
+
+    national_url: str  # {base}, {series}, {mon} (jan..dec) and {yy}
+    series: tuple[str, ...]
+    sample_series: tuple[str, ...] | None = None  # None: the sample has pages for every series
+    first_month: Month
+    sample_last_month: Month
+
 
 def discover(
-    cfg: dict,
+    cfg: BulletinConfig,
     base: str,
     session=None,
     *,
@@ -195,12 +209,12 @@ def discover(
     should exist, and a missing one is a failure. `session` is accepted so every family is called alike.
     """
     offered, last = _coverage(cfg, live, today)
-    first = month_start(cfg["first_month"])
+    first = month_start(cfg.first_month)
     wanted = [month_start(m) for m in months] if months is not None else month_range(first, last)
     refs = []
     for series in offered:
         for month in wanted:
-            url = cfg["national_url"].format(
+            url = cfg.national_url.format(
                 base=base.rstrip("/"), series=series, mon=abbreviation(month.month), yy=f"{month.year % 100:02d}"
             )
             params = {"series": series, "month": f"{month:%Y-%m}"}
@@ -208,7 +222,7 @@ def discover(
     return refs
 
 
-def params_from_url(url: str, cfg: dict) -> dict[str, str]:
+def params_from_url(url: str, cfg: BulletinConfig | None) -> dict[str, str]:
     """Series and month of a bulletin page named by hand, when its URL or saved path is TRAC's.
 
     Any other name is fine too: the page names its own series and month, which parsing reads. A URL that
@@ -225,15 +239,15 @@ def params_from_url(url: str, cfg: dict) -> dict[str, str]:
     return {"series": series, "month": f"{month:%Y-%m}", "key": f"{series}/{month:%Y-%m}"}
 
 
-def _coverage(cfg: dict, live: bool, today: date | None) -> tuple[list[str], date]:
+def _coverage(cfg: BulletinConfig, live: bool, today: date | None) -> tuple[list[str], date]:
     """The series and the last month TRAC has pages for: the one place where the bundled sample differs.
 
     TRAC has no index, so discovery names pages it expects to exist. The live site has every configured
     series up to the last month ended publication_lag_days ago; the sample is a snapshot, declared on the
     family in releases.toml (`sample_series` up to `sample_last_month`)."""
     if live:
-        return cfg["series"], last_month_ended(today or date.today(), int(cfg["publication_lag_days"]))
-    return cfg.get("sample_series", cfg["series"]), month_start(cfg["sample_last_month"])
+        return cfg.series, last_month_ended(today or date.today(), cfg.publication_lag_days)
+    return cfg.sample_series or cfg.series, month_start(cfg.sample_last_month)
 
 
 # --- parsing ---------------------------------------------------------------------------------------
@@ -332,7 +346,7 @@ def _url_cue(ref: ReleaseRef) -> dict[str, str]:
     if path and path.group("kind") == "gui":
         raise ParseError(ref, "a TRAC convictions bulletin (/gui): crowdout loads the prosecutions bulletins (/fil)")
     promised = {k: ref.params[k] for k in ("series", "month") if ref.params.get(k)}
-    return {**params_from_url(ref.url, {}), **promised}
+    return {**params_from_url(ref.url, None), **promised}
 
 
 def _series(doc, title: str, words: list[tuple[str, str]], url: dict, ref: ReleaseRef) -> tuple[str, bool]:
@@ -624,5 +638,5 @@ def _modelled(cells: dict) -> str:
 
 BULLETIN = Family(
     name=FAMILY, raw_tables=RAW_TABLES, discover=discover, parse=parse, params_from_url=params_from_url,
-    addressed_by_month=True, restated=False,
+    addressed_by_month=True, restated=False, config=BulletinConfig,
 )

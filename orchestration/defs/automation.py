@@ -22,22 +22,27 @@ from dagster import (
 )
 
 from orchestration import alerts
-from orchestration.config import load_settings
+from orchestration.config import AutomationConfig, load_settings
 from orchestration.run_outcome import read_run
 from orchestration.warehouse import freshness
 
-# When to look and the fallback: [automation] in releases.toml, read once as the code location loads, so
-# ops can change the cadence (and a test can shorten it) without touching code.
-_CRONS = load_settings().releases["automation"]
-OBSERVE_CRON = _CRONS["observe_cron"]
-MONTHLY_CRON = _CRONS["monthly_cron"]
-
 # The first look is at once (a new deployment must not wait for the next cron tick), then on the cron.
 FIRST_LOOK = AutomationCondition.initial_evaluation()
-OBSERVE = (AutomationCondition.cron_tick_passed(OBSERVE_CRON) | FIRST_LOOK) & ~AutomationCondition.in_progress()
-INGEST = (
-    AutomationCondition.eager() | (AutomationCondition.cron_tick_passed(MONTHLY_CRON) & ~AutomationCondition.in_progress())
-).with_label("new release, or the monthly fallback")
+
+
+# When to look and the fallback: [automation] in releases.toml, read once as the code location loads
+# (defs/__init__.py), so ops can change the cadence (and a test can shorten it) without touching code.
+def observe_condition(crons: AutomationConfig) -> AutomationCondition:
+    return (AutomationCondition.cron_tick_passed(crons.observe_cron) | FIRST_LOOK) & ~AutomationCondition.in_progress()
+
+
+def ingest_condition(crons: AutomationConfig) -> AutomationCondition:
+    return (
+        AutomationCondition.eager()
+        | (AutomationCondition.cron_tick_passed(crons.monthly_cron) & ~AutomationCondition.in_progress())
+    ).with_label("new release, or the monthly fallback")
+
+
 BUILD = AutomationCondition.eager()
 PUBLISH = (
     AutomationCondition.eager() & ~AutomationCondition.any_deps_match(AutomationCondition.execution_failed())
@@ -57,7 +62,8 @@ automation_sensor = AutomationConditionSensorDefinition(
 @run_failure_sensor(name="run_failure_alerts", default_status=DefaultSensorStatus.RUNNING)
 def run_failure_alerts(context: RunFailureSensorContext):
     """Post every failed run to CROWDOUT_ALERT_WEBHOOK when one is set, as its events tell it: a run whose
-    process died (run monitoring fails it, with no step failure) included (`alerts.NO_MESSAGE`)."""
+    process died (run monitoring fails it, with no step failure) included (`alerts.NO_MESSAGE`). Each
+    evaluation is an entry point of its own: it reads the settings (the webhook) once."""
     run = read_run(context.instance, context.dagster_run.run_id)
     problem = alerts.post_webhook(load_settings(), alerts.failure_payload(run))
     if problem:

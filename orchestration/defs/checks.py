@@ -14,6 +14,7 @@ from typing import Iterator
 import duckdb
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetKey
 
+from orchestration.config import ChecksConfig
 from orchestration.connectors.release import Family
 from orchestration.warehouse import quality
 
@@ -37,7 +38,7 @@ def _main_table(family: Family) -> AssetKey:
     return raw_key(next(iter(family.raw_tables)))
 
 
-def check_specs(family: Family) -> list[AssetCheckSpec]:
+def check_specs(family: Family, limits: ChecksConfig) -> list[AssetCheckSpec]:
     specs = [AssetCheckSpec(MONTHS_COVERED, asset=_main_table(family), blocking=True,
                             description=f"{family.name}: loaded months have no gaps; no restatement drops months")]
     for table in family.raw_tables:
@@ -45,8 +46,8 @@ def check_specs(family: Family) -> list[AssetCheckSpec]:
             AssetCheckSpec(SCHEMA_UNCHANGED, asset=raw_key(table), blocking=True,
                            description="columns and types match the connector's declaration"),
             AssetCheckSpec(ROW_COUNT, asset=raw_key(table), blocking=True,
-                           description=f"newest release keeps >= {quality.ROW_RATIO_WARN:.0%} of the "
-                           f"previous release's rows (< {quality.ROW_RATIO_ERROR:.0%} blocks)"),
+                           description=f"newest release keeps >= {limits.warn_row_ratio:.0%} of the "
+                           f"previous release's rows (< {limits.min_row_ratio:.0%} blocks)"),
         ]
     specs += [AssetCheckSpec(SERIES_CATALOGUED, asset=raw_key(table),
                              description="every loaded series is in the publisher's catalogue (warns, never blocks)")
@@ -65,10 +66,10 @@ def _result(asset_key: AssetKey, name: str, outcome: quality.Outcome) -> AssetCh
     )
 
 
-def check_results(con: duckdb.DuckDBPyConnection, family: Family) -> Iterator[AssetCheckResult]:
-    yield _result(_main_table(family), MONTHS_COVERED, quality.months_covered(con, family.name))
+def check_results(con: duckdb.DuckDBPyConnection, family: Family, limits: ChecksConfig) -> Iterator[AssetCheckResult]:
+    yield _result(_main_table(family), MONTHS_COVERED, quality.months_covered(con, family.name, limits))
     for table, declared in family.raw_tables.items():
         yield _result(raw_key(table), SCHEMA_UNCHANGED, quality.schema_unchanged(con, table, declared))
-        yield _result(raw_key(table), ROW_COUNT, quality.row_count_vs_previous(con, family.name, table))
+        yield _result(raw_key(table), ROW_COUNT, quality.row_count_vs_previous(con, family.name, table, limits))
     for table in _catalogued_tables(family):
         yield _result(raw_key(table), SERIES_CATALOGUED, quality.series_catalogued(con, table))

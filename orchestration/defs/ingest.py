@@ -24,10 +24,11 @@ from dagster import (
 
 from orchestration import run_outcome as outcome
 from orchestration.asset_keys import ingest_step, release_source
+from orchestration.config import Releases
 from orchestration.connectors.catalog import FAMILIES
 from orchestration.connectors.release import Family, ReleaseError
 from orchestration.defs import checks
-from orchestration.defs.automation import INGEST, MONTHLY_FRESHNESS, OBSERVE
+from orchestration.defs.automation import MONTHLY_FRESHNESS, ingest_condition, observe_condition
 from orchestration.defs.metadata import relation_metadata, results_table
 from orchestration.defs.resources import WarehouseResource
 from orchestration.warehouse import ingest
@@ -39,7 +40,7 @@ def _table_schema(family: Family, table: str) -> TableSchema:
     return TableSchema(columns=columns)
 
 
-def build_release_source(family: Family):
+def build_release_source(family: Family, releases: Releases):
     kind = "one page per month" if family.addressed_by_month else "a rolling file"
     restated = "restated by later releases" if family.restated else "never restated"
 
@@ -48,7 +49,7 @@ def build_release_source(family: Family):
         group_name="releases",
         description=f"{family.name} releases as the publisher offers them ({kind}, {restated}); "
         "data version: the digest of every release's ETag, Last-Modified or sha256.",
-        automation_condition=OBSERVE,
+        automation_condition=observe_condition(releases.automation),
     )
     def _observe(warehouse: WarehouseResource) -> ObserveResult:
         found = warehouse.observe(family.name)
@@ -57,18 +58,20 @@ def build_release_source(family: Family):
     return _observe
 
 
-def build_family_ingest(family: Family):
+def build_family_ingest(family: Family, releases: Releases):
+    """`releases` (the code location's releases.toml) gives the automation's cron and the check labels;
+    the step itself runs on its run's settings (`warehouse.settings()`)."""
     specs = [
         AssetSpec(
             checks.raw_key(table), deps=[release_source(family.name)], group_name="raw", kinds={"duckdb"},
             description=f"raw.{table}: rows of the {family.name} releases, one release_id per file.",
             metadata={"dagster/column_schema": _table_schema(family, table)},
-            automation_condition=INGEST, freshness_policy=MONTHLY_FRESHNESS,
+            automation_condition=ingest_condition(releases.automation), freshness_policy=MONTHLY_FRESHNESS,
         )
         for table in family.raw_tables
     ]
 
-    @multi_asset(name=ingest_step(family.name), specs=specs, check_specs=checks.check_specs(family))
+    @multi_asset(name=ingest_step(family.name), specs=specs, check_specs=checks.check_specs(family, releases.checks))
     def _ingest(warehouse: WarehouseResource):
         """Load what the publisher offers that is not loaded yet. A release that fails (download or
         parse) fails the step, keeping the others loaded and its landed file; HTTP retries are the
@@ -91,7 +94,7 @@ def build_family_ingest(family: Family):
             for i, table in enumerate(family.raw_tables):  # the run's news once, on the first table
                 yield MaterializeResult(asset_key=checks.raw_key(table),
                                         metadata={**_table_metadata(con, table, results), **(news if i == 0 else {})})
-            yield from checks.check_results(con, family)
+            yield from checks.check_results(con, family, settings.releases.checks)
 
     return _ingest
 
@@ -112,5 +115,7 @@ def _table_metadata(con: duckdb.DuckDBPyConnection, table: str, results: list[in
     }
 
 
-RELEASE_SOURCES = [build_release_source(f) for f in FAMILIES.values()]
-FAMILY_INGESTS = [build_family_ingest(f) for f in FAMILIES.values()]
+def family_assets(releases: Releases) -> list:
+    """Every family's release source and ingest step."""
+    return [*(build_release_source(f, releases) for f in FAMILIES.values()),
+            *(build_family_ingest(f, releases) for f in FAMILIES.values())]

@@ -1,9 +1,10 @@
 """The warehouse as a Dagster resource: the one place a run takes the writer lock, connects to the build
 warehouse, runs dbt on it and publishes it.
 
-Paths come from the settings when a step runs (CROWDOUT_WAREHOUSE / CROWDOUT_LANDING), not when the code
-location loads, so tests and `crowdout refresh` point a run at their own files. dbt reaches the build
-warehouse through the project's profile, which reads CROWDOUT_DBT_DATABASE (set only while dbt starts).
+Paths come from the settings, read once per run as the run starts (CROWDOUT_WAREHOUSE / CROWDOUT_LANDING,
+releases.toml), not when the code location loads, so tests and `crowdout refresh` point a run at their own
+files. dbt reaches the build warehouse through the project's profile, which reads CROWDOUT_DBT_DATABASE
+(set only while dbt starts).
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from typing import Iterator
 
 import duckdb
 from dagster import ConfigurableResource, InitResourceContext
+from pydantic import PrivateAttr
 
 from orchestration.config import DBT_PROJECT_DIR, Settings, load_settings
 from orchestration.dbt_manifest import DbtCli, dbt_project
 from orchestration.warehouse import ingest, observe
-from orchestration.warehouse.lock import writer_lock
+from orchestration.warehouse.lock import build_lock
 from orchestration.warehouse.publish import Changes, changes, publish
 
 DBT_DATABASE_ENV = "CROWDOUT_DBT_DATABASE"  # dbt_project/profiles.yml reads the build path from it
@@ -36,24 +38,33 @@ class WarehouseResource(ConfigurableResource):
     live: bool | None = None
     # `crowdout refresh --allow-shrink`: publish even if analysts would lose months, rows or releases.
     allow_shrink: bool = False
+    _settings: Settings | None = PrivateAttr(default=None)
 
     def settings(self) -> Settings:
-        return load_settings(live=self.live)
+        """This run's settings, read once as the run starts (Dagster sets up a copy of the resource per
+        run); outside a run, read once by this resource object."""
+        if self._settings is None:
+            self._settings = load_settings(live=self.live)
+        return self._settings
+
+    def _lock(self):
+        return build_lock(self.settings())
 
     @contextmanager
     def yield_for_execution(self, context: InitResourceContext) -> Iterator[WarehouseResource]:
-        """Hold the writer lock for the whole run: the in-process executor sets the resource up once per
-        run, so ingest, dbt and the publish are one writer, and a `crowdout ingest` by hand waits for
-        the run (or fails, naming it) instead of landing between the dbt build and the publish, loaded
-        but not in the marts it publishes. The steps' own lock blocks re-enter it."""
-        with writer_lock(self.settings().build_warehouse):
+        """Read the settings, and hold the writer lock for the whole run: the in-process executor sets the
+        resource up once per run, so ingest, dbt and the publish are one writer, and a `crowdout ingest` by
+        hand waits for the run (or fails, naming it) instead of landing between the dbt build and the
+        publish, loaded but not in the marts it publishes. The steps' own lock blocks re-enter it."""
+        self._settings = load_settings(live=self.live)
+        with self._lock():
             yield self
 
     @contextmanager
     def writing(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """The build warehouse, read-write, its schema in place, under the writer lock."""
         settings = self.settings()
-        with writer_lock(settings.build_warehouse):
+        with self._lock():
             con = ingest.connect_build(settings)
             try:
                 yield con
@@ -63,15 +74,14 @@ class WarehouseResource(ConfigurableResource):
     @contextmanager
     def locked(self) -> Iterator[Path]:
         """The writer lock alone, for a writer that opens the file itself (dbt)."""
-        settings = self.settings()
-        with writer_lock(settings.build_warehouse):
-            yield settings.build_warehouse
+        with self._lock():
+            yield self.settings().build_warehouse
 
     @contextmanager
     def reading(self) -> Iterator[duckdb.DuckDBPyConnection | None]:
         """The build warehouse read-only under the writer lock, or None before anything was loaded."""
         settings = self.settings()
-        with writer_lock(settings.build_warehouse):
+        with self._lock():
             if not settings.build_warehouse.exists():
                 yield None
                 return
@@ -87,14 +97,14 @@ class WarehouseResource(ConfigurableResource):
 
     def publish(self, run_id: str) -> Path:
         settings = self.settings()
-        with writer_lock(settings.build_warehouse):
+        with self._lock():
             return publish(settings.build_warehouse, settings.warehouse, allow_shrink=self.allow_shrink,
                            run_id=run_id)
 
     def changes(self) -> Changes:
         """What publishing the build now would add to or withdraw from what analysts read."""
         settings = self.settings()
-        with writer_lock(settings.build_warehouse):
+        with self._lock():
             return changes(settings.build_warehouse, settings.warehouse)
 
     def dbt(self) -> DbtCli:

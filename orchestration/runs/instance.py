@@ -13,13 +13,12 @@ pruned here (`prune_run_history`), by `crowdout instance prune` (run it from cro
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import jinja2
 
-from orchestration.config import PACKAGE_DIR, POSTGRES_URL_ENV, Settings
+from orchestration.config import PACKAGE_DIR, POSTGRES_URL_ENV, InstanceConfig, Settings
 
 TEMPLATE = PACKAGE_DIR / "deploy" / "dagster.yaml.j2"
 
@@ -27,21 +26,7 @@ TEMPLATE = PACKAGE_DIR / "deploy" / "dagster.yaml.j2"
 _FINISHED = ("SUCCESS", "FAILURE", "CANCELED")
 
 
-@dataclass(frozen=True)
-class InstancePolicy:
-    """How the instance treats runs, from releases.toml [instance]."""
-
-    run_retention_days: int = 180
-    start_timeout_seconds: int = 180
-    cancel_timeout_seconds: int = 180
-    poll_interval_seconds: int = 60
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> InstancePolicy:
-        return cls(**settings.releases.get("instance", {}))
-
-
-def render_dagster_yaml(home: Path, policy: InstancePolicy, *, postgres: bool) -> str:
+def render_dagster_yaml(home: Path, policy: InstanceConfig, *, postgres: bool) -> str:
     """dagster.yaml for `home`: PostgreSQL storage named by its environment variable, or SQLite under home."""
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True)
@@ -76,7 +61,7 @@ def init_instance(settings: Settings) -> Path:
         )
     home = settings.dagster_home
     home.mkdir(parents=True, exist_ok=True)
-    text = render_dagster_yaml(home, InstancePolicy.from_settings(settings), postgres=bool(settings.postgres_url))
+    text = render_dagster_yaml(home, settings.releases.instance, postgres=bool(settings.postgres_url))
     path = home / "dagster.yaml"
     tmp = path.with_suffix(".yaml.tmp")
     tmp.write_text(text, encoding="utf-8")

@@ -30,7 +30,7 @@ import duckdb
 
 from orchestration.config import Settings
 from orchestration.run_outcome import INTERRUPTED, RunOutcome, read_run
-from orchestration.warehouse.lock import writer_lock
+from orchestration.warehouse.lock import build_lock
 from orchestration.warehouse.publish import seed_build
 
 PID_TAG = "crowdout/pid"
@@ -92,7 +92,8 @@ def whats_new(settings: Settings) -> tuple[list[str], list[str]]:
     build = settings.build_warehouse
     repaired = None
     if settings.warehouse.exists() or build.exists():
-        with writer_lock(build):  # an empty, corrupt or missing build file starts again from the published one
+        # an empty, corrupt or missing build file starts again from the published one
+        with build_lock(settings):
             repaired = seed_build(build, settings.warehouse)
     observations, build_ids = observe_all(settings)
     failed = [error for found in observations for error in found.errors]
@@ -120,7 +121,7 @@ def observe_all(settings: Settings):
     from orchestration.warehouse.observe import observe_family
 
     build = settings.build_warehouse
-    with writer_lock(build):
+    with build_lock(settings):
         con = duckdb.connect(str(build), read_only=True) if build.exists() else None
         try:
             observations = [observe_family(settings, name, con) for name in FAMILIES]
@@ -175,8 +176,9 @@ def run_refresh(
     ensure_prepared()
     with warnings.catch_warnings():  # Dagster's beta/supersession notices are for developers, not ops
         warnings.simplefilter("ignore")
-        from orchestration.defs import defs
+        from orchestration.defs import build_definitions
 
+        defs = build_definitions(settings)
     job = defs.resolve_implicit_global_asset_job_def()
     keys = sorted(defs.resolve_asset_graph().materializable_asset_keys)
     if on_start:

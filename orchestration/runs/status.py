@@ -75,10 +75,10 @@ def _families(con: duckdb.DuckDBPyConnection, settings: Settings, now: datetime)
                   max(loaded_at), coalesce(bool_or(is_modelled), false)
            FROM meta.releases WHERE status = 'loaded' GROUP BY family ORDER BY family"""
     ).fetchall()
-    tolerance = int(settings.releases.get("recency", {}).get("tolerance_months", 1))
+    tolerance = settings.releases.recency.tolerance_months
     out = []
     for family, loaded, first, last, loaded_at, modelled in rows:
-        lag = int(settings.family(family).get("publication_lag_days", 0))
+        lag = settings.family(family).publication_lag_days
         out.append(FamilyStatus(family, loaded, first, last, loaded_at, modelled,
                                 freshness.state(_age(loaded_at, now)),
                                 freshness.recency(last, now.date(), lag, tolerance)))
@@ -133,7 +133,7 @@ def _build_file(settings: Settings, published_at: datetime | None, status: Statu
         con.close()
 
 
-def _check_keys():
+def _check_keys(settings: Settings):
     """Every asset check of the code location (dbt's tests and the ingestion checks)."""
     import warnings
 
@@ -142,8 +142,9 @@ def _check_keys():
     ensure_prepared()
     with warnings.catch_warnings():  # Dagster's beta notices are for developers
         warnings.simplefilter("ignore")
-        from orchestration.defs import defs
-    return defs.resolve_asset_graph().asset_check_keys
+        from orchestration.defs import build_definitions
+
+        return build_definitions(settings).resolve_asset_graph().asset_check_keys
 
 
 def _from_instance(settings: Settings, status: Status) -> None:
@@ -159,7 +160,7 @@ def _from_instance(settings: Settings, status: Status) -> None:
 
     with open_instance(settings) as instance:
         status.last_run = last_run(instance)
-        status.failing_checks = failing_checks(instance, _check_keys())
+        status.failing_checks = failing_checks(instance, _check_keys(settings))
         for family in FAMILIES:
             records = instance.fetch_observations(release_source(family), limit=1).records
             errors = records[0].asset_observation.metadata.get("errors") if records else None
@@ -192,8 +193,8 @@ def _withdrawn(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
                           ORDER BY release_id""").fetchall()
 
 
-def _blocked(con: duckdb.DuckDBPyConnection) -> list[str]:
-    return [o.description for o in quality.blocking_outcomes(con)]
+def _blocked(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[str]:
+    return [o.description for o in quality.blocking_outcomes(con, settings.releases.checks)]
 
 
 def _shrink(settings: Settings) -> list[str]:
@@ -239,7 +240,7 @@ def gather(settings: Settings) -> Status:
             con.close()
     _build_file(settings, status.published_at, status)
     status.withdrawn = _from_build(settings, _withdrawn, [])
-    status.blocked = _from_build(settings, _blocked, []) + _shrink(settings)
+    status.blocked = _from_build(settings, lambda con: _blocked(con, settings), []) + _shrink(settings)
     _from_instance(settings, status)
     if status.last_run is not None:
         where = path if status.last_run.published else settings.build_warehouse

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import html
 import math
-import tomllib
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
@@ -35,7 +34,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 from urllib.request import url2pathname
 
-from orchestration.config import RELEASES_TOML, SAMPLE_RELEASES_DIR
+from orchestration.config import RELEASES_TOML, SAMPLE_RELEASES_DIR, read_releases
 from orchestration.connectors import calendar, trac
 
 FIRST_MODEL_MONTH = date(2011, 1, 1)  # five years plus a moving average before the first page
@@ -603,8 +602,7 @@ def page_path(ref) -> Path:
 
 def build(root: Path) -> list[Path]:
     """Write every sample page under `root` (a publisher folder like samples/releases/tracreports.org)."""
-    with RELEASES_TOML.open("rb") as fh:
-        cfg = tomllib.load(fh)["families"][trac.FAMILY]
+    cfg = read_releases(RELEASES_TOML).families[trac.FAMILY]
     model = Model()
     programs = {series: program_counts(series) for series in PROGRAMS}
     written = []
@@ -620,8 +618,7 @@ def build(root: Path) -> list[Path]:
 
 
 def main() -> None:
-    with RELEASES_TOML.open("rb") as fh:
-        folder = tomllib.load(fh)["publishers"]["trac"]["sample"]
+    folder = read_releases(RELEASES_TOML).publishers["trac"].sample
     written = build(SAMPLE_RELEASES_DIR / folder)
     print(f"wrote {len(written)} sample TRAC pages under {SAMPLE_RELEASES_DIR / folder}")
 

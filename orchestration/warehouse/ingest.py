@@ -98,7 +98,7 @@ def ingest_release(
     """Fetch one release and load it; ReleaseErrors become a failed result, never a half load. An
     unreachable publisher (PublisherUnreachable) is raised, not recorded: no release of it failed."""
     family = get_family(ref.family)
-    http_cfg = settings.releases["http"]
+    http_cfg = settings.releases.http
     etag, last_modified = registry.http_validators(con, ref.url)
     attempt = dict(family=ref.family, release_key=ref.key, url=ref.url)
     try:
@@ -109,10 +109,10 @@ def ingest_release(
             dl = http.download(
                 session, ref, settings.landing / ref.family, http_cfg=http_cfg, etag=etag,
                 last_modified=last_modified,
-                expected_content_types=settings.family(ref.family).get("content_types"),
+                expected_content_types=settings.family(ref.family).content_types,
             )
     except NotPublished as exc:
-        if settings.family(ref.family).get("missing_is_failure"):  # named only once it must exist (TRAC)
+        if settings.family(ref.family).missing_is_failure:  # named only once it must exist (TRAC)
             problem = f"{exc.problem}, though past the publication lag: missing"
             registry.record_attempt(con, **attempt, outcome="failed", error=problem)
             return IngestResult(ref, "failed", error=f"{ref}: {problem}")
@@ -168,7 +168,7 @@ def ingest_release(
         rid = raw.record_failed_release(con, family, ref, file, problem)
         return IngestResult(ref, "failed", release_id=rid, error=str(ParseError(ref, problem)), **common)
     try:
-        rid = raw.load_release(con, family, ref, file, parsed, settings.releases["checks"])
+        rid = raw.load_release(con, family, ref, file, parsed, settings.releases.checks)
     except ReleaseError as exc:  # a streamed family (Family.records) meets some format errors only now
         rid = raw.record_failed_release(con, family, ref, file, exc.problem)
         return IngestResult(ref, "failed", release_id=rid, error=str(exc), **common)
@@ -203,7 +203,7 @@ def discover(
 ) -> list[ReleaseRef]:
     family = get_family(family_name)
     cfg = settings.family(family_name)
-    base = settings.publisher_base(cfg["publisher"])
+    base = settings.publisher_base(cfg.publisher)
     return family.discover(cfg, base, session, months=months, live=settings.live)
 
 
@@ -221,7 +221,7 @@ def ingest_family(
     A family that never restates (TRAC pages) is not asked again for a URL already loaded; files that
     publishers restate (CBP, OHSS) are always asked for, conditionally.
     """
-    session = http.make_session(settings.releases["http"])
+    session = http.make_session(settings.releases.http)
     own = con is None
     con = con or connect_build(settings)
     try:

@@ -27,7 +27,7 @@ from typing import Callable, Iterator
 
 from filelock import FileLock, Timeout
 
-from orchestration.config import load_settings
+from orchestration.config import Settings
 
 
 class WarehouseBusy(RuntimeError):
@@ -62,10 +62,9 @@ def _lock_path(build_warehouse: Path) -> Path:
     return build_warehouse.with_name(build_warehouse.name + ".lock")
 
 
-def _default_wait() -> float:
-    """The configured wait ([writer_lock] wait_seconds in releases.toml): long enough for a refresh to
-    finish its current step, short enough that a scheduled run does not queue for hours unnoticed."""
-    return float(load_settings().releases["writer_lock"]["wait_seconds"])
+def build_lock(settings: Settings):
+    """The writer lock on the settings' build warehouse, waiting up to [writer_lock] wait_seconds."""
+    return writer_lock(settings.build_warehouse, timeout_s=settings.releases.writer_lock.wait_seconds)
 
 
 def _say(message: str) -> None:
@@ -76,13 +75,15 @@ def _say(message: str) -> None:
 def writer_lock(
     build_warehouse: Path,
     *,
-    timeout_s: float | None = None,
+    timeout_s: float,
     on_wait: Callable[[str], None] = _say,
 ) -> Iterator[None]:
     """Hold the build warehouse's writer lock for the `with` block.
 
-    If another process holds it, `on_wait` is told once whom we wait for; after `timeout_s` (default:
-    the configured wait) WarehouseBusy names the holder and what to do."""
+    If another process holds it, `on_wait` is told once whom we wait for; after `timeout_s` (a writer's is
+    [writer_lock] wait_seconds in releases.toml: long enough for a refresh to finish its current step, short
+    enough that a scheduled run does not queue for hours unnoticed) WarehouseBusy names the holder and
+    what to do."""
     lock_path = _lock_path(build_warehouse).resolve()
     mine = (threading.get_ident(), lock_path)
     with _held_guard:
@@ -96,20 +97,19 @@ def writer_lock(
             with _held_guard:
                 _held[mine] -= 1
         return
-    timeout = _default_wait() if timeout_s is None else timeout_s
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(lock_path)
     try:
         lock.acquire(timeout=0)
     except Timeout:
         on_wait(f"Waiting for the writer lock on {build_warehouse}: held by "
-                f"{describe_holder(holder(build_warehouse))}; giving up after {timeout:.0f}s.")
+                f"{describe_holder(holder(build_warehouse))}; giving up after {timeout_s:.0f}s.")
         try:
-            lock.acquire(timeout=timeout, poll_interval=0.2)
+            lock.acquire(timeout=timeout_s, poll_interval=0.2)
         except Timeout:
             raise WarehouseBusy(
                 f"another crowdout process is writing {build_warehouse}: "
-                f"{describe_holder(holder(build_warehouse))}; waited {timeout:.0f}s. Try again when it "
+                f"{describe_holder(holder(build_warehouse))}; waited {timeout_s:.0f}s. Try again when it "
                 f"finishes, or stop that process (the lock is released the moment it exits)."
             ) from None
     holder_path = _holder_path(lock_path)

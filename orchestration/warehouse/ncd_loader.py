@@ -13,7 +13,6 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Mapping
 
 import duckdb
 import pyarrow as pa
@@ -35,12 +34,12 @@ _SHOWN_REJECTS = 5
 
 
 def load(con: duckdb.DuckDBPyConnection, family: Family, path: Path, ref: ReleaseRef, release_id: str,
-         checks: Mapping) -> StreamedLoad:
+         max_ratio: float) -> StreamedLoad:
     """Stream every record file of the release into its raw table over `con` (the caller holds the
     transaction). Returns rows loaded per raw table, and the months the release's court filings fall in
     (the months its counts can date a case by), so a later dump that lost a year is caught by the
-    months check."""
-    max_ratio = float(checks.get("max_ncd_rejected_ratio", 0.001))
+    months check. Above `max_ratio` ([checks] max_ncd_rejected_ratio) of a file's records set aside, the
+    release is refused."""
     work = Path(tempfile.mkdtemp(prefix=".eousa-load-", dir=path.parents[2]))
     rows: dict[str, int] = {}
     tallies: dict[tuple[str, str, str], list] = {}

@@ -82,7 +82,7 @@ def observe_family(settings: Settings, family_name: str, con: duckdb.DuckDBPyCon
     """Every release `family_name` offers now and whether the warehouse behind `con` holds it."""
     family = get_family(family_name)
     known = _Known.read(con, family_name)
-    session = http.make_session(settings.releases["http"])
+    session = http.make_session(settings.releases.http)
     try:
         refs = ingest.discover(settings, session, family_name)
     except ReleaseError as exc:
@@ -97,7 +97,7 @@ def observe_family(settings: Settings, family_name: str, con: duckdb.DuckDBPyCon
             versions[ref.url] = f"sha256:{known.loaded_sha256_by_url[ref.url]}"
             continue
         try:
-            version = _version(session, ref, settings.releases["http"])
+            version = _version(session, ref, settings.releases.http)
         except PublisherUnreachable as exc:  # one error for the publisher, found in seconds, not one per page
             return Observation(family_name, versions, tuple(unknown), (str(exc),))
         except ReleaseError as exc:
@@ -112,9 +112,9 @@ def observe_family(settings: Settings, family_name: str, con: duckdb.DuckDBPyCon
     return Observation(family_name, versions, tuple(unknown), tuple(errors))
 
 
-def _version(session: requests.Session, ref: ReleaseRef, http_cfg: Mapping) -> str | None:
+def _version(session: requests.Session, ref: ReleaseRef, http_cfg: http.HttpConfig) -> str | None:
     """`etag:...`, `last-modified:...` or `sha256:...` for one release; None if it is not published."""
-    timeout = float(http_cfg["timeout_seconds"])
+    timeout = http_cfg.timeout_seconds
     http.check_reachable(session, ref.url, ref)
     try:
         if http.local_path(ref.url) is None:  # a local file has no ETag or Last-Modified: its bytes are its version

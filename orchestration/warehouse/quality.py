@@ -22,20 +22,10 @@ from typing import Sequence
 
 import duckdb
 
-from orchestration.config import load_settings
+from orchestration.config import ChecksConfig
 from orchestration.connectors.calendar import month_range
 from orchestration.connectors.catalog import FAMILIES
 from orchestration.connectors.release import RawColumn
-
-
-def thresholds() -> dict:
-    """[checks] of releases.toml, read per call so an operator's change applies to the next run."""
-    return load_settings().releases["checks"]
-
-
-# For labels written when the check is declared (the Dagster UI); the checks read thresholds() per call.
-ROW_RATIO_ERROR = thresholds()["min_row_ratio"]
-ROW_RATIO_WARN = thresholds()["warn_row_ratio"]
 
 
 @dataclass(frozen=True)
@@ -130,12 +120,11 @@ def schema_unchanged(con: duckdb.DuckDBPyConnection, table: str, declared: Seque
     )
 
 
-def row_count_vs_previous(con: duckdb.DuckDBPyConnection, family: str, table: str) -> Outcome:
+def row_count_vs_previous(con: duckdb.DuckDBPyConnection, family: str, table: str, limits: ChecksConfig) -> Outcome:
     """Every release loaded since the last publish has kept its rows against the release it restates."""
     if family in FAMILIES and table in FAMILIES[family].fault_tables:
         return Outcome(True, f"raw.{table} lists a release's faults: fewer rows than the release it restates "
                              "is no loss", metadata={"releases_compared": 0})
-    limits = thresholds()
     pairs = restatements(con, family)
     ids = sorted({r.release_id for p in pairs for r in (p.new, p.old)})
     counts = dict(con.execute(
@@ -151,10 +140,10 @@ def row_count_vs_previous(con: duckdb.DuckDBPyConnection, family: str, table: st
     meta = {"releases_compared": len(compared), "release_id": pair.new.release_id, "release_key": pair.new.key,
             "rows": new_n, "previous_release_id": pair.old.release_id, "previous_release_key": pair.old.key,
             "previous_rows": old_n, "ratio": round(ratio, 3)}
-    if ratio >= limits["warn_row_ratio"]:
-        return Outcome(True, f"raw.{table}: every new release kept at least {limits['warn_row_ratio']:.0%} of "
+    if ratio >= limits.warn_row_ratio:
+        return Outcome(True, f"raw.{table}: every new release kept at least {limits.warn_row_ratio:.0%} of "
                        "the rows of the release it restates", metadata=meta)
-    blocking = ratio < limits["min_row_ratio"]
+    blocking = ratio < limits.min_row_ratio
     description = (f"raw.{table}: release {pair.new.release_id} ({pair.new.key}) has {new_n:,} rows, {ratio:.0%} "
                    f"of the {old_n:,} in {pair.old.release_id} ({pair.old.key}), which it restates.")
     if blocking:
@@ -162,18 +151,17 @@ def row_count_vs_previous(con: duckdb.DuckDBPyConnection, family: str, table: st
     return Outcome(False, description, blocking=blocking, metadata=meta)
 
 
-def months_covered(con: duckdb.DuckDBPyConnection, family: str) -> Outcome:
+def months_covered(con: duckdb.DuckDBPyConnection, family: str, limits: ChecksConfig) -> Outcome:
     """No release loaded since the last publish covers far fewer months than, or ends before, the release
     it restates (dbt would lose those months); and the family's loaded months run without gaps.
 
     A gap only warns (a publisher may skip a month, or a backfill may not have reached it)."""
-    limits = thresholds()
     for pair in restatements(con, family):
         new, old = pair.new, pair.old
         if not new.months or not old.months:
             continue
         problem = None
-        if len(new.months) < limits["min_month_ratio"] * len(old.months):
+        if len(new.months) < limits.min_month_ratio * len(old.months):
             problem = f"covers {len(new.months)} month(s), the {len(old.months)} of {old.release_id} ({old.key})"
         elif max(new.months) < max(old.months):
             problem = f"ends at {max(new.months):%Y-%m}, before {max(old.months):%Y-%m}"
@@ -219,11 +207,11 @@ def series_catalogued(con: duckdb.DuckDBPyConnection, table: str) -> Outcome:
                    metadata={"uncatalogued": len(rows), "series": ", ".join(r[0] for r in rows)})
 
 
-def blocking_outcomes(con: duckdb.DuckDBPyConnection) -> list[Outcome]:
+def blocking_outcomes(con: duckdb.DuckDBPyConnection, limits: ChecksConfig) -> list[Outcome]:
     """Every failing blocking check over every family: what stops the next publish (for `crowdout status`)."""
     found = []
     for name, family in FAMILIES.items():
-        found.append(months_covered(con, name))
+        found.append(months_covered(con, name, limits))
         for table, declared in family.raw_tables.items():
-            found += [schema_unchanged(con, table, declared), row_count_vs_previous(con, name, table)]
+            found += [schema_unchanged(con, table, declared), row_count_vs_previous(con, name, table, limits)]
     return [o for o in found if o.blocking and not o.passed]

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Mapping
 
 import duckdb
 
+from orchestration.config import ChecksConfig
 from orchestration.connectors.release import Family, ParsedRelease, ReleaseRef
 from orchestration.warehouse import ncd_loader, registry
 
@@ -45,10 +45,12 @@ def load_release(
     ref: ReleaseRef,
     file: ReleaseFile,
     parsed: ParsedRelease,
-    checks: Mapping | None = None,
+    checks: ChecksConfig | None = None,
 ) -> str:
-    """Replace this release's raw rows and mark it loaded. Returns its release_id. `checks` is the
-    `[checks]` section of releases.toml (a streamed family's share of set-aside records)."""
+    """Replace this release's raw rows and mark it loaded. Returns its release_id. `checks` ([checks] of
+    releases.toml: a streamed family's share of set-aside records) is needed for a streamed family only."""
+    if family.records is not None and checks is None:
+        raise TypeError(f"loading a {family.name} release needs the [checks] settings")
     rid = registry.release_id(family.name, file.sha256)
     con.execute("BEGIN TRANSACTION")
     try:
@@ -65,7 +67,8 @@ def load_release(
             )
             con.unregister("_release_batch")
         if family.records is not None:  # too big for memory: its record files are streamed in
-            streamed = ncd_loader.load(con, family, Path(file.landing_path), ref, rid, checks or {})
+            streamed = ncd_loader.load(con, family, Path(file.landing_path), ref, rid,
+                                       checks.max_ncd_rejected_ratio)
             parsed.streamed_rows.update(streamed.rows)
             parsed.months = streamed.months
         _register(con, family, ref, file, rid, "loaded", None, parsed.row_count, parsed.months, parsed)

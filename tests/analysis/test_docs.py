@@ -34,7 +34,7 @@ def test_falls_back_to_the_build_file_under_the_writer_lock(warehouse, tmp_path)
     held, release = threading.Event(), threading.Event()
 
     def writer():  # another writer: the lock is re-entrant only within the thread that holds it
-        with writer_lock(settings.build_warehouse):
+        with writer_lock(settings.build_warehouse, timeout_s=0):
             held.set()
             release.wait(30)
 

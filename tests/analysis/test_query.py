@@ -177,10 +177,12 @@ def test_url_is_the_publishers_with_the_local_path_beside_it(warehouse, capsys):
 
 def test_a_curated_file_s_url_is_the_publisher_s_site_not_a_local_path():
     from orchestration.analysis.publisher_url import publisher_url
+    from orchestration.config import RELEASES_TOML, read_releases
 
+    releases = read_releases(RELEASES_TOML)
     url = "file:///checkout/orchestration/published/trac_published_figures.csv"
-    assert publisher_url(url) == "https://tracreports.org"
-    assert publisher_url("file:///tmp/elsewhere.csv") == "file:///tmp/elsewhere.csv"
+    assert publisher_url(url, releases) == "https://tracreports.org"
+    assert publisher_url("file:///tmp/elsewhere.csv", releases) == "file:///tmp/elsewhere.csv"
 
 
 def _readme_questions() -> list[str]:

@@ -16,6 +16,7 @@ import pytest
 from orchestration import cli
 from orchestration.analysis import charts, published, reconcile
 from orchestration.analysis import report as report_module
+from orchestration.config import RELEASES_TOML, read_releases
 from tests.support import sample_warehouse
 
 # TRAC's published figures as the project keeps them (the trac-published-figures release, with provenance)
@@ -283,7 +284,7 @@ def test_every_published_figure_in_range_is_drawn(warehouse):
     home) and every CBP monthly apprehension inside the chart's months is a published mark, January, April and
     May 2018's CBP-referred sums included; each chart's footnote and source name only the publishers drawn."""
     data = report_module.load(warehouse, None, None)
-    made = {c.slug: c for c in report_module.build_charts(data)}
+    made = {c.slug: c for c in report_module.build_charts(data, read_releases(RELEASES_TOML))}
     checks = data.checks[(data.checks["geography"] == "SW_BORDER")
                          & (data.checks["period_start"] == data.checks["period_end"])]
     in_range = checks[checks["period_start"].between(data.displacement["month"].min(), data.displacement["month"].max())]
@@ -324,7 +325,7 @@ def test_what_changed_since_the_last_release(warehouse, tmp_path):
     data = report.load(warehouse, None, None)
     assert list(zip(data.changes["figure"], data.changes["change"])) == [("immigration prosecutions, national", -9)]
     page = Page()
-    page.feed(report.render(data, [], {}, {}))
+    page.feed(report.render(data, read_releases(RELEASES_TOML), [], {}, {}))
     text = " ".join(" ".join(page.text).split())
     assert "What changed since the last release" in text and "immigration prosecutions, national" in text
     assert "-9 (" in text and "all prosecutions, national" not in text

@@ -161,7 +161,7 @@ def test_discover_reads_the_page_and_resolves_links(tmp_path):
     site = tmp_path / "www.cbp.gov"
     shutil.copytree(FIXTURES / "www.cbp.gov", site)
     settings = load_settings(live=False)
-    session = http.make_session(settings.releases["http"])
+    session = http.make_session(settings.releases.http)
     cfg = settings.family("cbp-nationwide-aor")
     refs = cbp.NATIONWIDE_AOR.discover(cfg, site.as_uri(), session)
     assert [(r.url.removeprefix(site.as_uri()), r.key, r.params, r.is_modelled) for r in refs] == [
@@ -177,7 +177,8 @@ def test_discover_reads_the_page_and_resolves_links(tmp_path):
     ]
     assert all(r.family == "cbp-nationwide-aor" for r in refs)
     with pytest.raises(ParseError, match="no link matching .* on the page"):
-        cbp.SBO.discover({**settings.family("cbp-sbo"), "page_url": cfg["page_url"]}, site.as_uri(), session)
+        cbp.SBO.discover(settings.family("cbp-sbo").model_copy(update={"page_url": cfg.page_url}), site.as_uri(),
+                         session)
 
 
 @pytest.mark.parametrize(
@@ -191,8 +192,8 @@ def test_discover_reads_the_page_and_resolves_links(tmp_path):
 def test_the_bundled_sample_discovers_and_parses(family, name, rows, modelled):
     settings = load_settings(live=False)
     cfg = settings.family(family.name)
-    session = http.make_session(settings.releases["http"])
-    (found,) = family.discover(cfg, settings.publisher_base(cfg["publisher"]), session)
+    session = http.make_session(settings.releases.http)
+    (found,) = family.discover(cfg, settings.publisher_base(cfg.publisher), session)
     assert (found.key, found.is_modelled) == (name, modelled)
     parsed = family.parse(SAMPLE_FILES / name, found)
     assert parsed.row_count == rows

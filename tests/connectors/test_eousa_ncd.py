@@ -66,7 +66,7 @@ def load(settings, folder: Path) -> ingest.IngestResult:
     ref = ingest.ref_for_location(settings, "eousa-ncd", str(folder))
     con = ingest.connect_build(settings)
     try:
-        return ingest.ingest_release(settings, con, http.make_session(settings.releases["http"]), ref)
+        return ingest.ingest_release(settings, con, http.make_session(settings.releases.http), ref)
     finally:
         con.close()
 
@@ -379,9 +379,9 @@ def test_the_sample_release_is_rebuilt_byte_for_byte():
 
 
 def test_discovery_reads_the_index_then_the_release_page_and_flags_the_sample_modelled(settings):
-    refs = ingest.discover(settings, http.make_session(settings.releases["http"]), "eousa-ncd")
+    refs = ingest.discover(settings, http.make_session(settings.releases.http), "eousa-ncd")
     assert [(r.key, r.params["link_text"], r.is_modelled) for r in refs] == [("2019-09", "September 2019 data files", True)]
-    result = ingest.ingest_release(settings, ingest.connect_build(settings), http.make_session(settings.releases["http"]), refs[0])
+    result = ingest.ingest_release(settings, ingest.connect_build(settings), http.make_session(settings.releases.http), refs[0])
     assert result.status == "loaded", result.error
     assert rows(settings, "SELECT count(*), bool_and(is_modelled) FROM raw.eousa_ncd_disks") == [(5, True)]
     assert rows(settings, "SELECT is_modelled FROM meta.releases") == [(True,)]
@@ -397,11 +397,11 @@ INDEX = b"""<html><body><ul>
 
 def test_discovery_keeps_the_newest_dumps_named_by_month(server, settings):
     server.routes["/usao/resources/foia-library/national-caseload-data"] = [reply(body=INDEX, headers={"Content-Type": "text/html"})]
-    cfg = {**settings.family("eousa-ncd"), "fetch_latest": 2}
-    session = http.make_session(settings.releases["http"])
+    cfg = settings.family("eousa-ncd").model_copy(update={"fetch_latest": 2})
+    session = http.make_session(settings.releases.http)
     refs = discover.discover(cfg, server.url, session)
     assert [(r.key, r.url) for r in refs] == [("2025-12", server.url + "/ncd/dec"), ("2026-01", server.url + "/ncd/jan")]
-    every = discover.discover({**cfg, "fetch_latest": 9}, server.url, session)
+    every = discover.discover(cfg.model_copy(update={"fetch_latest": 9}), server.url, session)
     assert [r.key for r in every] == ["2017-09-fy", "2025-11", "2025-12", "2026-01"]
 
 
@@ -430,7 +430,7 @@ def test_a_cut_download_resumes_from_where_it_stopped(server, settings, tmp_path
     body = bytes(range(256)) * 400
     server.routes["/DISK01.ZIP"] = [_ranged(body, cut=30_000), _ranged(body)]
     part = tmp_path / "DISK01.ZIP.part"
-    session = http.make_session(settings.releases["http"])
+    session = http.make_session(settings.releases.http)
     with pytest.raises(FetchError):
         http.download_resumable(session, server.url + "/DISK01.ZIP", part, "disk 1")
     assert 0 < part.stat().st_size < len(body)
@@ -445,7 +445,7 @@ def test_a_server_that_ignores_range_restarts_the_file(server, settings, tmp_pat
     server.routes["/d.zip"] = [reply(body=body, headers={"Content-Type": "application/zip"})]
     part = tmp_path / "d.zip.part"
     part.write_bytes(b"garbage")
-    session = http.make_session(settings.releases["http"])
+    session = http.make_session(settings.releases.http)
     assert http.download_resumable(session, server.url + "/d.zip", part, "d") == len(body)
     assert part.read_bytes() == body
 
@@ -458,10 +458,10 @@ def test_fetch_from_a_site_lands_each_disk_and_keeps_only_the_newest_dumps(serve
     for i, disk in enumerate(disks, start=1):
         server.routes[f"/file/{i}/download"] = [_ranged(disk.read_bytes())]
     dest = settings.landing / "eousa-ncd"
-    cfg = {**settings.family("eousa-ncd"), "keep_dumps": 1}
+    cfg = settings.family("eousa-ncd").model_copy(update={"keep_dumps": 1})
     ref = ReleaseRef("eousa-ncd", server.url + "/ncd/sep", "2018-09")
-    dl = fetch.fetch(http.make_session(settings.releases["http"]), ref, dest,
-                         http_cfg=settings.releases["http"], family_cfg=cfg)
+    dl = fetch.fetch(http.make_session(settings.releases.http), ref, dest,
+                         http_cfg=settings.releases.http, family_cfg=cfg)
     manifest = json.loads(dl.path.read_bytes())
     assert [(d["name"], d["bytes"]) for d in manifest["disks"]] == [
         (f"DISK{i:02d}.ZIP", disk.stat().st_size) for i, disk in enumerate(disks, start=1)
@@ -470,8 +470,8 @@ def test_fetch_from_a_site_lands_each_disk_and_keeps_only_the_newest_dumps(serve
     assert [p.read_bytes() for p in landed] == [d.read_bytes() for d in disks]
     # the same dump again: its page is read, its landed disks are not downloaded again
     asked = len(server.requests)
-    again = fetch.fetch(http.make_session(settings.releases["http"]), ref, dest,
-                            http_cfg=settings.releases["http"], family_cfg=cfg)
+    again = fetch.fetch(http.make_session(settings.releases.http), ref, dest,
+                            http_cfg=settings.releases.http, family_cfg=cfg)
     assert [p for p, _ in server.requests[asked:]] == ["/ncd/sep"]
     assert again.sha256 == dl.sha256
     # a newer dump with other disks: with keep_dumps = 1, the older dump's zips go, its manifest stays
@@ -515,7 +515,7 @@ def test_the_loader_connection_gets_its_memory_settings_back(settings, tmp_path)
     try:
         before = con.execute(query).fetchall()
         ref = ingest.ref_for_location(settings, "eousa-ncd", str(release_dir(tmp_path)))
-        assert ingest.ingest_release(settings, con, http.make_session(settings.releases["http"]), ref).status == "loaded"
+        assert ingest.ingest_release(settings, con, http.make_session(settings.releases.http), ref).status == "loaded"
         after = con.execute(query).fetchall()
     finally:
         con.close()

@@ -12,14 +12,14 @@ from orchestration.connectors import http
 from orchestration.connectors.release import FetchError, NotPublished, PublisherUnreachable, ReleaseRef
 from tests.support.publisher import CSV, closed_port, conditional, reply, reset, short_body, stall
 
-HTTP_CFG = {
-    "timeout_seconds": 0.5,
-    "retries": 2,
-    "backoff_factor": 0,
-    "max_bytes": 10_000,
-    "user_agent": "crowdout-test/1.0",
-    "deadline_seconds": 60,
-}
+HTTP_CFG = http.HttpConfig(
+    timeout_seconds=0.5,
+    retries=2,
+    backoff_factor=0,
+    max_bytes=10_000,
+    user_agent="crowdout-test/1.0",
+    deadline_seconds=60,
+)
 
 
 def ref(url: str) -> ReleaseRef:
@@ -79,7 +79,7 @@ def test_a_missing_file_is_not_published(server, session, tmp_path, status):
 
 
 def test_a_stalled_server_times_out(server, tmp_path):
-    cfg = {**HTTP_CFG, "retries": 1}
+    cfg = HTTP_CFG.model_copy(update={"retries": 1})
     server.routes["/f.csv"] = [stall]
     with pytest.raises(FetchError, match=r"timed out after 0\.5s"):
         http.download(http.make_session(cfg), ref(server.url + "/f.csv"), tmp_path, http_cfg=cfg)
@@ -226,7 +226,7 @@ def test_a_refused_connection_fails_at_once_and_says_refused(session, tmp_path, 
 
 
 def test_the_overall_deadline_stops_retries_and_later_requests(server, tmp_path):
-    cfg = {**HTTP_CFG, "retries": 20, "timeout_seconds": 0.5, "deadline_seconds": 1.2}
+    cfg = HTTP_CFG.model_copy(update={"retries": 20, "timeout_seconds": 0.5, "deadline_seconds": 1.2})
     server.routes["/f.csv"] = [stall]
     session = http.make_session(cfg)
     with pytest.raises(FetchError, match=r"timed out .*gave up at the 1\.2s deadline"):

@@ -123,7 +123,7 @@ def test_a_truncated_or_corrupt_workbook_fails(tmp_path, cut):
 def test_the_bundled_sample_page_links_the_real_workbook():
     settings = load_settings(live=False)
     cfg = settings.family("ohss-usbp")
-    session = http.make_session(settings.releases["http"])
+    session = http.make_session(settings.releases.http)
     (found,) = ohss.USBP.discover(cfg, settings.publisher_base("ohss"), session)
     assert found.key == "KHSM Encounters (USBP) fy25m11.xlsx" and not found.is_modelled
     assert found.url.endswith("/2024-12/KHSM%20Encounters%20%28USBP%29%20fy25m11.xlsx")

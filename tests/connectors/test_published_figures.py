@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import tomllib
 from datetime import date
 
 import pytest
 
-from orchestration.config import RELEASES_TOML
+from orchestration.config import RELEASES_TOML, read_releases
 from orchestration.connectors import published_figures
 from orchestration.connectors.catalog import get_family
 from orchestration.connectors.release import ParseError
@@ -15,8 +14,7 @@ from orchestration.connectors.release import ParseError
 
 @pytest.fixture(scope="module")
 def ref():
-    with RELEASES_TOML.open("rb") as fh:
-        cfg = tomllib.load(fh)["families"][published_figures.FAMILY]
+    cfg = read_releases(RELEASES_TOML).families[published_figures.FAMILY]
     [r] = published_figures.discover(cfg, "https://tracreports.org", None, live=True)
     return r
 

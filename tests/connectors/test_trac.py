@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.config import RELEASES_TOML
+from orchestration.config import RELEASES_TOML, read_releases
 from orchestration.connectors import trac
 from orchestration.connectors.release import ParseError, ReleaseRef
 
@@ -22,9 +22,8 @@ FIVE = ("number_latest_month", "pct_change_prev_month", "pct_change_1yr",
 
 
 @pytest.fixture(scope="module")
-def cfg() -> dict:
-    with RELEASES_TOML.open("rb") as fh:
-        return tomllib.load(fh)["families"]["trac-bulletin"]
+def cfg() -> trac.BulletinConfig:
+    return read_releases(RELEASES_TOML).families["trac-bulletin"]
 
 
 def ref(series: str = "", month: str = "", name: str = "page.html") -> ReleaseRef:
@@ -66,7 +65,7 @@ def test_sample_discovery_covers_first_to_sample_last_month(cfg):
     refs = trac.discover(cfg, "file:///samples/tracreports.org", None)
     months = sorted({r.params["month"] for r in refs})
     assert months[0] == "2016-10" and months[-1] == "2019-09" and len(months) == 36
-    assert len(refs) == 36 * len(cfg["sample_series"]) == 36 * 10
+    assert len(refs) == 36 * len(cfg.sample_series) == 36 * 10
 
 
 @pytest.mark.parametrize(

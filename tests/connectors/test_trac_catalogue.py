@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import csv
-import tomllib
 from pathlib import Path
 
 import pytest
 
-from orchestration.config import RELEASES_TOML
+from orchestration.config import RELEASES_TOML, read_releases
 from orchestration.connectors import trac, trac_catalogue
 from orchestration.connectors.release import ReleaseRef
 from orchestration.connectors.trac_catalogue import AGENCY, CATALOGUE, PROGRAM
@@ -50,10 +49,9 @@ def test_the_series_the_issue_names_are_catalogued_under_the_slugs_the_marts_use
 
 
 def test_every_series_discovery_fetches_is_catalogued():
-    with RELEASES_TOML.open("rb") as fh:
-        family = tomllib.load(fh)["families"]["trac-bulletin"]
-    assert set(family["series"]) <= set(trac_catalogue.BY_SLUG)
-    assert set(family["sample_series"]) <= set(family["series"])
+    family = read_releases(RELEASES_TOML).families["trac-bulletin"]
+    assert set(family.series) <= set(trac_catalogue.BY_SLUG)
+    assert set(family.sample_series) <= set(family.series)
 
 
 @pytest.mark.parametrize("host", ["https://tracreports.org", "http://trac.syr.edu"])
@@ -71,7 +69,7 @@ def test_every_catalogued_series_loads_from_trac_paths_on_both_hosts(tmp_path, e
                                                                                  ("1,045", "1.0", "2.0", "3.0", "4.0")))
         + "<tr><td>Table 1. Criminal Prosecutions</td></tr></table></body></html>")
     url = f"{host}/tracreports/bulletins/{entry.slug}/monthlyjun18/fil/"
-    params = trac.params_from_url(url, {})
+    params = trac.params_from_url(url, None)
     row = trac.parse(page, ReleaseRef(family=trac.FAMILY, url=url, key=params["key"], params=params)).tables[
         "trac_table1"].to_pylist()[0]
     assert (row["series"], row["catalogued"], row["series_kind"], row["number_latest_month"]) == (

@@ -13,13 +13,12 @@ from __future__ import annotations
 import csv
 import html
 import re
-import tomllib
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from orchestration.config import RELEASES_TOML
+from orchestration.config import RELEASES_TOML, read_releases
 from orchestration.connectors import trac
 from orchestration.connectors.calendar import month_number
 from orchestration.connectors.release import ReleaseRef
@@ -55,7 +54,7 @@ def test_stored_real_page_loads_with_the_figure_it_prints(tmp_path, page, host):
     path = tmp_path / "index.html"
     path.write_text(_rebuilt(page))
     url = host + "/tracreports/bulletins/" + page["url"].split("/bulletins/")[1]
-    params = trac.params_from_url(url, {})
+    params = trac.params_from_url(url, None)
     row = trac.parse(path, ReleaseRef(family=trac.FAMILY, url=url, key=params["key"], params=params)).tables[
         "trac_table1"].to_pylist()[0]
     name, year = re.search(r"for (\w+) (\d{4})$", page["heading"]).groups()
@@ -64,8 +63,7 @@ def test_stored_real_page_loads_with_the_figure_it_prints(tmp_path, page, host):
 
 
 def test_the_stored_pages_cover_the_catalogue_the_refresh_fetches():
-    with RELEASES_TOML.open("rb") as fh:
-        fetched = set(tomllib.load(fh)["families"]["trac-bulletin"]["series"])
+    fetched = set(read_releases(RELEASES_TOML).families["trac-bulletin"].series)
     checked = {p["url"].split("/bulletins/")[1].split("/")[0] for p in PAGES}
     # drugs and overall are checked by fixtures (drugs_sep24_narcotics_drugs.html, overall_nov15_caption_below.html);
     # TRAC's ICE/HSI bulletin (hsaa) is seen only as a convictions page (hsaa/monthlyoct12/gui).

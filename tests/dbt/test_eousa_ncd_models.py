@@ -86,7 +86,7 @@ def _build(settings, tmp_path, monkeypatch, folder):
     ref = ingest.ref_for_location(settings, "eousa-ncd", str(folder))
     con = ingest.connect_build(settings)
     try:
-        result = ingest.ingest_release(settings, con, http.make_session(settings.releases["http"]), ref)
+        result = ingest.ingest_release(settings, con, http.make_session(settings.releases.http), ref)
     finally:
         con.close()
     assert result.status == "loaded", result.error

@@ -18,12 +18,13 @@ from orchestration.warehouse.observe import Observation
 def test_the_daemons_first_tick_after_a_cli_refresh_builds_nothing(settings, tmp_path, monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        from orchestration.defs import defs
+        from orchestration.defs import build_definitions
     from orchestration.config import load_settings
     from orchestration.runs.instance import open_instance
 
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
     settings = load_settings()
+    defs = build_definitions(settings)
     graph = defs.resolve_asset_graph()
     sources = {release_source(family) for family in FAMILIES}
     assert sources == {key for key in graph.get_all_asset_keys() if graph.get(key).is_observable}

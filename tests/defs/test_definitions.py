@@ -1,6 +1,7 @@
 """The code location loads without running dbt, and its one unpartitioned graph runs unbroken from release
 families to the published warehouse, driven by declarative automation."""
 
+import functools
 import os
 import subprocess
 import sys
@@ -10,29 +11,35 @@ import dagster as dg
 
 from orchestration.connectors.catalog import FAMILIES
 from orchestration.dbt_manifest import dbt_project
-from orchestration.defs import defs
+from orchestration.defs import defs as code_location
+
+
+@functools.cache
+def _defs() -> dg.Definitions:
+    """The code location as a loader builds it (once for this module)."""
+    return code_location()
 
 
 def _parents(key: str) -> set[str]:
-    node = defs.resolve_asset_graph().get(dg.AssetKey.from_user_string(key))
+    node = _defs().resolve_asset_graph().get(dg.AssetKey.from_user_string(key))
     return {k.to_user_string() for k in node.parent_keys}
 
 
 def test_definitions_load_with_the_automation_and_failure_sensors_and_no_job_or_schedule():
-    dg.Definitions.validate_loadable(defs)
-    assert {s.name for s in defs.sensors} == {"crowdout_automation", "run_failure_alerts"}
-    assert not defs.schedules and not defs.jobs
+    dg.Definitions.validate_loadable(_defs())
+    assert {s.name for s in _defs().sensors} == {"crowdout_automation", "run_failure_alerts"}
+    assert not _defs().schedules and not _defs().jobs
 
 
 def test_release_families_are_observable_sources_and_nothing_is_partitioned():
-    graph = defs.resolve_asset_graph()
+    graph = _defs().resolve_asset_graph()
     sources = {k.to_user_string() for k in graph.observable_asset_keys}
     assert sources == {f"release/{name.replace('-', '_')}" for name in FAMILIES}
     assert not [k for k in graph.get_all_asset_keys() if graph.get(k).partitions_def]
 
 
 def test_every_materializable_asset_has_an_automation_condition():
-    graph = defs.resolve_asset_graph()
+    graph = _defs().resolve_asset_graph()
     missing = [k.to_user_string() for k in graph.get_all_asset_keys() if graph.get(k).automation_condition is None]
     assert not missing
 
@@ -47,14 +54,14 @@ def test_lineage_from_release_to_metric():
 
 
 def test_one_dbt_step_builds_every_model():
-    graph = defs.resolve_asset_graph()
+    graph = _defs().resolve_asset_graph()
     dbt_nodes = {graph.get(k).assets_def.node_def.name for k in graph.materializable_asset_keys
                  if k.path[0] in ("staging", "intermediate", "marts", "seeds")}
     assert dbt_nodes == {"dbt_models"}
 
 
 def test_ingestion_and_dbt_checks_are_there_and_error_severity_blocks():
-    graph = defs.resolve_asset_graph()
+    graph = _defs().resolve_asset_graph()
     checks = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
     assert ("raw/cbp_sbo", "schema_unchanged") in checks
     assert ("raw/trac_table1", "row_count_vs_previous_release") in checks

@@ -19,7 +19,7 @@ import pytest
 
 from orchestration.config import load_settings
 from orchestration.connectors.catalog import FAMILIES
-from orchestration.defs import defs
+from orchestration.defs import build_definitions
 from orchestration.runs.status import gather
 from orchestration.runs.summary import read_summary
 
@@ -29,6 +29,7 @@ MART = "marts.fct_displacement_district_month"
 
 
 def _run(instance):
+    defs = build_definitions(load_settings())
     job = defs.resolve_implicit_global_asset_job_def()
     return job.execute_in_process(
         instance=instance, asset_selection=list(defs.resolve_asset_graph().materializable_asset_keys),
@@ -109,6 +110,7 @@ def test_observing_a_built_warehouse_finds_nothing_new(built, monkeypatch):
     monkeypatch.setenv("CROWDOUT_WAREHOUSE", str(settings.warehouse))
     monkeypatch.setenv("CROWDOUT_LANDING", str(settings.landing))
     instance = dg.DagsterInstance.ephemeral()
+    defs = build_definitions(settings)
     sources = [k for k in defs.resolve_asset_graph().observable_asset_keys]
     observed = defs.resolve_implicit_global_asset_job_def().execute_in_process(
         instance=instance, asset_selection=sources)

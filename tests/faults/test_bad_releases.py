@@ -45,7 +45,7 @@ def _ingest(path, capsys) -> str:
 def _blocking(settings) -> list[str]:
     con = duckdb.connect(str(settings.build_warehouse), read_only=True)
     try:
-        return [o.description for o in quality.blocking_outcomes(con)]
+        return [o.description for o in quality.blocking_outcomes(con, settings.releases.checks)]
     finally:
         con.close()
 

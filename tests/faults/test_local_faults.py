@@ -82,7 +82,7 @@ def test_a_fifo_or_device_is_refused_at_once_without_the_writer_lock(settings, t
     else:
         path, kind = Path("/dev/zero"), "character device"  # reading it never ends
     # Another writer holds the lock for the whole test: an ingest that took it would wait, and say so.
-    with writer_lock(settings.build_warehouse):
+    with writer_lock(settings.build_warehouse, timeout_s=0):
         done = subprocess.run([sys.executable, "-c", INGEST, "ingest", "cbp-nationwide-state", str(path)],
                               capture_output=True, text=True, timeout=120,
                               cwd=Path(__file__).parents[2])

@@ -117,9 +117,10 @@ def test_live_mode_without_a_network_fails_at_once_with_the_real_cause(settings,
     from orchestration.connectors.release import PublisherUnreachable
     from orchestration.warehouse import ingest
 
-    releases = dict(settings.releases, publishers={
-        name: dict(pub, live=f"http://{name}.nonexistent.invalid") for name, pub in settings.releases["publishers"].items()
-    })
+    releases = settings.releases.model_copy(update={"publishers": {
+        name: pub.model_copy(update={"live": f"http://{name}.nonexistent.invalid"})
+        for name, pub in settings.releases.publishers.items()
+    }})
     offline = dataclasses.replace(settings, live=True, releases=releases)
     for family in ("cbp-nationwide-state", "ohss-usbp"):
         with pytest.raises(PublisherUnreachable, match=r"DNS lookup failed for \w+\.nonexistent\.invalid") as err:

@@ -6,13 +6,12 @@ to the builder's constants cannot silently change what the test checks.
 
 from __future__ import annotations
 
-import tomllib
 from statistics import mean
 
 import numpy as np
 import pytest
 
-from orchestration.config import RELEASES_TOML, SAMPLE_RELEASES_DIR
+from orchestration.config import RELEASES_TOML, SAMPLE_RELEASES_DIR, read_releases
 from orchestration.connectors import trac
 from orchestration.samples import build_trac_samples
 
@@ -46,8 +45,7 @@ SMALL_FIGURES = ("number_latest_month", "previous_month_number", "pct_change_1yr
 @pytest.fixture(scope="module")
 def pages():
     """(series, 'YYYY-MM') -> the parsed rows of each raw table of that national page."""
-    with RELEASES_TOML.open("rb") as fh:
-        cfg = tomllib.load(fh)["families"][trac.FAMILY]
+    cfg = read_releases(RELEASES_TOML).families[trac.FAMILY]
     refs = trac.discover(cfg, ROOT.as_uri(), None)
     return {
         (r.params["series"], r.params["month"]): {

@@ -14,8 +14,8 @@ from orchestration.connectors.release import FetchError, ReleaseRef
 from orchestration.warehouse import observe
 from tests.support.publisher import drip, reply
 
-HTTP_CFG = {"timeout_seconds": 2, "retries": 0, "backoff_factor": 0, "max_bytes": 10_000,
-            "user_agent": "crowdout-test/1.0", "deadline_seconds": 1}
+HTTP_CFG = http.HttpConfig(timeout_seconds=2, retries=0, backoff_factor=0, max_bytes=10_000,
+                           user_agent="crowdout-test/1.0", deadline_seconds=1)
 
 
 def ref(url: str) -> ReleaseRef:
@@ -43,7 +43,7 @@ def test_every_other_fetch_stops_at_the_deadline_too(server, tmp_path, fetch):
 @pytest.fixture
 def observing(settings, server, monkeypatch):
     """Observation of cbp-sbo, whose discovery is made to offer one file on the test server."""
-    releases = dict(settings.releases, http={**settings.releases["http"], **HTTP_CFG})
+    releases = settings.releases.model_copy(update={"http": HTTP_CFG})
     monkeypatch.setattr(observe.ingest, "discover", lambda s, session, name: [ref(server.url + "/x.csv")])
     return dataclasses.replace(settings, releases=releases)
 

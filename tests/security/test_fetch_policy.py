@@ -18,8 +18,8 @@ from orchestration.warehouse import observe
 from tests.support.publisher import CSV, reply
 
 SECRET = "root:*:19000:0:99999:7:::"
-HTTP_CFG = {"timeout_seconds": 2, "retries": 1, "backoff_factor": 0, "max_bytes": 10_000,
-            "user_agent": "crowdout-test/1.0", "deadline_seconds": 30}
+HTTP_CFG = http.HttpConfig(timeout_seconds=2, retries=1, backoff_factor=0, max_bytes=10_000,
+                           user_agent="crowdout-test/1.0", deadline_seconds=30)
 
 
 @pytest.fixture

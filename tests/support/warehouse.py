@@ -24,7 +24,7 @@ def rows(settings, sql: str, params: list | None = None) -> list[tuple]:
 def ingest_one(settings, ref) -> ingest.IngestResult:
     con = ingest.connect_build(settings)
     try:
-        return ingest.ingest_release(settings, con, http.make_session(settings.releases["http"]), ref)
+        return ingest.ingest_release(settings, con, http.make_session(settings.releases.http), ref)
     finally:
         con.close()
 

@@ -34,7 +34,7 @@ def test_the_sample_state_release_loads_once(settings):
 
 def test_trac_pages_of_a_month_load_and_are_not_fetched_again(settings):
     results = ingest.ingest_family(settings, "trac-bulletin", months=[date(2018, 6, 1)])
-    pages = len(settings.family("trac-bulletin")["sample_series"])  # one national page per sample series
+    pages = len(settings.family("trac-bulletin").sample_series)  # one national page per sample series
     assert pages == 10 and len(results) == pages and {r.status for r in results} == {"loaded"}
     assert ingest.ingest_family(settings, "trac-bulletin", months=[date(2018, 6, 1)]) == []
     # TRAC's June 2018 immigration figure, printed as published on the sample page

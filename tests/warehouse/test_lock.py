@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from orchestration.warehouse.lock import WarehouseBusy, holder, writer_lock
+from orchestration.warehouse.lock import WarehouseBusy, build_lock, holder, writer_lock
 
 HOLD = """
 import signal, sys, time
@@ -53,16 +53,18 @@ def test_a_killed_writer_releases_the_lock_at_once(other_writer, sig):
     assert said == []  # the dead writer's leftover holder record does not make anyone wait
 
 
-def test_the_wait_defaults_to_the_configured_limit(tmp_path, monkeypatch):
+def test_a_writer_waits_the_configured_limit(tmp_path, monkeypatch):
     toml = tmp_path / "releases.toml"
-    from orchestration.config import RELEASES_TOML
+    from orchestration.config import RELEASES_TOML, load_settings
 
     toml.write_text(RELEASES_TOML.read_text().replace("wait_seconds = 600", "wait_seconds = 0.2"))
     monkeypatch.setenv("CROWDOUT_RELEASES_TOML", str(toml))
-    build = tmp_path / "w.build.duckdb"
-    with writer_lock(build):
+    monkeypatch.setenv("CROWDOUT_WAREHOUSE", str(tmp_path / "w.duckdb"))
+    settings = load_settings()
+    build = settings.build_warehouse
+    with build_lock(settings):
         with pytest.raises(WarehouseBusy, match="waited 0s"):
-            _in_another_thread(lambda: writer_lock(build, on_wait=lambda _: None).__enter__())
+            _in_another_thread(lambda: build_lock(settings).__enter__())
     with writer_lock(build, timeout_s=0.3):
         pass
     assert holder(build) is None  # released: nobody is named as holding it

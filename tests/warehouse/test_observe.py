@@ -70,7 +70,7 @@ def test_an_unreachable_publisher_is_reported_not_taken_for_unchanged(cbp_site):
 
 def test_loaded_pages_of_a_family_that_never_restates_are_not_asked_for_again(settings):
     loaded = ingest.ingest_family(settings, "trac-bulletin", months=[date(2018, 6, 1)])
-    pages = len(settings.family("trac-bulletin")["sample_series"])  # the national pages of June 2018
+    pages = len(settings.family("trac-bulletin").sample_series)  # the national pages of June 2018
     assert len(loaded) == pages
     found = _observe(settings, "trac-bulletin")
     june = [r.ref.url for r in loaded]

@@ -4,7 +4,6 @@ recorded each as a failed release, which `crowdout status` then counted until th
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 
 import pytest
@@ -21,11 +20,11 @@ ONLINE = sorted(f for f in FAMILIES if f != "trac-published-figures")
 @pytest.fixture
 def offline(settings):
     """Live settings whose every publisher refuses connections."""
-    releases = copy.deepcopy(settings.releases)
     port = closed_port()
-    for publisher in releases["publishers"].values():
-        publisher["live"] = f"http://127.0.0.1:{port}"
-    return dataclasses.replace(settings, releases=releases, live=True)
+    publishers = {name: pub.model_copy(update={"live": f"http://127.0.0.1:{port}"})
+                  for name, pub in settings.releases.publishers.items()}
+    return dataclasses.replace(settings, releases=settings.releases.model_copy(update={"publishers": publishers}),
+                               live=True)
 
 
 @pytest.mark.parametrize("family", ONLINE)

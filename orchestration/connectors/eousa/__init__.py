@@ -132,6 +132,7 @@ EOUSA_NCD = Family(
     raw_tables=RAW_TABLES,
     discover=discover.discover,
     parse=parse,
+    config=discover.NcdConfig,
     fetch=fetch.fetch,
     records=read_records,
     fault_tables=frozenset({"eousa_ncd_rejects", "eousa_ncd_quality"}),

@@ -3,31 +3,43 @@
 from __future__ import annotations
 
 import re
-from typing import Mapping
 
 import requests
+from pydantic import PositiveInt
 
 from orchestration.connectors import http
 from orchestration.connectors.calendar import full_name_number
-from orchestration.connectors.release import ParseError, ReleaseRef
+from orchestration.connectors.release import FamilyConfig, ParseError, Pattern, ReleaseRef
 
 FAMILY = "eousa-ncd"
+
+
+class NcdConfig(FamilyConfig):
+    """[families.eousa-ncd] of releases.toml (each key is explained there)."""
+
+    index_url: str  # {base} is the publisher's base URL
+    release_link_text: Pattern
+    disk_link_text: Pattern
+    fetch_latest: PositiveInt = 1
+    keep_dumps: PositiveInt
+    max_disk_bytes: PositiveInt
+
 
 # EOUSA's index and release pages name dumps and disks only in their links' text.
 anchors = http.find_links_by_text
 
 
-def discover(cfg: Mapping, base: str, session: requests.Session, *, months=None, live: bool = False) -> list[ReleaseRef]:
+def discover(cfg: NcdConfig, base: str, session: requests.Session, *, months=None, live: bool = False) -> list[ReleaseRef]:
     """The newest `fetch_latest` dumps the index page offers, oldest first.
 
     A dump is the whole database at a month's end, so the newest restates every older month; older
     dumps matter only as revision history. `months` does not narrow anything: any dump covers all.
     """
-    index_url = cfg["index_url"].format(base=base)
+    index_url = cfg.index_url.format(base=base)
     label = f"{FAMILY} index {index_url}"
-    links = anchors(http.get_page(session, index_url, label), index_url, base, cfg["release_link_text"])
+    links = anchors(http.get_page(session, index_url, label), index_url, base, cfg.release_link_text)
     if not links:
-        raise ParseError(label, f"no link whose text matches {cfg['release_link_text']!r}")
+        raise ParseError(label, f"no link whose text matches {cfg.release_link_text!r}")
     refs = []
     for url, text, modelled in links:
         if fiscal := re.search(r"(?i)\bFY\s*(\d{4})", text):  # a fiscal-year dump: as of 30 September
@@ -36,7 +48,7 @@ def discover(cfg: Mapping, base: str, session: requests.Session, *, months=None,
             month = key = _link_month(text, label)
         refs.append(ReleaseRef(FAMILY, url, key, {"month": month, "link_text": text, "base": base}, modelled))
     refs.sort(key=lambda r: r.key)
-    return refs[-int(cfg.get("fetch_latest", 1)):]
+    return refs[-cfg.fetch_latest:]
 
 
 def _link_month(text: str, label: str) -> str:

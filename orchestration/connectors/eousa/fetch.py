@@ -20,13 +20,12 @@ import shutil
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Mapping
 from urllib.parse import unquote, urlsplit
 
 import requests
 
 from orchestration.connectors import http, landing
-from orchestration.connectors.eousa.discover import anchors
+from orchestration.connectors.eousa.discover import NcdConfig, anchors
 from orchestration.connectors.eousa.disks import MANIFEST_FORMAT
 from orchestration.connectors.release import ParseError, ReleaseRef
 
@@ -39,7 +38,7 @@ def _inside(path: Path, root: Path, ref: ReleaseRef) -> Path:
     return path
 
 
-def _disk_sources(session, ref: ReleaseRef, cfg: Mapping, base_url: str) -> list[tuple[str, str | Path]]:
+def _disk_sources(session, ref: ReleaseRef, cfg: NcdConfig, base_url: str) -> list[tuple[str, str | Path]]:
     """(name, url or local Path) of each disk: links on a release page, or the zips and unpacked disk
     folders in a local directory (`crowdout ingest eousa-ncd DIR`). Only the second are Paths: a link is
     always fetched, never opened as a file."""
@@ -53,9 +52,9 @@ def _disk_sources(session, ref: ReleaseRef, cfg: Mapping, base_url: str) -> list
             raise ParseError(ref, f"{local} holds no disk zips and no unpacked disk folders")
         return [(p.name if p.is_file() else p.name + ".zip", p) for p in entries]
     html = http.get_page(session, ref.url, ref)
-    links = anchors(html, ref.url, base_url, cfg["disk_link_text"])
+    links = anchors(html, ref.url, base_url, cfg.disk_link_text)
     if not links:
-        raise ParseError(ref, f"the release page has no link whose text matches {cfg['disk_link_text']!r}")
+        raise ParseError(ref, f"the release page has no link whose text matches {cfg.disk_link_text!r}")
     return [(disk_name(url, text), url) for url, text, _ in links]
 
 
@@ -80,7 +79,7 @@ def _zip_folder(folder: Path, out: Path, root: Path, ref: ReleaseRef) -> None:
 
 
 def fetch(
-    session: requests.Session, ref: ReleaseRef, dest_dir: Path, *, http_cfg: Mapping, family_cfg: Mapping
+    session: requests.Session, ref: ReleaseRef, dest_dir: Path, *, http_cfg: http.HttpConfig, family_cfg: NcdConfig
 ) -> http.Download:
     """Download (resumably) and land every disk of a release; hand back its manifest as the release file.
 
@@ -93,7 +92,7 @@ def fetch(
     sources = _disk_sources(session, ref, family_cfg, base_url)
     partial = dest_dir / "_partial" / landing.plain_name(ref.key)
     partial.mkdir(parents=True, exist_ok=True)
-    cfg = {**http_cfg, "max_bytes": int(family_cfg["max_disk_bytes"])}
+    cfg = http_cfg.model_copy(update={"max_bytes": family_cfg.max_disk_bytes})
     entries = []
     for name, source in sources:
         marker = partial / f"{name}.landed.json"
@@ -111,7 +110,7 @@ def fetch(
         else:
             http.download_resumable(
                 session, source, part, f"{ref} {name}", http_cfg=cfg,
-                expected_content_types=family_cfg.get("content_types"),
+                expected_content_types=family_cfg.content_types,
             )
         landed = landing.land(part, dest_dir.parent, dest_dir.name, name)
         marker.write_text(json.dumps({"sha256": landed.sha256, "bytes": landed.bytes}), encoding="utf-8")
@@ -120,7 +119,7 @@ def fetch(
     fd, tmp = tempfile.mkstemp(dir=dest_dir, prefix=".manifest-", suffix=".part")
     with os.fdopen(fd, "wb") as fh:
         fh.write(body)
-    prune(dest_dir, keep=int(family_cfg["keep_dumps"]), current={e["sha256"] for e in entries})
+    prune(dest_dir, keep=family_cfg.keep_dumps, current={e["sha256"] for e in entries})
     return http.Download(
         url=ref.url, status="downloaded", path=Path(tmp), sha256=hashlib.sha256(body).hexdigest(),
         bytes=len(body), etag=None, last_modified=None, content_type="application/json", http_status=200,
