@@ -497,8 +497,8 @@ def test_a_disk_link_is_always_fetched_never_opened_as_a_local_path(server, sett
     dest = settings.landing / "eousa-ncd"
     ref = ReleaseRef("eousa-ncd", server.url + "/ncd/sep", "2018-09")
     with pytest.raises(PublisherUnreachable, match="refused"):
-        fetch.fetch(http.make_session(settings.releases["http"]), ref, dest,
-                    http_cfg=settings.releases["http"], family_cfg=settings.family("eousa-ncd"))
+        fetch.fetch(http.make_session(settings.releases.http), ref, dest,
+                    http_cfg=settings.releases.http, family_cfg=settings.family("eousa-ncd"))
     assert not list(dest.glob("??/*/DISK01.ZIP"))
 
 
