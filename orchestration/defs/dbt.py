@@ -19,6 +19,7 @@ from orchestration.defs.checks import raw_key
 from orchestration.defs.resources import WarehouseResource
 
 META_RELEASES = AssetKey(["meta", "releases"])
+DBT_STEP = "dbt_models"
 RAW_KEYS = [raw_key(table) for family in FAMILIES.values() for table in family.raw_tables]
 
 
@@ -45,7 +46,7 @@ class CrowdoutTranslator(DagsterDbtTranslator):
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=CrowdoutTranslator(),
-            name="dbt_models")
+            name=DBT_STEP)
 def dbt_models(context: AssetExecutionContext, warehouse: WarehouseResource) -> Iterator:
     """`dbt build` under the writer lock, each model's and test's event passed on as dbt reports it.
 
@@ -56,6 +57,7 @@ def dbt_models(context: AssetExecutionContext, warehouse: WarehouseResource) -> 
     skip what depends on it and the step fail, so the publish downstream does not run.
     """
     dbt = warehouse.dbt()
+    warehouse.parsed()
     with warehouse.locked():
         with warehouse.dbt_database():
             invocation = dbt.cli(BUILD_ARGS, context=context, raise_on_error=False,

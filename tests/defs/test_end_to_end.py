@@ -126,6 +126,20 @@ def test_dbt_events_are_stored_as_dbt_reports_them_with_row_counts_from_dbt(buil
     assert not without
 
 
+def test_the_first_build_of_a_warehouse_uses_the_parse_started_beside_its_ingestion(built):
+    """dbt's partial parse is keyed to the profile, whose path is the warehouse's, so the first build of
+    a warehouse cannot reuse the install's parse: the run starts `dbt parse` for it beside the ingest
+    steps, and the build itself parses nothing whole."""
+    settings, _ = built
+    target = settings.data_dir / "dbt-target"
+    build = json.loads((target / "run_results.json").read_text())["metadata"]["invocation_id"]
+    logged = [json.loads(line) for line in (target / "dbt.log").read_text().splitlines() if line.startswith("{")]
+    invocations = {e["info"]["invocation_id"] for e in logged}
+    by_build = {e["info"]["name"] for e in logged if e["info"]["invocation_id"] == build}
+    assert len(invocations) == 2 and "FoundStats" in by_build  # the parse, then the build
+    assert "UnableToPartialParse" not in by_build
+
+
 def test_observing_a_built_warehouse_finds_nothing_new(built, monkeypatch):
     settings, _ = built
     monkeypatch.setenv("CROWDOUT_WAREHOUSE", str(settings.warehouse))
