@@ -17,6 +17,7 @@ the terminal's signal reaches crowdout alone) and the run is recorded as failed,
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import threading
@@ -147,9 +148,11 @@ def record_observations(settings: Settings, observations) -> None:
 
     A family that looks exactly as in the observation this instance last recorded from here (the same
     versions, the same failures) is not recorded again: the instance already holds it. So a refresh with
-    nothing new never starts Dagster (about two seconds of imports and instance set-up)."""
+    nothing new never starts Dagster (about two seconds of imports and instance set-up). What was
+    recorded is kept beside dagster.yaml with that file's digest: a rewritten dagster.yaml (another
+    storage, e.g. a new PostgreSQL database) gets every family again."""
     marker = settings.dagster_home / RECORDED_OBSERVATIONS
-    recorded = _recorded(marker) if (settings.dagster_home / "dagster.yaml").exists() else {}
+    recorded = _recorded(marker, _instance_config(settings))
     seen = {found.family: {"data_version": found.data_version, "metadata": found.metadata()}
             for found in observations}
     changed = [found for found in observations if recorded.get(found.family) != seen[found.family]]
@@ -166,16 +169,26 @@ def record_observations(settings: Settings, observations) -> None:
                 asset_key=release_source(found.family), metadata=found.metadata(),
                 tags={DATA_VERSION_TAG: found.data_version}))
     tmp = marker.with_suffix(".tmp")
-    tmp.write_text(json.dumps({**recorded, **seen}, sort_keys=True), encoding="utf-8")
+    tmp.write_text(json.dumps({"instance": _instance_config(settings), "families": {**recorded, **seen}},
+                              sort_keys=True), encoding="utf-8")
     tmp.replace(marker)
 
 
-def _recorded(marker: Path) -> dict:
+def _instance_config(settings: Settings) -> str | None:
+    path = settings.dagster_home / "dagster.yaml"
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
+
+
+def _recorded(marker: Path, instance_config: str | None) -> dict:
+    """What this instance was last given, per family; nothing when it is another instance's or unreadable."""
     try:
-        recorded = json.loads(marker.read_text(encoding="utf-8"))
-    except (OSError, ValueError):  # none yet, or unreadable: record every family again
+        saved = json.loads(marker.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
         return {}
-    return recorded if isinstance(recorded, dict) else {}
+    if instance_config is None or not isinstance(saved, dict) or saved.get("instance") != instance_config:
+        return {}
+    families = saved.get("families")
+    return families if isinstance(families, dict) else {}
 
 
 def run_refresh(

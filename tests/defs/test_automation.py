@@ -48,7 +48,7 @@ def test_the_daemons_first_tick_after_a_cli_refresh_builds_nothing(settings, tmp
 def test_observations_the_instance_already_holds_are_not_recorded_again(tmp_path, monkeypatch):
     """A refresh with nothing new records nothing, so it never starts Dagster (about two seconds): the
     instance already holds each family's last observation. A family that looks different is recorded,
-    and so is everything when the instance is a new one."""
+    and so is everything when dagster.yaml was rewritten or the instance is a new one."""
     from orchestration.config import load_settings
     from orchestration.runs.instance import open_instance
 
@@ -63,6 +63,12 @@ def test_observations_the_instance_already_holds_are_not_recorded_again(tmp_path
         recorded = {found.family: len(instance.fetch_observations(release_source(found.family), limit=10).records)
                     for found in observed}
     assert recorded == {first.family: 2, **{found.family: 1 for found in others}}
+
+    yaml = settings.dagster_home / "dagster.yaml"  # rewritten, as for another storage
+    yaml.write_text(yaml.read_text(encoding="utf-8") + "\n# another storage\n", encoding="utf-8")
+    refresh.record_observations(settings, observed)
+    with open_instance(settings) as instance:
+        assert len(instance.fetch_observations(release_source(others[0].family), limit=10).records) == 2
 
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "another"))
     refresh.record_observations(load_settings(), observed)
