@@ -34,8 +34,8 @@ class DbtCli(DbtCliResource):
 
     dagster-dbt opens one (importing dbt's adapters and parsing every macro of dbt and dbt-duckdb: about
     2.7 s, before dbt itself starts) only to fetch column and row-count metadata on request, and crowdout
-    requests none: its own row counts and previews come from the warehouse after dbt exits
-    (`defs/metadata.py`). `tests/test_dbt_manifest.py` fails if dagster-dbt stops calling this hook.
+    requests none: each model's row count comes from dbt's own `report_row_count` post-hook
+    (`defs/dbt.py`). `tests/test_dbt_manifest.py` fails if dagster-dbt stops calling this hook.
     """
 
     def _initialize_dbt_core_adapter(self, args):

@@ -9,7 +9,6 @@ its own: the models that read it depend on every raw table instead, which is whe
 
 from typing import Any, Iterator, Mapping
 
-import duckdb
 from dagster import AssetDep, AssetExecutionContext, AssetKey, AssetSpec, Output
 from dagster_dbt import DagsterDbtTranslator, DbtProject, dbt_assets
 
@@ -17,10 +16,10 @@ from orchestration.connectors.catalog import FAMILIES
 from orchestration.dbt_manifest import BUILD_ARGS, dbt_project
 from orchestration.defs.automation import BUILD, MONTHLY_FRESHNESS
 from orchestration.defs.checks import raw_key
-from orchestration.defs.metadata import relation_metadata
 from orchestration.defs.resources import WarehouseResource
 
 META_RELEASES = AssetKey(["meta", "releases"])
+DBT_STEP = "dbt_models"
 RAW_KEYS = [raw_key(table) for family in FAMILIES.values() for table in family.raw_tables]
 
 
@@ -47,29 +46,52 @@ class CrowdoutTranslator(DagsterDbtTranslator):
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=CrowdoutTranslator(),
-            name="dbt_models")
+            name=DBT_STEP)
 def dbt_models(context: AssetExecutionContext, warehouse: WarehouseResource) -> Iterator:
-    """`dbt build` under the writer lock, then row counts and previews per model.
+    """`dbt build` under the writer lock, each model's and test's event passed on as dbt reports it.
 
-    Events are gathered first and enriched after dbt exits: DuckDB lets no other connection in while
-    dbt holds the file. A failing error-severity test makes dbt skip what depends on it and the step
-    fail, so the publish downstream does not run.
+    Dagster stores each event as it comes (a run writes hundreds: every dbt test is an asset check), so
+    storing them while dbt goes on building the next nodes keeps that cost off the step's wall clock.
+    DuckDB lets no other process read the warehouse while dbt holds it, so each model's row count comes
+    from dbt itself (the `report_row_count` post-hook logs it). A failing error-severity test makes dbt
+    skip what depends on it and the step fail, so the publish downstream does not run.
     """
     dbt = warehouse.dbt()
-    with warehouse.locked() as build:
+    warehouse.parsed()
+    with warehouse.locked():
         with warehouse.dbt_database():
             invocation = dbt.cli(BUILD_ARGS, context=context, raise_on_error=False,
                                  target_path=warehouse.dbt_target_path())
-        events = list(invocation.stream())
-        con = duckdb.connect(str(build), read_only=True)
-        try:
-            for event in events:
-                if isinstance(event, Output):
-                    relation = ".".join(context.asset_key_for_output(event.output_name).path)
-                    event = event.with_metadata({**event.metadata, **relation_metadata(con, relation)})
+        rows: dict[str, int] = {}
+        for message in invocation.stream_raw_events():
+            counted = row_count(message.raw_event)
+            if counted:
+                rows[counted[0]] = counted[1]
+                continue
+            for event in message.to_default_asset_events(
+                    manifest=invocation.manifest, dagster_dbt_translator=invocation.dagster_dbt_translator,
+                    context=context, target_path=invocation.target_path, project=invocation.project):
+                if isinstance(event, Output) and _unique_id(event) in rows:
+                    event = event.with_metadata({**event.metadata, "dagster/row_count": rows[_unique_id(event)]})
                 yield event
-        finally:
-            con.close()
     error = invocation.get_error()
     if error:
         raise error
+
+
+ROW_COUNT_LOG = "crowdout row count: "  # what dbt_project/macros/report_row_count.sql logs
+
+
+def _unique_id(output: Output) -> str | None:
+    """The dbt node an Output is for (dagster-dbt puts its unique_id in the metadata)."""
+    value = output.metadata.get("unique_id")
+    return getattr(value, "value", value)
+
+
+def row_count(raw_event: Mapping[str, Any]) -> tuple[str, int] | None:
+    """(unique_id, rows) from the line the `report_row_count` post-hook logs; None for any other event."""
+    info = raw_event.get("info", {})
+    if info.get("name") != "JinjaLogInfo" or not info.get("msg", "").startswith(ROW_COUNT_LOG):
+        return None
+    unique_id, rows = info["msg"][len(ROW_COUNT_LOG):].rsplit(" ", 1)
+    return unique_id, int(rows)

@@ -13,7 +13,7 @@ import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import duckdb
 from dagster import ConfigurableResource, InitResourceContext
@@ -39,6 +39,8 @@ class WarehouseResource(ConfigurableResource):
     # `crowdout refresh --allow-shrink`: publish even if analysts would lose months, rows or releases.
     allow_shrink: bool = False
     _settings: Settings | None = PrivateAttr(default=None)
+    # The `dbt parse` a run starts beside its ingest steps (parse_ahead), until the dbt step waits for it.
+    _parse: Any = PrivateAttr(default=None)
 
     def settings(self) -> Settings:
         """This run's settings, read once as the run starts (Dagster sets up a copy of the resource per
@@ -58,7 +60,38 @@ class WarehouseResource(ConfigurableResource):
         publish, loaded but not in the marts it publishes. The steps' own lock blocks re-enter it."""
         self._settings = load_settings(live=self.live)
         with self._lock():
-            yield self
+            self._parse = self.parse_ahead(context.dagster_run)
+            try:
+                yield self
+            finally:
+                if self._parse is not None and self._parse.process.poll() is None:  # the run ended before dbt
+                    self._parse.process.terminate()
+                    self._parse.process.wait()
+                self._parse = None
+
+    def parse_ahead(self, run) -> Any:
+        """`dbt parse` into this warehouse's dbt target, started now and left running beside the ingest steps,
+        when this run builds the dbt models and the target holds no parse yet (the first build of this
+        warehouse). dbt's partial parse is keyed to the profile, whose path is this warehouse's, so
+        without it that first `dbt build` parses the whole project itself, seconds spent after ingestion
+        instead of beside it. `dbt parse` never opens the warehouse, so the ingest steps write on."""
+        from orchestration.defs.dbt import DBT_STEP, dbt_models
+
+        if run is None or (run.step_keys_to_execute is not None and DBT_STEP not in run.step_keys_to_execute):
+            return None
+        if run.asset_selection is not None and not run.asset_selection & set(dbt_models.keys):
+            return None
+        if (self.dbt_target_path() / "partial_parse.msgpack").exists():
+            return None
+        with self.dbt_database():
+            return self.dbt().cli(["parse", "--quiet"], raise_on_error=False, target_path=self.dbt_target_path())
+
+    def parsed(self) -> None:
+        """Wait for the parse this run started, if any: dbt must not read a parse file half written. A
+        failed parse is not reported here; the build that follows reports the same error."""
+        if self._parse is not None:
+            self._parse.wait()
+            self._parse = None
 
     @contextmanager
     def writing(self) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -3,11 +3,12 @@
 A refresh first asks what changed (`orchestration.warehouse.observe`, the same question the Dagster sources
 answer as data versions): a release not loaded yet, a restated one, or a release loaded by hand since
 the last publish. Each observation is recorded on its release source in the shared instance, as the
-daemon's are. With nothing new it stops there, in a few seconds, and says so; the warehouse is left as
-it was. Otherwise it materializes every asset of the code location as one Dagster run in the
-persistent instance every entry point shares (DAGSTER_HOME, else `<data dir>/dagster`), as the daemon
-would, and reads the outcome back from that run's events (`run_outcome.py`): the CLI keeps no run
-record of its own, so what it says about a run is what `crowdout status` and the UI say about it.
+daemon's are, unless the instance already holds that same observation. With nothing new it stops there,
+in about a second, without starting Dagster, and says so; the warehouse is left as it was. Otherwise
+it materializes every asset of the code location as one Dagster run in the persistent instance every
+entry point shares (DAGSTER_HOME, else `<data dir>/dagster`), as the daemon would, and reads the
+outcome back from that run's events (`run_outcome.py`): the CLI keeps no run record of its own, so what
+it says about a run is what `crowdout status` and the UI say about it.
 
 Ctrl-C stops the run at once: Dagster forwards the interrupt to dbt (which runs in its own session, so
 the terminal's signal reaches crowdout alone) and the run is recorded as failed, interrupted.
@@ -16,6 +17,8 @@ the terminal's signal reaches crowdout alone) and the run is recorded as failed,
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import os
 import threading
 import time
@@ -24,19 +27,23 @@ import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import duckdb
 
 from orchestration.config import Settings
-from orchestration.run_outcome import INTERRUPTED, RunOutcome, read_run
 from orchestration.warehouse.lock import build_lock
 from orchestration.warehouse.publish import seed_build
+
+if TYPE_CHECKING:  # Dagster is imported only once a run or an observation has to be recorded
+    from orchestration.run_outcome import RunOutcome
 
 PID_TAG = "crowdout/pid"
 # The tag Dagster reads an observation's data version from (its constant is private); the daemon's first
 # tick test (tests/defs/test_automation.py) fails if Dagster stops reading it.
 DATA_VERSION_TAG = "dagster/data_version"
+# Beside the instance's dagster.yaml: the observations this instance was last given (see record_observations).
+RECORDED_OBSERVATIONS = "crowdout_observations.json"
 
 
 @dataclass
@@ -138,17 +145,51 @@ def record_observations(settings: Settings, observations) -> None:
     the data version the daemon's observation would give it. The UI shows it beside the daemon's;
     `crowdout status` says a publisher is unreachable until an observation finds it again; and the
     daemon's first tick after a CLI refresh sees the versions it built from, so its own observation of
-    the same releases starts no build of what is already up to date."""
+    the same releases starts no build of what is already up to date.
+
+    A family that looks exactly as in the observation this instance last recorded from here (the same
+    versions, the same failures) is not recorded again: the instance already holds it. So a refresh with
+    nothing new never starts Dagster (about two seconds of imports and instance set-up). What was
+    recorded is kept beside dagster.yaml with that file's digest: a rewritten dagster.yaml (another
+    storage, e.g. a new PostgreSQL database) gets every family again."""
+    marker = settings.dagster_home / RECORDED_OBSERVATIONS
+    recorded = _recorded(marker, _instance_config(settings))
+    seen = {found.family: {"data_version": found.data_version, "metadata": found.metadata()}
+            for found in observations}
+    changed = [found for found in observations if recorded.get(found.family) != seen[found.family]]
+    if not changed:
+        return
     from dagster import AssetObservation
 
     from orchestration.asset_keys import release_source
     from orchestration.runs.instance import open_instance
 
     with open_instance(settings) as instance:
-        for found in observations:
+        for found in changed:
             instance.report_runless_asset_event(AssetObservation(
                 asset_key=release_source(found.family), metadata=found.metadata(),
                 tags={DATA_VERSION_TAG: found.data_version}))
+    tmp = marker.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"instance": _instance_config(settings), "families": {**recorded, **seen}},
+                              sort_keys=True), encoding="utf-8")
+    tmp.replace(marker)
+
+
+def _instance_config(settings: Settings) -> str | None:
+    path = settings.dagster_home / "dagster.yaml"
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
+
+
+def _recorded(marker: Path, instance_config: str | None) -> dict:
+    """What this instance was last given, per family; nothing when it is another instance's or unreadable."""
+    try:
+        saved = json.loads(marker.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if instance_config is None or not isinstance(saved, dict) or saved.get("instance") != instance_config:
+        return {}
+    families = saved.get("families")
+    return families if isinstance(families, dict) else {}
 
 
 def run_refresh(
@@ -172,6 +213,7 @@ def run_refresh(
                               could_not_look=could_not_look)
 
     from orchestration.dbt_manifest import ensure_prepared
+    from orchestration.run_outcome import INTERRUPTED, read_run
 
     ensure_prepared()
     with warnings.catch_warnings():  # Dagster's beta/supersession notices are for developers, not ops

@@ -44,3 +44,34 @@ def test_the_daemons_first_tick_after_a_cli_refresh_builds_nothing(settings, tmp
                 release_source(found.family), tags={refresh.DATA_VERSION_TAG: found.data_version}))
         second = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=first.cursor)
         assert second.total_requested == 0
+
+
+def test_observations_the_instance_already_holds_are_not_recorded_again(tmp_path, monkeypatch):
+    """A refresh with nothing new records nothing, so it never starts Dagster (about two seconds): the
+    instance already holds each family's last observation. A family that looks different is recorded,
+    and so is everything when dagster.yaml was rewritten or the instance is a new one."""
+    from orchestration.config import load_settings
+    from orchestration.runs.instance import open_instance
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
+    settings = load_settings()
+    observed = [Observation(family, {f"https://publisher/{family}.csv": "etag:1"}) for family in FAMILIES]
+    first, *others = observed
+    refresh.record_observations(settings, observed)
+    refresh.record_observations(settings, observed)
+    refresh.record_observations(settings, [Observation(first.family, first.versions, errors=("unreachable",)), *others])
+    with open_instance(settings) as instance:
+        recorded = {found.family: len(instance.fetch_observations(release_source(found.family), limit=10).records)
+                    for found in observed}
+    assert recorded == {first.family: 2, **{found.family: 1 for found in others}}
+
+    yaml = settings.dagster_home / "dagster.yaml"  # rewritten, as for another storage
+    yaml.write_text(yaml.read_text(encoding="utf-8") + "\n# another storage\n", encoding="utf-8")
+    refresh.record_observations(settings, observed)
+    with open_instance(settings) as instance:
+        assert len(instance.fetch_observations(release_source(others[0].family), limit=10).records) == 2
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "another"))
+    refresh.record_observations(load_settings(), observed)
+    with open_instance(load_settings()) as instance:
+        assert instance.fetch_observations(release_source(first.family), limit=10).records

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import dagster as dg
@@ -38,13 +39,19 @@ def _run(instance):
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
+def instance():
+    """The instance the module's one build ran in, whose event log keeps when each event was stored."""
+    return dg.DagsterInstance.ephemeral()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, instance):
     tmp = tmp_path_factory.mktemp("e2e")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CROWDOUT_WAREHOUSE", str(tmp / "crowdout.duckdb"))
         mp.setenv("CROWDOUT_LANDING", str(tmp / "landing"))
         mp.delenv("DAGSTER_HOME", raising=False)
-        result = _run(dg.DagsterInstance.ephemeral())
+        result = _run(instance)
         yield load_settings(), result
 
 
@@ -103,6 +110,35 @@ def test_the_graph_materializes_from_release_files_to_the_published_warehouse(bu
     status = gather(settings)
     assert {f.family for f in status.families} >= {"trac-bulletin", "cbp-sbo", "ohss-usbp"}
     assert status.freshness == "PASS"
+
+
+def test_dbt_events_are_stored_as_dbt_reports_them_with_row_counts_from_dbt(built, instance):
+    """Each dbt model's materialization and test result is stored while dbt goes on with the next nodes,
+    not all after dbt exits (hundreds of events, each a few milliseconds of SQLite writes), and each model
+    still carries its row count, which dbt's `report_row_count` post-hook logs as it builds it."""
+    settings, result = built
+    run_results = json.loads((settings.data_dir / "dbt-target" / "run_results.json").read_text())
+    dbt_done = datetime.fromisoformat(run_results["metadata"]["generated_at"].replace("Z", "+00:00")).timestamp()
+    stored = [r for r in instance.all_logs(result.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
+              if r.step_key == "dbt_models"]
+    assert len(stored) > 40 and min(r.timestamp for r in stored) < dbt_done
+    without = [r.dagster_event.asset_key.to_user_string() for r in stored
+               if "dagster/row_count" not in r.asset_materialization.metadata]
+    assert not without
+
+
+def test_the_first_build_of_a_warehouse_uses_the_parse_started_beside_its_ingestion(built):
+    """dbt's partial parse is keyed to the profile, whose path is the warehouse's, so the first build of
+    a warehouse cannot reuse the install's parse: the run starts `dbt parse` for it beside the ingest
+    steps, and the build itself parses nothing whole."""
+    settings, _ = built
+    target = settings.data_dir / "dbt-target"
+    build = json.loads((target / "run_results.json").read_text())["metadata"]["invocation_id"]
+    logged = [json.loads(line) for line in (target / "dbt.log").read_text().splitlines() if line.startswith("{")]
+    invocations = {e["info"]["invocation_id"] for e in logged}
+    by_build = {e["info"]["name"] for e in logged if e["info"]["invocation_id"] == build}
+    assert len(invocations) == 2 and "FoundStats" in by_build  # the parse, then the build
+    assert "UnableToPartialParse" not in by_build
 
 
 def test_observing_a_built_warehouse_finds_nothing_new(built, monkeypatch):
