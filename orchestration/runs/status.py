@@ -193,7 +193,7 @@ def _withdrawn(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
 
 
 def _blocked(con: duckdb.DuckDBPyConnection) -> list[str]:
-    return [o.description for o in quality.blocking_outcomes(con)]
+    return [f"{o.description} {o.way_out}".strip() for o in quality.blocking_outcomes(con)]
 
 
 def _shrink(settings: Settings) -> list[str]:
