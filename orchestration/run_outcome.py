@@ -49,7 +49,8 @@ def check_way_out(asset: str, check: str, metadata: dict) -> str:
     if asset.startswith("raw/"):
         return ("the newest release of that family broke it: fix the connector, or withdraw the release "
                 "(`crowdout release withdraw <release_id>`), then `crowdout refresh`")
-    return f"see the failing rows with `dbt test --select {check}` in dbt_project, fix the data or model, then refresh"
+    return (f"its failing rows are in the build warehouse: run the compiled SQL of {check} (under <data dir>/"
+            "dbt-target/compiled) with `crowdout query --build`; fix the data or model, then refresh")
 
 
 @dataclass
