@@ -78,7 +78,7 @@ def test_a_failed_check_says_what_failed_and_what_to_do(instance):
 def test_a_check_with_its_own_advice_gets_no_generic_one_after_it(instance):
     """Review of issue 20, finding 3: "...lower checks.min_month_ratio in releases.toml.; the newest release
     of that family broke it: fix the connector, or withdraw..." said two things, one contradicting the other."""
-    own = "If r1 is a bad file: `crowdout release withdraw r1 --reason TEXT`. If it is right, lower checks.min_month_ratio."
+    own = "if r1 is a bad file: `crowdout release withdraw r1 --reason TEXT`. If it is right, lower checks.min_month_ratio."
     specs = [dg.AssetCheckSpec(name, asset=["raw", "cbp_sbo"], blocking=True)
              for name in ("months_covered", "row_count_vs_previous_release")]
 
@@ -87,7 +87,7 @@ def test_a_check_with_its_own_advice_gets_no_generic_one_after_it(instance):
         yield dg.MaterializeResult()
         for spec in specs:
             yield dg.AssetCheckResult(check_name=spec.name, passed=False, severity=dg.AssetCheckSeverity.ERROR,
-                                      description="r1 covers 2 month(s). This blocks the publish.",
+                                      description="r1 covers 2 month(s); this blocks the publish",
                                       metadata={WAY_OUT: own})
 
     run = read_run(instance, dg.materialize([raw_sbo], instance=instance, raise_on_error=False).run_id)

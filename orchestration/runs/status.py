@@ -193,7 +193,7 @@ def _withdrawn(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
 
 
 def _blocked(con: duckdb.DuckDBPyConnection) -> list[str]:
-    return [f"{o.description} {o.way_out}".strip() for o in quality.blocking_outcomes(con)]
+    return ["; ".join(filter(None, (o.description, o.way_out))) for o in quality.blocking_outcomes(con)]
 
 
 def _shrink(settings: Settings) -> list[str]:
