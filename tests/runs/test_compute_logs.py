@@ -26,11 +26,12 @@ def _parent(stat: Path) -> int | None:
 def test_a_step_s_output_goes_to_its_files_then_to_the_process_s_own_with_no_helper(tmp_path, capfd):
     manager = StepLogManager(str(tmp_path))
     key = ["run", "compute_logs", "step"]
+    before = _children()  # what earlier tests left running
     with manager.capture_logs(key):
         print("from python", flush=True)
         print("to stderr", file=sys.stderr, flush=True)
         subprocess.run(["echo", "from a child process"], stdout=sys.stdout, check=True)  # at the fd level
-        assert _children() == set()  # no tail, no watch_orphans
+        assert _children() - before == set()  # no tail, no watch_orphans
     captured = manager.get_log_data(key)
     assert captured.stdout.decode().splitlines() == ["from python", "from a child process"]
     assert captured.stderr.decode() == "to stderr\n"
