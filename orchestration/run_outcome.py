@@ -11,20 +11,24 @@ and an interrupted step as one line.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from orchestration.asset_keys import PUBLISHED_WAREHOUSE
+from orchestration.safe_text import without_ansi
 
 # Metadata keys the steps write for this module to read (defs/ingest.py, defs/publish.py).
 RELEASES = "crowdout/releases"  # ingest: one entry per release it loaded or failed (family, file, status, ...)
 WITHDRAWN = "crowdout/withdrawn"  # publish: releases the build leaves out that analysts had (release_id, reason)
 PUBLISHED = "crowdout/published_releases"  # publish: release ids new in the file analysts read
+WAY_OUT = "crowdout/way_out"  # a check: what to do about its failure, said by the check that knows it
 
 INTERRUPTED = "interrupted (Ctrl-C)"
 # Dagster's classes around the exception a step raised; the reason is the innermost one.
 _WRAPPERS = {"DagsterExecutionStepExecutionError", "DagsterUserCodeExecutionError", "DagsterResourceFunctionError"}
 _INTERRUPTS = {"DagsterExecutionInterruptedError", "KeyboardInterrupt"}
+_CHECKS_FAILED = "DagsterAssetCheckFailedError"  # blocking checks failed: the checks say why
 
 
 def reason(error) -> str:
@@ -33,16 +37,20 @@ def reason(error) -> str:
         error = error.cause
     if error.cls_name in _INTERRUPTS:
         return INTERRUPTED
-    message = error.message.strip()
+    message = without_ansi(error.message).strip()
     return re.sub(rf"^[\w.]*\b{re.escape(error.cls_name)}:\s*", "", message, count=1) or error.cls_name
 
 
 def check_way_out(asset: str, check: str, metadata: dict) -> str:
-    """What to do about a failed check: where its failing rows are, or which release to look at."""
+    """What to do about a failed check: its own advice when it gives one (one piece of advice per check,
+    never a generic one after it), else where its failing rows are, or which release to look at."""
+    if metadata.get(WAY_OUT):
+        return metadata[WAY_OUT]
     if asset.startswith("raw/"):
         return ("the newest release of that family broke it: fix the connector, or withdraw the release "
                 "(`crowdout release withdraw <release_id>`), then `crowdout refresh`")
-    return f"see the failing rows with `dbt test --select {check}` in dbt_project, fix the data or model, then refresh"
+    return (f"its failing rows are in the build warehouse: run the compiled SQL of {check} (under <data dir>/"
+            "dbt-target/compiled) with `crowdout query --build`; fix the data or model, then refresh")
 
 
 @dataclass
@@ -98,6 +106,7 @@ def read_run(instance, run_id: str) -> RunOutcome | None:
         trigger=run.tags.get("crowdout/trigger", run.tags.get("dagster/sensor_name", "ui")),
     )
     run_failure = None
+    checks_of = defaultdict(list)  # step -> its failed ERROR checks, which stop it
     for entry in instance.all_logs(run_id):
         event = entry.dagster_event
         if event is None:
@@ -108,7 +117,10 @@ def read_run(instance, run_id: str) -> RunOutcome | None:
                                   "seconds": round(data.duration_ms / 1000, 1)})
         elif kind == "STEP_FAILURE":
             outcome.steps.append({"step": event.step_key, "status": "failed", "seconds": None})
-            outcome.errors.append(f"{event.step_key}: {reason(data.error) if data.error else event.message}")
+            why = reason(data.error) if data.error else event.message
+            if data.error and data.error.cls_name == _CHECKS_FAILED:
+                why = _stopped_by(checks_of[event.step_key])
+            outcome.errors.append(f"{event.step_key}: {why}")
             if data.user_failure_data:
                 outcome.releases += _json(data.user_failure_data.metadata, RELEASES)
         elif kind == "STEP_SKIPPED":
@@ -121,11 +133,22 @@ def read_run(instance, run_id: str) -> RunOutcome | None:
             outcome.published = outcome.published or data.materialization.asset_key.to_user_string() == PUBLISHED_WAREHOUSE
         elif kind == "ASSET_CHECK_EVALUATION" and not data.passed:
             outcome.failed_checks.append(_failed_check(data))
+            if data.severity.value == "ERROR":
+                checks_of[event.step_key].append(outcome.failed_checks[-1])
         elif kind == "RUN_FAILURE" and data and data.error:  # the run failed outside any step
             run_failure = reason(data.error)
     if run_failure and not outcome.errors:
         outcome.errors.append(run_failure)
     return outcome
+
+
+def _stopped_by(checks: list[dict]) -> str:
+    """A step stopped by its blocking checks, said in place of Dagster's "N blocking asset checks failed
+    with ERROR severity": which checks; each check's own line says why and what to do."""
+    if not checks:
+        return "stopped by its failing checks"
+    named = "; ".join(f"{c['asset']} {c['check']}" for c in checks)
+    return f"stopped by {len(checks)} failing check{'s' if len(checks) > 1 else ''}: {named}"
 
 
 def _failed_check(evaluation) -> dict:

@@ -15,10 +15,18 @@ import re
 
 # C0 controls but tab and newline, DEL, C1 controls, and the bidirectional overrides that reorder a line.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# ANSI escape sequences: CSI (ESC [ ... final byte, e.g. colours) and the two-byte ones.
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])")
 MAX_MESSAGE = 2_000  # characters of an error message kept, stored or printed
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s]*@")
 _SECRET_PARAM = re.compile(r"(?i)([?&;][^=&#\s]*(?:token|key|secret|passw|pwd|sig|auth)[^=&#\s]*=)[^&#\s)\]'\"<>,;]+")
 REDACTED = "***"
+
+
+def without_ansi(text: str) -> str:
+    """`text` without the terminal colour and cursor sequences a tool wrote into it (dbt colours its
+    `FAIL 1`): stored or sent to a webhook, they are noise, and printed they would act."""
+    return _ANSI.sub("", text)
 
 
 def redact(text: str) -> str:

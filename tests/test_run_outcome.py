@@ -4,11 +4,13 @@ releases a step loaded or failed. The failure alert is built from the same outco
 
 from __future__ import annotations
 
+import json
+
 import dagster as dg
 import pytest
 
 from orchestration import alerts
-from orchestration.run_outcome import INTERRUPTED, RELEASES, read_run, reason
+from orchestration.run_outcome import INTERRUPTED, RELEASES, WAY_OUT, read_run, reason
 from orchestration.warehouse.publish import PublishRefused
 
 REFUSAL = ("publish refused: the build would lose what analysts read now in w.duckdb:\n  - marts.fct_x: 2018-01\n"
@@ -69,6 +71,42 @@ def test_a_failed_check_says_what_failed_and_what_to_do(instance):
     assert "crowdout release withdraw" in check["way_out"]
     message = alerts.failure_payload(run)["message"]
     assert "row_count_vs_previous_release" in message and "crowdout release withdraw" in message
+    # the step's reason names its checks, not Dagster's "1 blocking asset check failed with ERROR severity"
+    assert run.errors == ["raw__cbp_sbo: stopped by 1 failing check: raw/cbp_sbo row_count_vs_previous_release"]
+
+
+def test_a_check_with_its_own_advice_gets_no_generic_one_after_it(instance):
+    """Review of issue 20, finding 3: "...lower checks.min_month_ratio in releases.toml.; the newest release
+    of that family broke it: fix the connector, or withdraw..." said two things, one contradicting the other."""
+    own = "if r1 is a bad file: `crowdout release withdraw r1 --reason TEXT`. If it is right, lower checks.min_month_ratio."
+    specs = [dg.AssetCheckSpec(name, asset=["raw", "cbp_sbo"], blocking=True)
+             for name in ("months_covered", "row_count_vs_previous_release")]
+
+    @dg.asset(key=["raw", "cbp_sbo"], check_specs=specs)
+    def raw_sbo():
+        yield dg.MaterializeResult()
+        for spec in specs:
+            yield dg.AssetCheckResult(check_name=spec.name, passed=False, severity=dg.AssetCheckSeverity.ERROR,
+                                      description="r1 covers 2 month(s); this blocks the publish",
+                                      metadata={WAY_OUT: own})
+
+    run = read_run(instance, dg.materialize([raw_sbo], instance=instance, raise_on_error=False).run_id)
+    assert [c["way_out"] for c in run.failed_checks] == [own, own]
+    assert run.errors == ["raw__cbp_sbo: stopped by 2 failing checks: raw/cbp_sbo months_covered; "
+                          "raw/cbp_sbo row_count_vs_previous_release"]
+    message = alerts.failure_payload(run)["message"]
+    assert "fix the connector" not in message and "ERROR severity" not in message
+
+
+def test_a_reason_carries_no_terminal_escape_codes(instance):
+    """dbt colours its `FAIL 1`; the reason a step stores, prints and posts carries the text, not ESC bytes."""
+    @dg.asset
+    def dbt_models() -> None:
+        raise RuntimeError("test x: \x1b[31mFAIL 1\x1b[0m in 0.37s")
+
+    run = read_run(instance, dg.materialize([dbt_models], instance=instance, raise_on_error=False).run_id)
+    assert run.errors == ["dbt_models: test x: FAIL 1 in 0.37s"]
+    assert "\x1b" not in json.dumps(alerts.failure_payload(run))
 
 
 def test_a_step_names_the_releases_it_loaded_or_failed(instance):

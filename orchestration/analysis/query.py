@@ -96,13 +96,16 @@ def spill_folder() -> Iterator[Path]:
 
 
 @contextlib.contextmanager
-def run(settings: Settings, sql: str, timeout_s: float | None = None) -> Iterator[Result]:
+def run(settings: Settings, sql: str, timeout_s: float | None = None, *, build: bool = False) -> Iterator[Result]:
     """The query's result, streamed in batches of BATCH_ROWS, within crowdout's limits (memory, threads,
     spill: [query] in releases.toml). The timeout covers the whole `with` block, fetching and writing
     the result included: after `timeout_s` seconds DuckDB is interrupted and the next batch raises, so
-    a runaway query (a cross join, `range(1e14)`) or a huge result ends with a message."""
+    a runaway query (a cross join, `range(1e14)`) or a huge result ends with a message. With `build`, on
+    the build warehouse instead of the published one: where a failed dbt test's failing rows are (the
+    build that failed is never published)."""
     deadline = time.monotonic() + timeout_s if timeout_s else None
-    with spill_folder() as spill, reading(settings.warehouse, limits(settings, spill)) as con:
+    path = settings.build_warehouse if build else settings.warehouse
+    with spill_folder() as spill, reading(path, limits(settings, spill)) as con:
         timer = threading.Timer(timeout_s, con.interrupt) if timeout_s else None
         if timer:
             timer.daemon = True

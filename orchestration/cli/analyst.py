@@ -24,7 +24,7 @@ def cmd_query(args: argparse.Namespace) -> int:
     if args.output is not None:
         query.check_output(settings, args.output)
     timeout = settings.releases.query.timeout_seconds if args.timeout is None else args.timeout
-    with query.run(settings, args.sql, timeout_s=timeout) as result:
+    with query.run(settings, args.sql, timeout_s=timeout, build=args.build) as result:
         result = publisher_url.with_publisher_urls(result, settings.releases)
         warning = query.modelled_warning(result)
         if warning:

@@ -42,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=100, help="rows shown in table format (0 = all)")
     p.add_argument("--timeout", type=float,
                    help="stop the query after this many seconds (default: query.timeout_seconds in releases.toml; 0 = none)")
+    p.add_argument("--build", action="store_true",
+                   help="query the build warehouse (what the last refresh built, published or not): a failed "
+                        "dbt test's failing rows are there")
     p.set_defaults(func=cmd_query)
 
     p = sub.add_parser("release", help="withdraw a bad release from every mart (kept on record), or restore it")

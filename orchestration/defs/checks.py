@@ -16,6 +16,7 @@ from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetK
 
 from orchestration.config import ChecksConfig
 from orchestration.connectors.release import Family
+from orchestration.run_outcome import WAY_OUT
 from orchestration.warehouse import quality
 
 MONTHS_COVERED = "months_covered"
@@ -62,7 +63,7 @@ def _result(asset_key: AssetKey, name: str, outcome: quality.Outcome) -> AssetCh
         passed=outcome.passed,
         severity=AssetCheckSeverity.ERROR if outcome.blocking else AssetCheckSeverity.WARN,
         description=outcome.description,
-        metadata=outcome.metadata,
+        metadata={**outcome.metadata, WAY_OUT: outcome.way_out} if outcome.way_out else outcome.metadata,
     )
 
 

@@ -278,7 +278,7 @@ def _watch_steps(instance, run_id: str, on_step: Callable[[str], None] | None):
             stop = done.wait(0.5)
             records = instance.all_logs(run_id, of_type={DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE})
             for record in records[finished:]:
-                on_step(record.step_key)
+                on_step(_finished_step(record.dagster_event))
             finished = max(finished, len(records))
             if stop:
                 return
@@ -290,6 +290,14 @@ def _watch_steps(instance, run_id: str, on_step: Callable[[str], None] | None):
     finally:
         done.set()
         watcher.join()
+
+
+def _finished_step(event) -> str:
+    """How a finished step is shown in the progress: its name, and how it ended unless it succeeded."""
+    if not event.is_step_failure:
+        return event.step_key
+    error = event.event_specific_data.error
+    return f"{event.step_key} {'interrupted' if error and reason(error) == INTERRUPTED else 'failed'}"
 
 
 def fail_dead_runs(instance, settings: Settings | None = None) -> list[str]:

@@ -194,7 +194,8 @@ def _withdrawn(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
 
 
 def _blocked(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[str]:
-    return [o.description for o in quality.blocking_outcomes(con, settings.releases.checks)]
+    return ["; ".join(filter(None, (o.description, o.way_out)))
+            for o in quality.blocking_outcomes(con, settings.releases.checks)]
 
 
 def _shrink(settings: Settings) -> list[str]:

@@ -34,6 +34,7 @@ class Outcome:
     description: str
     blocking: bool = False  # a failure that must stop dbt; otherwise a warning
     metadata: dict = field(default_factory=dict)
+    way_out: str = ""  # what to do about this failure, when the check knows better than the generic advice
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class Restatement:
 
 
 def how_to_get_out(release_id: str, setting: str) -> str:
-    return (f"If {release_id} is a bad file: `crowdout release withdraw {release_id} --reason TEXT`, then "
+    return (f"if {release_id} is a bad file: `crowdout release withdraw {release_id} --reason TEXT`, then "
             f"`crowdout refresh` (the release it restates is used again). If it is right, lower "
             f"checks.{setting} in releases.toml.")
 
@@ -145,10 +146,11 @@ def row_count_vs_previous(con: duckdb.DuckDBPyConnection, family: str, table: st
                        "the rows of the release it restates", metadata=meta)
     blocking = ratio < limits.min_row_ratio
     description = (f"raw.{table}: release {pair.new.release_id} ({pair.new.key}) has {new_n:,} rows, {ratio:.0%} "
-                   f"of the {old_n:,} in {pair.old.release_id} ({pair.old.key}), which it restates.")
+                   f"of the {old_n:,} in {pair.old.release_id} ({pair.old.key}), which it restates")
     if blocking:
-        description += " This blocks the publish. " + how_to_get_out(pair.new.release_id, "min_row_ratio")
-    return Outcome(False, description, blocking=blocking, metadata=meta)
+        description += "; this blocks the publish"
+    return Outcome(False, description, blocking=blocking, metadata=meta,
+                   way_out=how_to_get_out(pair.new.release_id, "min_row_ratio") if blocking else "")
 
 
 def months_covered(con: duckdb.DuckDBPyConnection, family: str, limits: ChecksConfig) -> Outcome:
@@ -167,8 +169,8 @@ def months_covered(con: duckdb.DuckDBPyConnection, family: str, limits: ChecksCo
             problem = f"ends at {max(new.months):%Y-%m}, before {max(old.months):%Y-%m}"
         if problem:
             return Outcome(
-                False, f"{family}: {new.release_id} ({new.key}) restates {old.release_id} ({old.key}) but {problem}. "
-                "This blocks the publish. " + how_to_get_out(new.release_id, "min_month_ratio"),
+                False, f"{family}: {new.release_id} ({new.key}) restates {old.release_id} ({old.key}) but {problem}; "
+                "this blocks the publish", way_out=how_to_get_out(new.release_id, "min_month_ratio"),
                 blocking=True, metadata={"release_id": new.release_id, "previous_release_id": old.release_id,
                                          "months": len(new.months), "previous_months": len(old.months)},
             )

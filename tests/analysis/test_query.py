@@ -231,3 +231,15 @@ def _render(renderable, width: int) -> list[str]:
     console = Console(width=width, record=True, file=io.StringIO())
     console.print(renderable)
     return console.export_text().splitlines()
+
+
+def test_build_queries_the_build_warehouse_not_the_published_one(tmp_path, monkeypatch, capsys):
+    """A failed dbt test's rows are in the build warehouse, which a failed build never publishes."""
+    monkeypatch.setenv("CROWDOUT_WAREHOUSE", str(tmp_path / "crowdout.duckdb"))
+    for name, value in (("crowdout.duckdb", "published"), ("crowdout.build.duckdb", "build")):
+        con = duckdb.connect(str(tmp_path / name))
+        con.execute(f"CREATE TABLE which AS SELECT '{value}' AS file")
+        con.close()
+    for args, expected in ((["query"], "published"), (["query", "--build"], "build")):
+        assert cli.main([*args, "SELECT file FROM which", "--format", "csv"]) == 0
+        assert capsys.readouterr().out.splitlines() == ['"file"', f'"{expected}"']

@@ -5,8 +5,10 @@ One module fixture builds a warehouse once (about a minute) and is only read aft
 change files work on their own copy of it, so the tests do not depend on their order.
 """
 
+import csv
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -204,3 +206,36 @@ def test_failing_blocking_check_stops_dbt_and_the_publish(copy_of_built):
     ran = {e.step_key for e in run.all_events if e.event_type_value == "STEP_START"}
     assert "dbt_models" not in ran and "published_warehouse" not in ran
     assert settings.warehouse.stat().st_mtime_ns == published
+
+
+def test_a_failed_dbt_test_says_which_on_what_and_how_to_see_its_failing_rows(copy_of_built, tmp_path, capsys):
+    """Review of issue 20, finding 3: a dbt test failed as dagster-dbt's "The dbt CLI process with command
+    ... failed with exit code 1 ... [\\x1b[31mFAIL 1\\x1b[0m ...]", and the check's advice, `dbt test
+    --select`, printed `FAIL 1`, never the rows. Reproduced as the review did: a published figure off by
+    one, ingested by hand."""
+    from orchestration import alerts, cli
+    from orchestration.config import PACKAGE_DIR
+    from orchestration.run_outcome import read_run
+
+    figures = tmp_path / "pf" / "trac_published_figures.csv"
+    figures.parent.mkdir()
+    real = (PACKAGE_DIR / "published" / "trac_published_figures.csv").read_text()
+    assert "2018-03,1093," in real
+    figures.write_text(real.replace("2018-03,1093,", "2018-03,1094,"))
+    assert cli.main(["ingest", "trac-published-figures", str(figures)]) == 0
+    with dg.instance_for_test() as instance:
+        run = read_run(instance, _run(instance).run_id)
+    (error,) = run.errors
+    said = json.dumps(alerts.failure_payload(run))
+    for text in (error, said):
+        assert "The dbt CLI process" not in text and "Errors parsed" not in text and "\\u001b" not in text
+        assert "\x1b" not in text
+    assert error.startswith("dbt_models: dbt build stopped (1 test(s) failed)")
+    assert "test reproduce_2018_sw_border_figures on fct_displacement_district_month failed (1 failing row(s))" in error
+    (check,) = [c for c in run.failed_checks if c["check"] == "reproduce_2018_sw_border_figures"]
+    assert "dbt test --select" not in check["way_out"] and check["way_out"] in error
+    sql = Path(re.search(r'crowdout query --build "\$\(cat (\S+)\)"', check["way_out"]).group(1))
+    capsys.readouterr()
+    assert cli.main(["query", "--build", sql.read_text(), "--format", "csv"]) == 0  # the way out, as given
+    assert list(csv.reader(capsys.readouterr().out.splitlines())) == [
+        ["figure", "actual"], ["non-immigration March 2018 = 1093", "1094"]]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -220,6 +221,8 @@ def test_ctrl_c_during_dbt_stops_cleanly_and_status_shows_that_run(tmp_path, mon
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, out[-2000:] + err[-2000:]
     said = [line for line in err.splitlines() if line and " refresh " not in line]  # not the progress lines
+    assert any(line.endswith(" dbt_models interrupted") or " dbt_models interrupted (" in line
+               for line in err.splitlines()), err  # not shown as if it had finished
     assert len(said) == 1 and said[0].startswith("interrupted (Ctrl-C)"), err
     assert "Traceback" not in err + out and "KeyboardInterrupt" not in err + out
     assert _wait_gone(dbt, 30)
@@ -229,6 +232,57 @@ def test_ctrl_c_during_dbt_stops_cleanly_and_status_shows_that_run(tmp_path, mon
     status = " ".join(_crowdout(env, "status").stdout.split())
     assert f"Last run: {run.run_id} FAILURE" in status
     assert "interrupted (Ctrl-C)" in status and "DagsterExecutionInterruptedError" not in status
+
+
+def _start_refresh_in_terminal(env) -> tuple[subprocess.Popen, int]:
+    """`crowdout refresh` as a user starts it in a terminal: on a pseudo-terminal whose foreground process
+    group is the refresh's, so a Ctrl-C typed there is a SIGINT to every process of that group. Returns the
+    process and the terminal's master end."""
+    import fcntl
+    import termios
+
+    master, terminal = os.openpty()
+    crowdout = Path(sys.executable).with_name("crowdout")
+    proc = subprocess.Popen([str(crowdout), "refresh"], env=env, stdin=terminal, stdout=terminal, stderr=terminal,
+                            start_new_session=True, preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0))
+    os.close(terminal)
+    return proc, master
+
+
+def _read_all(master: int, into: list[bytes]) -> None:
+    """What the terminal shows, until the last process holding it closes it (EIO)."""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            return
+        if not chunk:
+            return
+        into.append(chunk)
+
+
+def test_ctrl_c_typed_in_a_terminal_prints_one_line_and_no_traceback(tmp_path):
+    """Issue 20 as a user meets it: Ctrl-C in the terminal interrupts every process in its foreground
+    group, not crowdout alone. Dagster's default compute-log manager started `tail` and `watch_orphans`
+    helpers there, and each watcher printed a KeyboardInterrupt traceback."""
+    import threading
+
+    env = {**_env(tmp_path), "DAGSTER_HOME": str(tmp_path / "dagster_home")}
+    proc, master = _start_refresh_in_terminal(env)
+    shown: list[bytes] = []
+    reader = threading.Thread(target=_read_all, args=(master, shown), daemon=True)
+    reader.start()
+    try:
+        dbt = _wait_for_dbt_build(proc)
+        os.write(master, b"\x03")  # the terminal's interrupt character: SIGINT to the foreground group
+        assert proc.wait(timeout=120) == 130
+        reader.join(timeout=30)
+    finally:
+        os.close(master)
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", b"".join(shown).decode("utf-8", "replace"))  # the bar's colours
+    assert "Traceback" not in text and "KeyboardInterrupt" not in text, text[-3000:]
+    assert text.count("interrupted (Ctrl-C)") == 1, text[-3000:]
+    assert _wait_gone(dbt, 30)
 
 
 def test_a_killed_refresh_leaves_no_dbt_behind_and_blocks_no_later_refresh(tmp_path, monkeypatch):
