@@ -135,17 +135,36 @@ def file_problem(path: Path) -> str | None:
     except duckdb.Error as exc:
         return f"it cannot be opened ({str(exc).splitlines()[0]})"
     try:
-        blocks, block_size = con.execute("SELECT total_blocks, block_size FROM pragma_database_size()").fetchall()[0]
         con.execute("SELECT count(*) FROM meta.releases").fetchall()
     except duckdb.Error:
+        con.close()
         return "it has no release registry (meta.releases)"
+    try:
+        blocks, block_size = _blocks_in_use(con)
     finally:
         con.close()
     expected = blocks * block_size + _FILE_HEADERS
     wal = path.with_name(path.name + ".wal").exists()  # a killed writer's log: the next writer replays it
     if not wal and path.stat().st_size < expected:  # DuckDB opens a file cut short; its lost blocks fail later
-        return f"it is cut short: {path.stat().st_size:,} of its {expected:,} bytes"
+        return f"it is cut short: {path.stat().st_size:,} bytes, but its data reaches byte {expected:,}"
     return None
+
+
+def _blocks_in_use(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """How many blocks the file must hold to be whole (one past the highest block its catalogue or any
+    table's data uses), and the block size. Not the header's `total_blocks`: that counts free blocks too,
+    and DuckDB cuts free blocks off the end of the file, so a sound file is often shorter than it."""
+    (block_size,) = con.execute("SELECT block_size FROM pragma_database_size()").fetchone()
+    highest = max((row[0] for row in con.execute("SELECT block_id FROM pragma_metadata_info()").fetchall()),
+                  default=-1)
+    tables = con.execute("SELECT schema_name, table_name FROM duckdb_tables() "
+                         "WHERE database_name = current_database()").fetchall()
+    for schema, table in tables:
+        name = ".".join('"' + part.replace('"', '""') + '"' for part in (schema, table)).replace("'", "''")
+        (top,) = con.execute(f"SELECT max(greatest(block_id, coalesce(list_max(additional_block_ids), -1))) "
+                             f"FROM pragma_storage_info('{name}') WHERE persistent").fetchone()
+        highest = max(highest, top if top is not None else -1)
+    return highest + 1, block_size
 
 
 def seed_build(build_warehouse: Path, published: Path) -> str | None:

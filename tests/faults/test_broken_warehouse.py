@@ -88,3 +88,44 @@ def test_a_missing_build_is_not_seeded_from_a_broken_published_warehouse(warehou
     cut_in_half(warehouse)
     reason = publish.seed_build(settings.build_warehouse, warehouse)
     assert "unusable too" in reason and not settings.build_warehouse.exists()
+
+
+def free_blocks_cut_off_the_end(path) -> None:
+    """What ordinary writes leave: a table that filled many blocks is dropped and DuckDB, checkpointing,
+    cuts the free blocks off the end of the file while its header still counts them (found by the
+    review's run of withdraw, refresh and ingest; this sequence is the smallest that does it)."""
+    with duckdb.connect(str(path)) as con:
+        for sql in ("CREATE TABLE main.scratch AS SELECT range i, range::VARCHAR s FROM range(1000000)",
+                    "CHECKPOINT", "DROP TABLE main.scratch",
+                    "CREATE TABLE main.scratch AS SELECT range i, range::VARCHAR s FROM range(1000)",
+                    "DELETE FROM main.scratch WHERE i % 2 = 0", "CHECKPOINT", "DROP TABLE main.scratch",
+                    "CREATE TABLE main.scratch AS SELECT 1 x", "CHECKPOINT"):
+            con.execute(sql)
+
+
+def test_a_sound_file_shorter_than_its_headers_block_count_is_usable(warehouse):
+    """The build file was set aside (and a withdrawal with it) and the published one called cut short, when
+    DuckDB had only cut free blocks off the end: every table still read in full."""
+    free_blocks_cut_off_the_end(warehouse)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        total, size = con.execute("SELECT total_blocks, block_size FROM pragma_database_size()").fetchone()
+        tables = con.execute("SELECT schema_name, table_name FROM duckdb_tables()").fetchall()
+        for schema, table in tables:  # every block of every table is there
+            con.execute(f'SELECT * FROM "{schema}"."{table}"').fetchall()
+    assert warehouse.stat().st_size < total * size  # the state the old check misread
+    assert publish.file_problem(warehouse) is None
+    settings = load_settings()
+    shutil.copyfile(warehouse, settings.build_warehouse)
+    assert publish.seed_build(settings.build_warehouse, warehouse) is None  # not set aside
+    assert not list(settings.build_warehouse.parent.glob("*.broken-*"))
+
+
+def test_a_file_cut_by_one_block_is_still_found(warehouse):
+    free_blocks_cut_off_the_end(warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("CREATE TABLE main.last AS SELECT range i FROM range(100000)")  # data in the last block
+        con.execute("CHECKPOINT")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        (block_size,) = con.execute("SELECT block_size FROM pragma_database_size()").fetchone()
+    os.truncate(warehouse, warehouse.stat().st_size - block_size)
+    assert "it is cut short" in publish.file_problem(warehouse)
