@@ -85,7 +85,8 @@ EXPECTED: dict[tuple[str, int], list[str]] = {
     ("pytest -q", 0): [r"\d+ tests collected"],
     ("crowdout ingest cbp-nationwide-state", 0): [r"unchanged\s+cbp-nationwide-state"],
     ("crowdout release withdraw", 0): [r"publish blocked cbp-nationwide-state", r"withdrawn; it stays in meta.releases"],
-    ("crowdout refresh", 1): [r"nothing new since .*; the warehouse is unchanged"],
+    # The withdrawal makes it due: the checks run again without the release, and the run publishes.
+    ("crowdout refresh", 1): [r"New: 1 withdrawal\(s\) not yet published", r"Refresh done in"],
     ("crowdout release restore", 0): [r"restored; it stays in meta.releases"],
     ("crowdout metrics --geography AZ --from 2018-04 --to 2018-09", 0): [
         r"Missing non-immigration prosecutions, AZ, 2018-04 to 2018-09: [\d,]+"],

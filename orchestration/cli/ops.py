@@ -148,6 +148,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     from orchestration import alerts
     from orchestration.analysis.progress import steps
     from orchestration.runs import refresh
+    from orchestration.warehouse.lock import WarehouseBusy, build_lock
 
     settings = load_settings(live=args.live or None)
     source = "the publishers' live sites" if settings.live else "the bundled sample releases"
@@ -194,9 +195,10 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         err_console.print(f"Refresh failed after {outcome.seconds:.0f}s; analysts still read the previous "
                           f"warehouse ({settings.warehouse}). `crowdout status` shows it again.", soft_wrap=True)
         _alert(settings, alerts.failure_payload(run))
-        try:  # what the run did load or fail to load is in the build file, unpublished
-            print_new_this_run(news.from_run(run, settings.build_warehouse))
-        except AnalysisError as exc:
+        try:  # what the run loaded is in the build file, unpublished; a hand ingest may be writing it now
+            with build_lock(settings):
+                print_new_this_run(news.from_run(run, settings.build_warehouse))
+        except (AnalysisError, WarehouseBusy) as exc:
             err_console.print(f"(what this run loaded cannot be listed: {exc})")
         return 1
     console.print(f"Refresh done in {outcome.seconds:.0f}s; published {settings.warehouse}")

@@ -1,14 +1,14 @@
 """`crowdout refresh`: observe every release family; if anything is new, materialize the graph once.
 
 A refresh first asks what changed (`orchestration.warehouse.observe`, the same question the Dagster sources
-answer as data versions): a release not loaded yet, a restated one, or a release loaded by hand since
-the last publish. Each observation is recorded on its release source in the shared instance, as the
-daemon's are, unless the instance already holds that same observation. With nothing new it stops there,
-in about a second, without starting Dagster, and says so; the warehouse is left as it was. Otherwise
-it materializes every asset of the code location as one Dagster run in the persistent instance every
-entry point shares (DAGSTER_HOME, else `<data dir>/dagster`), as the daemon would, and reads the
-outcome back from that run's events (`run_outcome.py`): the CLI keeps no run record of its own, so what
-it says about a run is what `crowdout status` and the UI say about it.
+answer as data versions): a release not loaded yet, a restated one, or a release loaded by hand,
+withdrawn or restored since the last publish. Each observation is recorded on its release source in the
+shared instance, as the daemon's are, unless the instance already holds that same observation. With
+nothing new it stops there, in about a second, without starting Dagster, and says so; the warehouse is
+left as it was. Otherwise it materializes every asset of the code location as one Dagster run in the
+persistent instance every entry point shares (DAGSTER_HOME, else `<data dir>/dagster`), as the daemon
+would, and reads the outcome back from that run's events (`run_outcome.py`): the CLI keeps no run record
+of its own, so what it says about a run is what `crowdout status` and the UI say about it.
 
 Ctrl-C stops the run at once: Dagster forwards the interrupt to dbt (which runs in its own session, so
 the terminal's signal reaches crowdout alone) and the run is recorded as failed, interrupted.
@@ -83,19 +83,33 @@ def published_at(settings: Settings) -> datetime | None:
     return datetime.fromtimestamp(path.stat().st_mtime, timezone.utc) if path.exists() else None
 
 
-def _loaded_release_ids(path: Path) -> set[str]:
+def _release_ids(path: Path, status: str = "loaded") -> set[str]:
     con = duckdb.connect(str(path), read_only=True)
     try:
-        return {r for (r,) in con.execute("SELECT release_id FROM meta.releases WHERE status = 'loaded'").fetchall()}
+        return {r for (r,) in con.execute("SELECT release_id FROM meta.releases WHERE status = ?", [status]).fetchall()}
     finally:
         con.close()
 
 
+def _unpublished_withdrawals(settings: Settings) -> set[str]:
+    """Releases withdrawn in the build file that the published file does not hold as withdrawn (it has
+    them loaded, or never had them: a release whose checks failed the last run). Each makes a refresh
+    due, as a release loaded by hand does: the checks must run again without it and the result be
+    published, or the failed run stays the last word in `crowdout status`. Once published, the two
+    files agree and the withdrawal is no longer news; a restore is a loaded release not yet published."""
+    build = settings.build_warehouse
+    if not build.exists():
+        return set()
+    with build_lock(settings):
+        withdrawn = _release_ids(build, "withdrawn")
+    return withdrawn - _release_ids(settings.warehouse, "withdrawn")
+
+
 def whats_new(settings: Settings) -> tuple[list[str], list[str]]:
     """Why a refresh must run, one line per reason (empty when every release offered is loaded and
-    every loaded release is published), and the observations that failed. Every family is observed,
-    even before the first build, so the instance holds the versions the next build starts from
-    (`record_observations`)."""
+    every loaded or withdrawn release is published as such), and the observations that failed. Every
+    family is observed, even before the first build, so the instance holds the versions the next build
+    starts from (`record_observations`)."""
     build = settings.build_warehouse
     repaired = None
     if settings.warehouse.exists() or build.exists():
@@ -113,11 +127,14 @@ def whats_new(settings: Settings) -> tuple[list[str], list[str]]:
     if not settings.warehouse.exists():
         return reasons, failed
     try:
-        unpublished = build_ids - _loaded_release_ids(settings.warehouse)
+        unpublished = build_ids - _release_ids(settings.warehouse)
+        withdrawn = _unpublished_withdrawals(settings)
     except duckdb.Error as exc:
         return [*reasons, f"the published warehouse cannot be read ({exc})"], failed
     if unpublished:
         reasons.append(f"{len(unpublished)} loaded release(s) not yet published")
+    if withdrawn:
+        reasons.append(f"{len(withdrawn)} withdrawal(s) not yet published")
     return reasons, failed
 
 
@@ -135,7 +152,7 @@ def observe_all(settings: Settings):
         finally:
             if con is not None:
                 con.close()
-        build_ids = _loaded_release_ids(build) if build.exists() else set()
+        build_ids = _release_ids(build) if build.exists() else set()
     record_observations(settings, observations)
     return observations, build_ids
 
@@ -294,6 +311,8 @@ def _watch_steps(instance, run_id: str, on_step: Callable[[str], None] | None):
 
 def _finished_step(event) -> str:
     """How a finished step is shown in the progress: its name, and how it ended unless it succeeded."""
+    from orchestration.run_outcome import INTERRUPTED, reason
+
     if not event.is_step_failure:
         return event.step_key
     error = event.event_specific_data.error

@@ -56,7 +56,10 @@ class Observation:
 
 @dataclass(frozen=True)
 class _Known:
-    """What the registry holds for a family: loaded URLs with their sha256, and every loaded validator."""
+    """What the registry holds for a family: loaded URLs with their sha256, and the sha256 and validators
+    of every release loaded or withdrawn. Withdrawn bytes are held too: loading them again does nothing
+    (the ingest keeps them out), so a publisher still offering them has nothing new; otherwise every
+    refresh after a withdrawal would call the same release new and run again."""
 
     loaded_sha256_by_url: Mapping[str, str]
     sha256s: frozenset[str]
@@ -67,14 +70,14 @@ class _Known:
         if con is None:
             return cls({}, frozenset(), frozenset())
         rows = con.execute(
-            """SELECT url, sha256, etag, last_modified FROM meta.releases
-               WHERE family = ? AND status = 'loaded' ORDER BY fetched_at""",
+            """SELECT url, sha256, etag, last_modified, status FROM meta.releases
+               WHERE family = ? AND status IN ('loaded', 'withdrawn') ORDER BY fetched_at""",
             [family],
         ).fetchall()
         return cls(
-            {url: sha for url, sha, _, _ in rows},
-            frozenset(sha for _, sha, _, _ in rows),
-            frozenset((url, v) for url, _, etag, modified in rows for v in (etag, modified) if v),
+            {url: sha for url, sha, _, _, status in rows if status == "loaded"},
+            frozenset(sha for _, sha, _, _, _ in rows),
+            frozenset((url, v) for url, _, etag, modified, _ in rows for v in (etag, modified) if v),
         )
 
 

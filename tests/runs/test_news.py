@@ -5,8 +5,10 @@ an offline `--live` run had failed."""
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 
+from orchestration import cli
 from orchestration.cli import render
 from orchestration.run_outcome import RunOutcome
 from orchestration.runs import news
@@ -80,3 +82,49 @@ def test_an_unreachable_publisher_is_one_failure_of_its_step(warehouse, capsys):
     new = news.from_run(run, warehouse)
     assert new.not_loaded == [{"family": "ingest_trac_bulletin", "file": "", "status": "failed",
                                "error": "trac-bulletin: publisher unreachable"}]
+
+
+HAND_INGEST = """
+import sys, time
+from pathlib import Path
+import duckdb
+from orchestration.warehouse.lock import writer_lock
+with writer_lock(Path(sys.argv[1]), timeout_s=5):
+    con = duckdb.connect(sys.argv[1])  # writing, as `crowdout ingest` does: DuckDB locks the file too
+    print("writing", flush=True)
+    time.sleep(2)
+    con.close()
+"""
+
+
+def test_a_failed_run_lists_what_it_loaded_after_a_hand_ingest_that_holds_the_build_file(warehouse, monkeypatch,
+                                                                                          capsys):
+    """Review finding 6: the run's news of a failed run reads the build file; a `crowdout ingest` started
+    during the run got the writer lock when the run let go of it. The news waits for it (the writer lock),
+    instead of failing on DuckDB's lock and advising a rebuild."""
+    import subprocess
+    import sys
+
+    from orchestration.config import load_settings
+    from orchestration.runs import refresh
+
+    build = load_settings().build_warehouse
+    shutil.copyfile(warehouse, build)
+    release_id = sample_warehouse.new_edition(build, "immigration/monthlymay18/fil/", "2026-02-01 06:00:00+00",
+                                              {("immigration", date(2018, 5, 1)): 25})
+    run = _run(status="FAILURE", errors=["dbt_models: 1 of 247 tests failed"],
+               releases=[{"family": "trac-bulletin", "file": "immigration/monthlymay18/fil/", "status": "loaded",
+                          "release_id": release_id, "error": ""}])
+    monkeypatch.setattr(refresh, "run_refresh", lambda settings, **_: refresh.RefreshOutcome(
+        seconds=1.0, instance="test", new=["a test"], run=run))
+    ingest = subprocess.Popen([sys.executable, "-c", HAND_INGEST, str(build)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert ingest.stdout.readline().strip() == "writing"
+        assert cli.main(["refresh"]) == 1
+    finally:
+        ingest.wait(timeout=30)
+    out, err = capsys.readouterr()
+    said = " ".join((out + err).split())
+    assert "cannot be listed" not in said and "rebuild" not in said, said
+    assert "Waiting for the writer lock" in said and "immigration/monthlymay18/fil/" in out
+    assert "+25" in out

@@ -302,3 +302,31 @@ def test_a_killed_refresh_leaves_no_dbt_behind_and_blocks_no_later_refresh(tmp_p
     with dg.DagsterInstance.get() as instance:
         statuses = sorted(run.status.value for run in instance.get_runs())
     assert statuses == ["FAILURE", "SUCCESS"]  # the killed run is marked failed, not left STARTED
+
+
+def test_withdrawing_a_release_that_failed_the_refresh_then_refreshing_clears_status(tmp_path):
+    """Review finding 4, as README's "When a release is bad" tells it: a partial file fails the refresh's
+    checks; after `crowdout release withdraw` the next refresh runs (the withdrawal is due), passes and
+    publishes, so `crowdout status` shows that run and no failing check; the refresh after it has nothing new."""
+    env = _env(tmp_path)
+    assert _crowdout(env, "refresh").returncode == 0
+    state = SAMPLE_SBO.with_name("nationwide-encounters-fy20-fy23-state.csv")
+    partial = tmp_path / "partial" / state.name
+    partial.parent.mkdir()
+    partial.write_bytes(b"".join(state.read_bytes().splitlines(keepends=True)[:20_001]))
+    loaded = _crowdout(env, "ingest", "cbp-nationwide-state", str(partial))
+    release_id = re.search(r"release_id\s+(\S+)", loaded.stdout).group(1)
+    failed = _crowdout(env, "refresh")
+    assert failed.returncode == 1, failed.stdout[-3000:] + failed.stderr[-3000:]
+    assert f"crowdout release withdraw {release_id}" in " ".join(_crowdout(env, "status").stdout.split())
+
+    assert _crowdout(env, "release", "withdraw", release_id, "--reason", "partial file").returncode == 0
+    again = _crowdout(env, "refresh")
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    assert "New: 1 withdrawal(s) not yet published" in again.stdout
+    status = " ".join(_crowdout(env, "status").stdout.split())
+    assert "SUCCESS" in status.split("Last run:")[1].split("(started")[0], status
+    assert "No failing checks" in status and f"crowdout release withdraw {release_id}" not in status
+
+    last = _crowdout(env, "refresh")
+    assert last.returncode == 0 and "nothing new since" in last.stdout, last.stdout[-3000:] + last.stderr[-3000:]

@@ -7,7 +7,7 @@ import duckdb
 import pytest
 
 from orchestration.config import RELEASES_TOML, SAMPLE_RELEASES_DIR, load_settings
-from orchestration.warehouse import ingest, observe
+from orchestration.warehouse import ingest, observe, registry
 from tests.support.publisher import reply
 
 FILES = "/sites/default/files/"
@@ -59,6 +59,28 @@ def test_a_release_is_new_until_loaded_then_new_again_when_restated(cbp_site):
     restated = _observe(settings, "cbp-sbo")
     assert restated.unknown == (url,) and restated.data_version != first.data_version
 
+
+@pytest.mark.parametrize("validator", [{}, {"ETag": '"v1"'}])
+def test_a_withdrawn_release_the_publisher_still_offers_is_not_new_but_a_restatement_of_it_is(cbp_site, validator):
+    """Review finding 4: the ingest keeps withdrawn bytes out, so calling them new made every refresh after
+    a withdrawal run again; the same file restated is new."""
+    cbp_site.answers_head = bool(validator)
+    cbp_site.routes[FILES + SBO] = [reply(200, SBO_V1, {"Content-Type": "text/csv", **validator})]
+    settings = load_settings(live=True)
+    url = cbp_site.url + FILES + SBO
+    (loaded,) = ingest.ingest_family(settings, "cbp-sbo")
+    con = ingest.connect_build(settings)
+    try:
+        registry.withdraw(con, loaded.release_id, "wrong file uploaded")
+    finally:
+        con.close()
+    assert not _observe(settings, "cbp-sbo").is_new
+    assert [r.status for r in ingest.ingest_family(settings, "cbp-sbo")] == ["withdrawn"]  # what a run would do
+
+    restated = {"ETag": '"v2"'} if validator else {}
+    cbp_site.routes[FILES + SBO] = [reply(200, SBO_V1.replace(b",20\r\n", b",21\r\n", 1),
+                                          {"Content-Type": "text/csv", **restated})]
+    assert _observe(settings, "cbp-sbo").unknown == (url,)
 
 def test_an_unreachable_publisher_is_reported_not_taken_for_unchanged(cbp_site):
     settings = load_settings(live=True)
