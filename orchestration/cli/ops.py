@@ -38,6 +38,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         err_console.print(f"[red]error:[/] {exc}", soft_wrap=True, highlight=False)
         return 1
     with build_lock(settings):
+        _say_repaired(settings)
         con = ingest.connect_build(settings)
         try:
             result = ingest.ingest_release(settings, con, http.make_session(settings.releases.http), ref)
@@ -59,12 +60,24 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _say_repaired(settings) -> None:
+    """An unusable build file is set aside and started again from the published warehouse before a hand
+    ingest or withdrawal writes to it; what only it held is lost, so the operator is told. Under the lock."""
+    from orchestration.warehouse.publish import seed_build
+
+    if settings.build_warehouse.exists():
+        repaired = seed_build(settings.build_warehouse, settings.warehouse)
+        if repaired:
+            err_console.print(Text.assemble(("warning:", "yellow"), " ", for_terminal(repaired)), soft_wrap=True)
+
+
 def cmd_release(args: argparse.Namespace) -> int:
     from orchestration.warehouse import ingest, registry
     from orchestration.warehouse.lock import build_lock
 
     settings = load_settings()
     with build_lock(settings):
+        _say_repaired(settings)
         con = ingest.connect_build(settings)
         try:
             if args.action == "withdraw":

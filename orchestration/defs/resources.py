@@ -23,7 +23,7 @@ from orchestration.config import DBT_PROJECT_DIR, Settings, load_settings
 from orchestration.dbt_manifest import DbtCli, dbt_project
 from orchestration.warehouse import ingest, observe
 from orchestration.warehouse.lock import build_lock
-from orchestration.warehouse.publish import Changes, changes, publish
+from orchestration.warehouse.publish import Changes, changes, publish, seed_build
 
 DBT_DATABASE_ENV = "CROWDOUT_DBT_DATABASE"  # dbt_project/profiles.yml reads the build path from it
 
@@ -60,6 +60,10 @@ class WarehouseResource(ConfigurableResource):
         publish, loaded but not in the marts it publishes. The steps' own lock blocks re-enter it."""
         self._settings = load_settings(live=self.live)
         with self._lock():
+            build = self._settings.build_warehouse
+            repaired = seed_build(build, self._settings.warehouse) if build.exists() else None
+            if repaired and context.log:  # a build file set aside loses what only it held: the run log says so
+                context.log.warning(repaired)
             self._parse = self.parse_ahead(context.dagster_run)
             try:
                 yield self

@@ -105,17 +105,30 @@ def _unpublished_withdrawals(settings: Settings) -> set[str]:
     return withdrawn - _release_ids(settings.warehouse, "withdrawn")
 
 
+def repair_build(settings: Settings) -> str | None:
+    """Start an empty, corrupt or missing build file again from the published one (the bad file kept
+    aside), and say so: a build file set aside loses what only it held (a withdrawal, a hand ingest),
+    so it is always reported, with or without --force."""
+    if not (settings.warehouse.exists() or settings.build_warehouse.exists()):
+        return None
+    with build_lock(settings):
+        return seed_build(settings.build_warehouse, settings.warehouse)
+
+
+def reasons_to_run(settings: Settings, *, force: bool = False) -> tuple[list[str], list[str]]:
+    """`whats_new`, or with --force the flag itself and any repair of the build file (never left unsaid)."""
+    if not force:
+        return whats_new(settings)
+    repaired = repair_build(settings)
+    return ["--force", *([repaired] if repaired else [])], []
+
+
 def whats_new(settings: Settings) -> tuple[list[str], list[str]]:
     """Why a refresh must run, one line per reason (empty when every release offered is loaded and
     every loaded or withdrawn release is published as such), and the observations that failed. Every
     family is observed, even before the first build, so the instance holds the versions the next build
     starts from (`record_observations`)."""
-    build = settings.build_warehouse
-    repaired = None
-    if settings.warehouse.exists() or build.exists():
-        # an empty, corrupt or missing build file starts again from the published one
-        with build_lock(settings):
-            repaired = seed_build(build, settings.warehouse)
+    repaired = repair_build(settings)
     observations, build_ids = observe_all(settings)
     failed = [error for found in observations for error in found.errors]
     reasons = [repaired] if repaired else []
@@ -222,7 +235,7 @@ def run_refresh(
     the number of steps it has; `on_step(step)` as each step finishes, for a progress bar. Ctrl-C
     raises KeyboardInterrupt once the run is recorded as failed."""
     begun = time.monotonic()
-    new, could_not_look = whats_new(settings) if not force else (["--force"], [])
+    new, could_not_look = reasons_to_run(settings, force=force)
     if not new:  # nothing to build; a publisher it could not reach is reported, not run into again
         when = published_at(settings)
         return RefreshOutcome(seconds=round(time.monotonic() - begun, 1), instance=str(settings.dagster_home),

@@ -129,3 +129,25 @@ def test_a_file_cut_by_one_block_is_still_found(warehouse):
         (block_size,) = con.execute("SELECT block_size FROM pragma_database_size()").fetchone()
     os.truncate(warehouse, warehouse.stat().st_size - block_size)
     assert "it is cut short" in publish.file_problem(warehouse)
+
+
+def test_a_forced_refresh_says_it_set_the_build_file_aside(warehouse):
+    """--force skips the look for news, not the repair's report: a build file set aside loses what only it
+    held (the review lost a withdrawal this way, unreported)."""
+    settings = load_settings()
+    BROKEN_BUILDS["garbage"](settings.build_warehouse)
+    (flag, reason), could_not_look = refresh.reasons_to_run(settings, force=True)
+    assert flag == "--force" and could_not_look == []
+    assert "was unusable" in reason and "started again from the published warehouse" in reason
+    [aside] = warehouse.parent.glob(f"{settings.build_warehouse.name}.broken-*")
+    assert refresh.reasons_to_run(settings, force=True) == (["--force"], [])  # sound now: nothing to say
+
+
+@pytest.mark.parametrize("action", [["release", "withdraw", "no-such-release", "--reason", "x"],
+                                    ["release", "restore", "no-such-release"]])
+def test_a_hand_command_says_it_set_the_build_file_aside(warehouse, capsys, action):
+    settings = load_settings()
+    BROKEN_BUILDS["garbage"](settings.build_warehouse)
+    cli.main(action)
+    err = " ".join(capsys.readouterr().err.split())
+    assert "warning:" in err and "was unusable" in err and "started again from the published warehouse" in err
