@@ -147,7 +147,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
     from orchestration import alerts
     from orchestration.analysis.progress import steps
-    from orchestration.runs import refresh
+    from orchestration.runs import failures, refresh
 
     settings = load_settings(live=args.live or None)
     source = "the publishers' live sites" if settings.live else "the bundled sample releases"
@@ -175,18 +175,19 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         if outcome.nothing_new:
             console.print(f"nothing new since {since}; the warehouse is unchanged ({outcome.seconds:.1f}s)")
             return 0
-        for error in outcome.could_not_look:  # one per publisher: nothing to run until it is reachable
+        could_not_look = failures.per_publisher(outcome.could_not_look)
+        for error in could_not_look:  # one per publisher: nothing to run until it is reachable
             err_console.print(error_line(error), soft_wrap=True, highlight=False)
         err_console.print(f"Nothing else is new since {since}; the warehouse is unchanged "
                           f"({outcome.seconds:.1f}s). `crowdout status` lists it until a look gets through.",
                           soft_wrap=True)
-        _alert(settings, alerts.crash_payload("\n".join(outcome.could_not_look), job="observe", trigger="cli"))
+        _alert(settings, alerts.crash_payload("\n".join(could_not_look), job="observe", trigger="cli"))
         return 1
     from orchestration.runs import news  # pandas: only once a run happened
 
     run = outcome.run
     console.print("New: " + "; ".join(outcome.new))
-    for error in outcome.could_not_look:
+    for error in failures.per_publisher(outcome.could_not_look):
         say(f"[yellow]could not look[/] {escape(for_terminal(error))}", out=err_console)
     console.print(f"({outcome.instance} instance)", style="dim", soft_wrap=True)
     print_run(run)
@@ -247,10 +248,12 @@ def cmd_status(args: argparse.Namespace) -> int:
     for g in failures.group((re.match(r"[\w-]+", f.release_id).group(0), f"{f.release_id}: {f.error}")
                             for f in st.failed_since_publish):  # one line per family and cause
         say(f"  [red]failed[/] {escape(for_terminal(g.line()))}")
-    for _family, errors in st.could_not_look:  # the newest observation of the family, whoever made it
+    looks = []  # the newest observation of each family, whoever made it; one line per unreachable publisher
+    for _family, errors in st.could_not_look:
         first, *more = errors.splitlines()
-        also = f" (and {len(more)} more)" if more else ""
-        say(f"  [red]could not look[/] {escape(for_terminal(first))}{also}")
+        looks.append(first + (f" (and {len(more)} more)" if more else ""))
+    for line in failures.per_publisher(looks):
+        say(f"  [red]could not look[/] {escape(for_terminal(line))}")
     for reason in st.blocked:
         say(f"  [red]publish blocked[/] {escape(for_terminal(reason))}")
     for release_id, reason in st.withdrawn:

@@ -59,6 +59,17 @@ class PublisherUnreachable(ReleaseError):
                          "--live to use the bundled sample releases.")
 
 
+class ProxyUnreachable(PublisherUnreachable):
+    """The proxy requests go through (HTTPS_PROXY, HTTP_PROXY) did not resolve or refused the connection: the
+    operator's network, not any publisher. One failure for every publisher behind it, naming the proxy."""
+
+    def __init__(self, family: str, proxy: str, problem: str):
+        self.host = proxy
+        ReleaseError.__init__(self, family, f"proxy {proxy} unreachable ({problem}); no publisher was asked "
+                              "through it. Check the proxy (HTTPS_PROXY, HTTP_PROXY, NO_PROXY) and refresh again, "
+                              "or refresh without --live to use the bundled sample releases.")
+
+
 class NotPublished(FetchError):
     """The publisher has no such release yet (404 or no such file). Not a failure for a refresh."""
 

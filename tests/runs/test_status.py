@@ -152,6 +152,26 @@ def test_an_unreachable_publisher_is_listed_until_an_observation_reaches_it_agai
     assert "could not look" not in capsys.readouterr().out
 
 
+def test_a_publisher_of_several_families_that_could_not_be_looked_at_is_one_line(settings, tmp_path, monkeypatch,
+                                                                                 capsys):
+    """Issue 20, review finding 5: www.cbp.gov was listed three times, once per CBP family."""
+    from orchestration.runs import refresh
+    from orchestration.warehouse.observe import Observation
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
+    from orchestration.config import load_settings
+
+    settings = load_settings()
+    down = "publisher www.cbp.gov unreachable (DNS lookup failed for www.cbp.gov); no release was tried after it."
+    refresh.record_observations(settings, [
+        Observation(family, {}, errors=(f"{family} page https://www.cbp.gov/document/stats/x: {down}",))
+        for family in ("cbp-nationwide-aor", "cbp-nationwide-state", "cbp-sbo")])
+    assert cli.main(["status"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert out.count("www.cbp.gov unreachable") == 1
+    assert f"could not look cbp-nationwide-aor, cbp-nationwide-state, cbp-sbo: {down}" in out
+
+
 def test_failing_checks_are_each_checks_latest_evaluation_as_the_ui_badges_count(settings, tmp_path, monkeypatch,
                                                                                  capsys):
     """Issue 20, story 4: a check that failed in a daemon's run stays failing in `crowdout status` after a
