@@ -275,13 +275,19 @@ def cmd_status(args: argparse.Namespace) -> int:
         print_checks(st.failing_checks, indent="  ")
     if st.last_run_news is not None:
         new = st.last_run_news
-        refused = sum(r["status"] == "refused" for r in new.not_loaded)
-        withdrawn = sum(r["status"] == "withdrawn" for r in new.not_loaded)
-        say(f"  it brought {len(new.releases):,} new releases, changed {len(new.changed):,} "
-            f"published figures; {len(new.not_loaded) - refused - withdrawn:,} failed, {withdrawn:,} "
-            f"withdrawn, {refused:,} refused (the refresh's 'New this run' section; figures: "
+        said = [r["status"] + (" step" if r["status"] == "failed" and not r["file"] else "") for r in new.not_loaded]
+        restored = f", restored {len(new.restored):,}" if new.restored else ""
+        say(f"  it brought {_n(len(new.releases), 'new release')}{restored}, changed {len(new.changed):,} "
+            f"published figures; {_n(said.count('failed'), 'failed release')}, "
+            f"{_n(said.count('failed step'), 'failed step')}, {said.count('withdrawn'):,} withdrawn, "
+            f"{said.count('refused'):,} refused (the refresh's 'New this run' section; figures: "
             f"crowdout revisions --since {new.since[:10]})")
     return 0
+
+
+def _n(count: int, what: str) -> str:
+    """`1 failed step`, `2 failed steps`."""
+    return f"{count:,} {what}{'s' * (count != 1)}"
 
 
 def cmd_instance(args: argparse.Namespace) -> int:

@@ -159,6 +159,8 @@ def print_new_this_run(new) -> None:
         console.print("  no new releases: every release found was already loaded")
     else:
         print_releases("Releases loaded", new.releases)
+    if new.restored:  # withdrawn before, brought back: analysts had them, so not new
+        print_releases("Releases restored", new.restored)
     if new.changed:
         print_changes(f"Figures changed by restated releases: {len(new.changed):,} "
                        f"({new.unchanged:,} restated unchanged)", new.changed[:LISTED])

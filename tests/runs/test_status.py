@@ -91,7 +91,28 @@ def test_status_repeats_what_the_last_run_brought_from_its_events(settings, tmp_
     assert cli.main(["status"]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert f"Last run: {run_id} SUCCESS" in out
-    assert "it brought 1 new releases, changed 1 published figures; 0 failed, 1 withdrawn, 0 refused" in out
+    assert ("it brought 1 new release, changed 1 published figures; 0 failed releases, 0 failed steps, "
+            "1 withdrawn, 0 refused") in out
+
+
+def test_status_counts_a_failed_step_as_a_step_not_as_a_release(settings, tmp_path, monkeypatch, capsys):
+    """Issue 20, review finding 8: "1 failed" counted a failed step while the build section above said
+    "0 failed releases"."""
+    import dagster as dg
+
+    @dg.asset
+    def dbt_models():
+        raise RuntimeError("dbt build failed")
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
+    from orchestration.config import load_settings
+    from orchestration.runs.instance import open_instance
+
+    with open_instance(load_settings()) as instance:
+        dg.materialize([dbt_models], instance=instance, raise_on_error=False)
+    assert cli.main(["status"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "0 failed releases, 1 failed step, 0 withdrawn, 0 refused" in out
 
 
 def test_status_says_why_the_last_publish_was_refused_and_how_to_go_on(settings, capsys):
