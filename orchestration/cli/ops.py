@@ -229,7 +229,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     console.print(layout.fit(table, console.width, "family"))
     say("  due: the last month the data should reach, given the publisher's lag (releases.toml "
         "publication_lag_days); recency: against it, with months behind; loaded: the family's "
-        "last load against the monthly schedule; ‡ holds modelled figures.", style="dim")
+        "last load against the monthly schedule; ‡ holds modelled figures; n/a: figures for scattered periods, "
+        "not a monthly series.", style="dim")
     if not settings.live and any(f.recency.state == "FAIL" for f in st.families):
         say("  The bundled sample ends where its files end, so its recency fails: with --live, the "
             "same check says when a publisher is late.", style="dim")

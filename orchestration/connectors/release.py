@@ -160,7 +160,10 @@ class Family:
     the loader's transaction, after the tables `parse` returned (orchestration/warehouse/ncd_loader.py).
     A connector never touches the warehouse itself. `fault_tables` names raw tables that list a release's
     faults (records set aside, cells set to NULL) rather than its data: a later release with fewer rows in
-    them has lost nothing, so the row-count check leaves them out.
+    them has lost nothing, so the row-count check leaves them out. `periods` (raw table, first-month
+    column, last-month column) marks a family whose rows are figures for scattered periods, not a
+    month-by-month series (crowdout's curated published figures): its releases cover no months (no gaps
+    to check, no month a publisher is due to reach), and what they span is read from those columns.
     """
 
     name: str
@@ -173,3 +176,4 @@ class Family:
     fetch: Callable[..., Any] | None = None
     records: Callable[[Path, ReleaseRef, Path], Iterator[Any]] | None = None
     fault_tables: frozenset[str] = frozenset()
+    periods: tuple[str, str, str] | None = None

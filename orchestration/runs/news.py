@@ -9,6 +9,7 @@ same after a withdrawal, a refusal or an offline `--live` run as the UI's view o
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ import duckdb
 from orchestration.analysis.reader import reading
 from orchestration.asset_keys import PUBLISHED_WAREHOUSE, ingest_step
 from orchestration.run_outcome import RunOutcome
+from orchestration.warehouse import registry
 
 
 @dataclass(frozen=True)
@@ -46,11 +48,19 @@ def releases(warehouse: Path, release_ids: list[str]) -> list[NewRelease]:
     if not release_ids:
         return []
     with reading(warehouse) as con:
-        return [NewRelease(*r) for r in con.execute(
+        found = [NewRelease(*r) for r in con.execute(
             """SELECT family, release_key, list_min(months_covered), list_max(months_covered),
                       coalesce(len(months_covered), 0), row_count, release_id
                FROM meta.releases WHERE status = 'loaded' AND list_contains(?, release_id)
                ORDER BY family, release_key""", [release_ids]).fetchall()]
+        return [_with_periods(con, r) for r in found]
+
+
+def _with_periods(con, release: NewRelease) -> NewRelease:
+    """A release of scattered periods (the curated published figures) covers no months: its span is its
+    periods' first and last month."""
+    span = registry.period_span(con, release.family, [release.release_id])
+    return release if span is None else dataclasses.replace(release, first_month=span[1], last_month=span[2])
 
 
 def restored(warehouse: Path, release_ids: list[str], started_at: str) -> set[str]:

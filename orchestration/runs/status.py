@@ -24,7 +24,7 @@ from orchestration.analysis.reader import AnalysisError
 from orchestration.config import Settings
 from orchestration.run_outcome import RunOutcome
 from orchestration.runs import news
-from orchestration.warehouse import freshness, publish, quality
+from orchestration.warehouse import freshness, publish, quality, registry
 
 
 @dataclass(frozen=True)
@@ -79,9 +79,13 @@ def _families(con: duckdb.DuckDBPyConnection, settings: Settings, now: datetime)
     out = []
     for family, loaded, first, last, loaded_at, modelled in rows:
         lag = int(settings.family(family).get("publication_lag_days", 0))
+        recency = freshness.recency(last, now.date(), lag, tolerance)
+        span = registry.period_span(con, family)
+        if span is not None:  # scattered periods, not a series a publisher extends month by month
+            _, first, last = span
+            recency = freshness.Recency(last, None, None, "n/a")
         out.append(FamilyStatus(family, loaded, first, last, loaded_at, modelled,
-                                freshness.state(_age(loaded_at, now)),
-                                freshness.recency(last, now.date(), lag, tolerance)))
+                                freshness.state(_age(loaded_at, now)), recency))
     return out
 
 

@@ -214,3 +214,39 @@ def test_failing_checks_are_each_checks_latest_evaluation_as_the_ui_badges_count
     assert "Failing checks: 1" in out
     assert ("raw/cbp_sbo row_count_vs_previous_release: newest release keeps 10% of the previous release's rows; "
             "the newest release of that family broke it") in out
+
+
+def test_the_published_figures_are_said_as_periods_not_as_missing_months(settings, capsys):
+    """Issue 20, review finding 9: the curated figures (periods such as 2018-03, FY2017, 2017-01..2017-04, not a
+    monthly series, so their release covers no months) showed months `–`, status `–..– UNKNOWN`, and their
+    months_covered check said "no months loaded yet" with 53 rows loaded."""
+    import duckdb
+
+    from orchestration.config import PACKAGE_DIR
+    from orchestration.runs import news
+    from orchestration.warehouse import quality
+
+    figures = PACKAGE_DIR / "published" / "trac_published_figures.csv"
+    assert cli.main(["ingest", "trac-published-figures", str(figures)]) == 0
+    capsys.readouterr()
+    con = duckdb.connect(str(settings.build_warehouse), read_only=True)
+    try:
+        rows, first, last = con.execute("SELECT count(*), min(period_start), max(period_end) "
+                                        "FROM raw.trac_published_figures").fetchone()
+        (release_id,) = con.execute("SELECT release_id FROM meta.releases").fetchone()
+        check = quality.months_covered(con, "trac-published-figures")
+    finally:
+        con.close()
+    assert rows == len(figures.read_text().splitlines()) - 1
+    assert check.passed and check.description == (
+        f"trac-published-figures: {rows:,} figures for periods from {first:%Y-%m} to {last:%Y-%m}; not a monthly "
+        "series, so no months to check for gaps")
+    (new,) = news.releases(settings.build_warehouse, [release_id])
+    assert (new.first_month, new.last_month) == (first, last)
+
+    publish(settings.build_warehouse, settings.warehouse)
+    (family,) = status.gather(settings).families
+    assert (family.first_month, family.last_month, family.recency.state) == (first, last, "n/a")
+    assert cli.main(["status"]) == 0
+    out = capsys.readouterr().out
+    assert f"{first:%Y-%m}..{last:%Y-%m}" in out and "UNKNOWN" not in out
