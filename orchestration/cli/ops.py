@@ -127,7 +127,7 @@ def print_run(run) -> None:
                       "" if step["seconds"] is None else f"{step['seconds']:.1f}")
     console.print(table)
     print_checks(run.failed_checks)
-    for error in run.errors:  # a family's failed releases: one line per cause (all in the run's log)
+    for error in failures.per_publisher(run.errors):  # one line per cause (all in the run's log)
         first, *rest = failures.error(error)
         err_console.print(error_line(first), soft_wrap=True, highlight=False)
         for line in rest:
@@ -266,7 +266,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         console.print("Last run: none recorded (run `crowdout refresh`).")
     else:
         say(f"Last run: {run.run_id} {run.status} (started {run.started_at}, by {run.trigger})")
-        for error in run.errors:  # its reason, and a list of failed releases grouped by cause
+        for error in failures.per_publisher(run.errors):  # its reasons, failed releases grouped by cause
             first, *causes = failures.error(error)
             say(f"  [red]step failed[/] {escape(for_terminal(first))}")
             for line in causes:

@@ -65,13 +65,13 @@ def group(failures: Iterable[tuple[str, str]]) -> list[Group]:
     return list(groups.values())
 
 
-UNREACHABLE = re.compile(r"^([\w-]+).*?: ((?:publisher|proxy) \S+ unreachable .*)$", re.DOTALL)
+UNREACHABLE = re.compile(r"^([\w-]+).*?: ((?:publisher|proxy) \S+ unreachable .*)$")  # one line
 
 
 def per_publisher(errors: Iterable[str]) -> list[str]:
-    """Observation errors, one line per unreachable publisher or proxy: the families it serves (CBP's three;
-    every family behind a dead proxy) share its failure, so it is said once, naming them. Any other error
-    is kept as it is."""
+    """Observation errors ("<family>...: <problem>"), or a run's step errors ("<step>: ..."), with one line
+    per unreachable publisher or proxy: the families (or steps) it serves (CBP's three; every family behind
+    a dead proxy) share its failure, so it is said once, naming them. Any other error is kept as it is."""
     lines: dict[str, list[str]] = {}
     for error in errors:
         found = UNREACHABLE.match(error)

@@ -94,3 +94,7 @@ def test_an_unreachable_publisher_is_one_line_naming_the_families_it_serves():
     assert failures.per_publisher([f"cbp-sbo page https://www.cbp.gov/x: {proxy}", f"trac-bulletin: {proxy}",
                                    f"eousa-ncd index https://www.justice.gov/y: {proxy}"]) == [
         f"cbp-sbo, trac-bulletin, eousa-ncd: {proxy}"]
+    # a run's steps, each failing on the same proxy, are one line too (the first refresh, with no warehouse)
+    assert failures.per_publisher([f"ingest_cbp_sbo: cbp-sbo page https://www.cbp.gov/x: {proxy}",
+                                   f"ingest_trac_bulletin: trac-bulletin: {proxy}"]) == [
+        f"ingest_cbp_sbo, ingest_trac_bulletin: {proxy}"]
