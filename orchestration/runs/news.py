@@ -53,10 +53,10 @@ def releases(warehouse: Path, release_ids: list[str]) -> list[NewRelease]:
                       coalesce(len(months_covered), 0), row_count, release_id
                FROM meta.releases WHERE status = 'loaded' AND list_contains(?, release_id)
                ORDER BY family, release_key""", [release_ids]).fetchall()]
-        return [_with_periods(con, r) for r in found]
+        return [with_periods(con, r) for r in found]
 
 
-def _with_periods(con, release: NewRelease) -> NewRelease:
+def with_periods(con, release: NewRelease) -> NewRelease:
     """A release of scattered periods (the curated published figures) covers no months: its span is its
     periods' first and last month."""
     span = registry.period_span(con, release.family, [release.release_id])

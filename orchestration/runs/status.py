@@ -116,7 +116,7 @@ def _build_file(settings: Settings, published_at: datetime | None, status: Statu
                       coalesce(len(months_covered), 0), row_count
                FROM meta.releases WHERE status = 'loaded' ORDER BY family, release_key"""
         ).fetchall()
-        status.pending = [news.NewRelease(*r[1:]) for r in loaded if r[0] not in published]
+        status.pending = [news.with_periods(con, news.NewRelease(*r[1:], r[0])) for r in loaded if r[0] not in published]
         since = published_at or datetime.min.replace(tzinfo=timezone.utc)
         # A release that never arrived (a TRAC page missing past its publication lag, a download that kept
         # failing) has no release row: its URL's latest attempt, if it failed, stands for it.

@@ -243,6 +243,8 @@ def test_the_published_figures_are_said_as_periods_not_as_missing_months(setting
         "series, so no months to check for gaps")
     (new,) = news.releases(settings.build_warehouse, [release_id])
     assert (new.first_month, new.last_month) == (first, last)
+    (pending,) = status.gather(settings).pending
+    assert (pending.first_month, pending.last_month) == (first, last)
 
     publish(settings.build_warehouse, settings.warehouse)
     (family,) = status.gather(settings).families
