@@ -234,6 +234,17 @@ def test_a_dead_proxy_fails_at_once_named_as_the_proxy_and_no_host_behind_it_is_
     assert connect_attempts == ["127.0.0.1"]
 
 
+def test_a_proxy_whose_name_does_not_resolve_fails_at_once_named_as_the_proxy(tmp_path, monkeypatch, connect_attempts):
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
+    session = http.make_session({**HTTP_CFG, "retries": 4, "backoff_factor": 1})
+    with pytest.raises(PublisherUnreachable, match=r"proxy http://proxy\.invalid:3128 unreachable \(DNS lookup "
+                       r"failed for proxy\.invalid:3128"):
+        fetch(session, "https://www.cbp.gov/a.csv", tmp_path)
+    assert connect_attempts == ["proxy.invalid"]  # tried once
+
+
 def test_the_overall_deadline_stops_retries_and_later_requests(server, tmp_path):
     cfg = {**HTTP_CFG, "retries": 20, "timeout_seconds": 0.5, "deadline_seconds": 1.2}
     server.routes["/f.csv"] = [stall]
