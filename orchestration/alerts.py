@@ -45,6 +45,17 @@ def crash_payload(message: str, *, job: str, trigger: str) -> dict:
             "failed_steps": [], "failed_checks": [], "tags": {"crowdout/trigger": trigger}}
 
 
+def _what_failed(failure: dict) -> str:
+    """The chat line's subject: the run, or, when none was recorded, what failed instead (an observation
+    that could not look at a publisher starts no run)."""
+    job = failure.get("job")
+    if failure.get("run_id"):
+        return f"crowdout run {failure['run_id']} ({job}) failed"
+    if job == "observe":
+        return "crowdout refresh could not look at the publishers (no run was started)"
+    return f"crowdout {job} failed before a Dagster run recorded it"
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -84,7 +95,7 @@ def post_webhook(settings: Settings, failure: dict, *, timeout_s: float = 10.0) 
     if not url:
         return None
     failure = _scrubbed(settings, failure)
-    text = f"crowdout run {failure.get('run_id')} ({failure.get('job')}) failed: {failure.get('message')}"
+    text = f"{_what_failed(failure)}: {failure.get('message')}"
     try:
         response = requests.post(url, json={"text": text, **failure}, timeout=timeout_s)
         response.raise_for_status()

@@ -46,3 +46,18 @@ def test_a_refresh_that_crashes_before_its_run_ends_alerts_too(hook, monkeypatch
     monkeypatch.setattr(refresh, "run_refresh", crash)
     assert cli.main(["refresh"]) == 1
     assert hook.posted[0]["run_id"] is None and hook.posted[0]["message"] == "disk full"
+
+
+def test_an_observation_that_could_not_look_is_posted_as_what_happened_not_as_run_none(hook, tmp_path, monkeypatch):
+    """Issue 20, review finding 5: the alert said "crowdout run None (observe) failed: ..."."""
+    down = ("cbp-sbo page https://www.cbp.gov/x: proxy http://127.0.0.1:9 unreachable (connection refused by "
+            "127.0.0.1:9); no publisher was asked through it.")
+    looked = refresh.RefreshOutcome(seconds=0.1, instance=str(tmp_path), published_at="2026-11-30T06:00:00+00:00",
+                                    could_not_look=[down, down.replace("cbp-sbo page", "cbp-nationwide-aor page")])
+    monkeypatch.setattr(refresh, "run_refresh", lambda *a, **k: looked)
+    assert cli.main(["refresh"]) == 1
+    (posted,) = hook.posted
+    assert "None" not in posted["text"] and posted["run_id"] is None
+    assert posted["text"].startswith("crowdout refresh could not look at the publishers (no run was started): "
+                                     "cbp-sbo, cbp-nationwide-aor: proxy http://127.0.0.1:9 unreachable")
+    assert posted["message"].count("unreachable") == 1  # one line for the proxy, naming both families

@@ -120,6 +120,8 @@ OUTPUTS = ["data/crowdout.duckdb", "data/report/crowdout-report.html", "data/dbt
            "data/export/fct_displacement_district_month.parquet", "data/export/data_dictionary.md",
            "data/dagster/dagster.yaml"]
 
+PROMISED = re.compile(r"\bdata/[\w/.-]+\.[a-z]+\b")  # a file (with an extension) the README says is written
+
 SESSION_HELPERS = r"""
 alive() {  # running, not a zombie waiting to be reaped
   [ -r /proc/$1/stat ] && [ "$(cut -d' ' -f3 /proc/$1/stat)" != Z ]
@@ -261,4 +263,8 @@ def test_readme_commands_in_order_on_a_fresh_clone(tmp_path):
     assert set(EXPECTED) <= checked, f"README commands the test expects but did not find: {set(EXPECTED) - checked}"
     for path in OUTPUTS:
         assert (clone / path).exists(), path
+    # Every file under data/ the README names is one its commands wrote (it once promised a report chart as
+    # data/report/r-06-programs-fell.png, which no command writes).
+    for path in sorted(set(PROMISED.findall((clone / "README.md").read_text()))):
+        assert (clone / path).is_file(), f"README names {path}, which its commands did not write"
     assert "python3 -m venv .venv" in ran[0][1] and "source .venv/bin/activate" == ran[1][1]

@@ -140,7 +140,7 @@ def print_run(run) -> None:
                       "" if step["seconds"] is None else f"{step['seconds']:.1f}")
     console.print(table)
     print_checks(run.failed_checks)
-    for error in run.errors:  # a family's failed releases: one line per cause (all in the run's log)
+    for error in failures.per_publisher(run.errors):  # one line per cause (all in the run's log)
         first, *rest = failures.error(error)
         err_console.print(error_line(first), soft_wrap=True, highlight=False)
         for line in rest:
@@ -160,7 +160,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
     from orchestration import alerts
     from orchestration.analysis.progress import steps
-    from orchestration.runs import refresh
+    from orchestration.runs import failures, refresh
     from orchestration.warehouse.lock import WarehouseBusy, build_lock
 
     settings = load_settings(live=args.live or None)
@@ -189,18 +189,19 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         if outcome.nothing_new:
             console.print(f"nothing new since {since}; the warehouse is unchanged ({outcome.seconds:.1f}s)")
             return 0
-        for error in outcome.could_not_look:  # one per publisher: nothing to run until it is reachable
+        could_not_look = failures.per_publisher(outcome.could_not_look)
+        for error in could_not_look:  # one per publisher: nothing to run until it is reachable
             err_console.print(error_line(error), soft_wrap=True, highlight=False)
         err_console.print(f"Nothing else is new since {since}; the warehouse is unchanged "
                           f"({outcome.seconds:.1f}s). `crowdout status` lists it until a look gets through.",
                           soft_wrap=True)
-        _alert(settings, alerts.crash_payload("\n".join(outcome.could_not_look), job="observe", trigger="cli"))
+        _alert(settings, alerts.crash_payload("\n".join(could_not_look), job="observe", trigger="cli"))
         return 1
     from orchestration.runs import news  # pandas: only once a run happened
 
     run = outcome.run
     console.print("New: " + "; ".join(outcome.new))
-    for error in outcome.could_not_look:
+    for error in failures.per_publisher(outcome.could_not_look):
         say(f"[yellow]could not look[/] {escape(for_terminal(error))}", out=err_console)
     console.print(f"({outcome.instance} instance)", style="dim", soft_wrap=True)
     print_run(run)
@@ -243,7 +244,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     console.print(layout.fit(table, console.width, "family"))
     say("  due: the last month the data should reach, given the publisher's lag (releases.toml "
         "publication_lag_days); recency: against it, with months behind; loaded: the family's "
-        "last load against the monthly schedule; ‡ holds modelled figures.", style="dim")
+        "last load against the monthly schedule; ‡ holds modelled figures; n/a: figures for scattered periods, "
+        "not a monthly series.", style="dim")
     if not settings.live and any(f.recency.state == "FAIL" for f in st.families):
         say("  The bundled sample ends where its files end, so its recency fails: with --live, the "
             "same check says when a publisher is late.", style="dim")
@@ -262,10 +264,12 @@ def cmd_status(args: argparse.Namespace) -> int:
     for g in failures.group((re.match(r"[\w-]+", f.release_id).group(0), f"{f.release_id}: {f.error}")
                             for f in st.failed_since_publish):  # one line per family and cause
         say(f"  [red]failed[/] {escape(for_terminal(g.line()))}")
-    for _family, errors in st.could_not_look:  # the newest observation of the family, whoever made it
+    looks = []  # the newest observation of each family, whoever made it; one line per unreachable publisher
+    for _family, errors in st.could_not_look:
         first, *more = errors.splitlines()
-        also = f" (and {len(more)} more)" if more else ""
-        say(f"  [red]could not look[/] {escape(for_terminal(first))}{also}")
+        looks.append(first + (f" (and {len(more)} more)" if more else ""))
+    for line in failures.per_publisher(looks):
+        say(f"  [red]could not look[/] {escape(for_terminal(line))}")
     for reason in st.blocked:
         say(f"  [red]publish blocked[/] {escape(for_terminal(reason))}")
     for release_id, reason in st.withdrawn:
@@ -277,7 +281,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         console.print("Last run: none recorded (run `crowdout refresh`).")
     else:
         say(f"Last run: {run.run_id} {run.status} (started {run.started_at}, by {run.trigger})")
-        for error in run.errors:  # its reason, and a list of failed releases grouped by cause
+        for error in failures.per_publisher(run.errors):  # its reasons, failed releases grouped by cause
             first, *causes = failures.error(error)
             say(f"  [red]step failed[/] {escape(for_terminal(first))}")
             for line in causes:
@@ -287,13 +291,19 @@ def cmd_status(args: argparse.Namespace) -> int:
         print_checks(st.failing_checks, indent="  ")
     if st.last_run_news is not None:
         new = st.last_run_news
-        refused = sum(r["status"] == "refused" for r in new.not_loaded)
-        withdrawn = sum(r["status"] == "withdrawn" for r in new.not_loaded)
-        say(f"  it brought {len(new.releases):,} new releases, changed {len(new.changed):,} "
-            f"published figures; {len(new.not_loaded) - refused - withdrawn:,} failed, {withdrawn:,} "
-            f"withdrawn, {refused:,} refused (the refresh's 'New this run' section; figures: "
+        said = [r["status"] + (" step" if r["status"] == "failed" and not r["file"] else "") for r in new.not_loaded]
+        restored = f", restored {len(new.restored):,}" if new.restored else ""
+        say(f"  it brought {_n(len(new.releases), 'new release')}{restored}, changed {len(new.changed):,} "
+            f"published figures; {_n(said.count('failed'), 'failed release')}, "
+            f"{_n(said.count('failed step'), 'failed step')}, {said.count('withdrawn'):,} withdrawn, "
+            f"{said.count('refused'):,} refused (the refresh's 'New this run' section; figures: "
             f"crowdout revisions --since {new.since[:10]})")
     return 0
+
+
+def _n(count: int, what: str) -> str:
+    """`1 failed step`, `2 failed steps`."""
+    return f"{count:,} {what}{'s' * (count != 1)}"
 
 
 def cmd_instance(args: argparse.Namespace) -> int:

@@ -18,10 +18,16 @@ err_console = Console(stderr=True)
 
 def wrapped(markup: str, width: int, indent: str = "    ") -> Text:
     """`markup` wrapped at spaces to `width` columns, later lines indented: a word longer than the width (a
-    path, a URL, a run id) stays whole on a line of its own, never split, so it can be copied."""
+    path, a URL, a run id) stays whole on a line of its own, never split, so it can be copied. A line break
+    of the text's own (a refused publish lists its losses one a line) starts a line, indented, whose width
+    is counted from there: counted from the line before, its first word alone (`-`) would fit."""
     text = Text.from_markup(markup, emoji=False)  # ":abc:" in a reason is text, never an emoji
     plain, breaks, start, limit = text.plain, [], 0, width
     for word in re.finditer(r"\S+", plain):
+        own = plain.rfind("\n", start, word.start())
+        if own >= 0:
+            breaks.append(own + 1)
+            start, limit = own + 1, width - len(indent)
         if word.end() - start > limit and plain[start:word.start()].strip():
             breaks.append(word.start())
             start, limit = word.start(), width - len(indent)
@@ -153,6 +159,8 @@ def print_new_this_run(new) -> None:
         console.print("  no new releases: every release found was already loaded")
     else:
         print_releases("Releases loaded", new.releases)
+    if new.restored:  # withdrawn before, brought back: analysts had them, so not new
+        print_releases("Releases restored", new.restored)
     if new.changed:
         print_changes(f"Figures changed by restated releases: {len(new.changed):,} "
                        f"({new.unchanged:,} restated unchanged)", new.changed[:LISTED])

@@ -30,7 +30,13 @@ from pydantic import BaseModel, ConfigDict, NonNegativeFloat, NonNegativeInt, Po
 from requests.adapters import HTTPAdapter
 from requests_file import FileAdapter
 
-from orchestration.connectors.release import FetchError, NotPublished, PublisherUnreachable, ReleaseRef
+from orchestration.connectors.release import (
+    FetchError,
+    NotPublished,
+    ProxyUnreachable,
+    PublisherUnreachable,
+    ReleaseRef,
+)
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 # The only schemes a publisher's answer can send crowdout to. file:// is for releases the operator names (a
@@ -92,8 +98,9 @@ class ReleaseSession(requests.Session):
 
     `deadline` is when the session's work must be over (`deadline_seconds` after it was made): without
     network a run then fails in bounded time, whatever the number of releases. `unreachable` remembers
-    hosts whose name did not resolve or that refused the connection, so the next release from the same
-    host fails at once with the same cause instead of trying again."""
+    hosts whose name did not resolve or that refused the connection, and a proxy that did (then every host
+    behind it), so the next release from the same host fails at once with the same cause instead of trying
+    again."""
 
     def __init__(self, http_cfg: HttpConfig):
         super().__init__()
@@ -119,8 +126,9 @@ class ReleaseSession(requests.Session):
 
 class _Retry(urllib3.util.Retry):
     """urllib3's Retry (the only retry layer), made to give up at once where trying again cannot help:
-    a name that does not resolve or a connection refused or unreachable (NewConnectionError; a connect
-    *timeout* is still retried), and any failure after the session's deadline."""
+    a name that does not resolve or a connection refused or unreachable, the publisher's or the proxy's
+    (NewConnectionError, bare or inside urllib3's ProxyError; a connect *timeout* is still retried), and any
+    failure after the session's deadline."""
 
     deadline: float = float("inf")
 
@@ -130,7 +138,7 @@ class _Retry(urllib3.util.Retry):
         return retry
 
     def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
-        if isinstance(error, urllib3.exceptions.NewConnectionError) or time.monotonic() >= self.deadline:
+        if (error is not None and _is_unreachable(error)) or time.monotonic() >= self.deadline:
             reason = error or urllib3.exceptions.ResponseError(f"HTTP {response.status if response else '?'}")
             raise urllib3.exceptions.MaxRetryError(_pool, url, reason) from reason
         return super().increment(method, url, response, error, _pool, _stacktrace)
@@ -418,7 +426,6 @@ def _get(
     A host already found unreachable in this session, or a session past its deadline, fails without
     a request; each request's timeout is cut to the time left before the deadline."""
     timeout = cfg.timeout_seconds
-    host = urlsplit(url).netloc
     check_reachable(session, url, label)
     deadline = getattr(session, "deadline", None)
     if deadline is not None:
@@ -430,9 +437,10 @@ def _get(
     try:
         response = session.get(url, headers=headers, stream=True, timeout=timeout)
     except requests.RequestException as exc:
-        problem = _network_problem(exc, timeout, host)
-        if _is_unreachable(exc) and host:
-            raise unreachable(session, url, label, problem) from exc
+        failure = network_failure(session, exc, url, label, timeout)
+        if failure is not None:
+            raise failure from exc
+        problem = _network_problem(exc, timeout, urlsplit(url).netloc)
         if deadline is not None and time.monotonic() >= deadline:
             problem += f"; gave up at the {cfg.deadline_seconds:g}s deadline (http.deadline_seconds)"
         raise FetchError(label, problem) from exc
@@ -518,29 +526,55 @@ def _family(label: ReleaseRef | str) -> str:
     return label.family if isinstance(label, ReleaseRef) else str(label)
 
 
-def check_reachable(session: requests.Session, url: str, label: ReleaseRef | str) -> None:
-    """Fail at once for a host this session already found unreachable: one failure per publisher."""
-    host = urlsplit(url).netloc
-    problem = getattr(session, "unreachable", {}).get(host)
-    if problem is not None:
-        raise PublisherUnreachable(_family(label), host, problem)
+def proxy_for(session: requests.Session, url: str) -> str | None:
+    """The proxy a request for `url` goes through (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, less NO_PROXY, as
+    requests chooses it), as `scheme://host:port` without credentials; None for a direct request."""
+    if urlsplit(url).scheme.lower() not in WEB_SCHEMES:
+        return None
+    proxies = session.merge_environment_settings(url, {}, None, None, None)["proxies"]
+    proxy = requests.utils.select_proxy(url, proxies)
+    if not proxy:
+        return None
+    parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+    return f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
 
 
-def unreachable(session: requests.Session, url: str, label: ReleaseRef | str, problem: str) -> PublisherUnreachable:
-    """Remember `url`'s host as unreachable for the rest of the session; the error to raise."""
-    host = urlsplit(url).netloc
-    if isinstance(getattr(session, "unreachable", None), dict):
-        session.unreachable[host] = problem
+def _unreachable_error(label: ReleaseRef | str, host: str, proxy: str | None, problem: str) -> PublisherUnreachable:
+    if proxy is not None:
+        return ProxyUnreachable(_family(label), proxy, problem)
     return PublisherUnreachable(_family(label), host, problem)
+
+
+def check_reachable(session: requests.Session, url: str, label: ReleaseRef | str) -> None:
+    """Fail at once for a host, or a proxy, this session already found unreachable: one failure per
+    publisher, and one for a dead proxy whatever the publisher."""
+    known = getattr(session, "unreachable", {})
+    if not known:
+        return
+    host, proxy = urlsplit(url).netloc, proxy_for(session, url)
+    problem = known.get(proxy or host)
+    if problem is not None:
+        raise _unreachable_error(label, host, proxy, problem)
 
 
 def network_failure(session: requests.Session, exc: requests.RequestException, url: str,
                     label: ReleaseRef | str, timeout: float) -> PublisherUnreachable | None:
-    """The publisher-wide error for a request that failed because its host is unreachable, else None."""
-    if not _is_unreachable(exc):
-        return None
+    """The error for a request that failed because its host, or the proxy it goes through, is unreachable
+    (remembered for the rest of the session), else None. A proxy that cannot be reached is named as the
+    proxy's failure, never the publisher's."""
     host = urlsplit(url).netloc
-    return unreachable(session, url, label, _network_problem(exc, timeout, host))
+    if not (_is_unreachable(exc) and host):
+        return None
+    via_proxy = any(isinstance(e, urllib3.exceptions.ProxyError) for e in _chain(exc))
+    proxy = (proxy_for(session, url) or "the proxy") if via_proxy else None
+    problem = _network_problem(exc, timeout, _hostport(proxy) if proxy else host)
+    if isinstance(getattr(session, "unreachable", None), dict):
+        session.unreachable[proxy or host] = problem
+    return _unreachable_error(label, host, proxy, problem)
+
+
+def _hostport(url: str) -> str:
+    return urlsplit(url).netloc or url
 
 
 def _is_unreachable(exc: BaseException) -> bool:

@@ -124,4 +124,5 @@ def _number(text: str, ref: ReleaseRef, line: int, column: str, *, required: boo
 
 PUBLISHED_FIGURES = Family(
     name=FAMILY, raw_tables={TABLE: RAW_COLUMNS}, discover=discover, parse=parse, config=CuratedFileConfig,
+    periods=(TABLE, "period_start", "period_end"),
 )

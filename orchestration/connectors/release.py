@@ -61,6 +61,17 @@ class PublisherUnreachable(ReleaseError):
                          "--live to use the bundled sample releases.")
 
 
+class ProxyUnreachable(PublisherUnreachable):
+    """The proxy requests go through (HTTPS_PROXY, HTTP_PROXY) did not resolve or refused the connection: the
+    operator's network, not any publisher. One failure for every publisher behind it, naming the proxy."""
+
+    def __init__(self, family: str, proxy: str, problem: str):
+        self.host = proxy
+        ReleaseError.__init__(self, family, f"proxy {proxy} unreachable ({problem}); no publisher was asked "
+                              "through it. Check the proxy (HTTPS_PROXY, HTTP_PROXY, NO_PROXY) and refresh again, "
+                              "or refresh without --live to use the bundled sample releases.")
+
+
 class NotPublished(FetchError):
     """The publisher has no such release yet (404 or no such file). Not a failure for a refresh."""
 
@@ -180,7 +191,10 @@ class Family:
     the loader's transaction, after the tables `parse` returned (orchestration/warehouse/ncd_loader.py).
     A connector never touches the warehouse itself. `fault_tables` names raw tables that list a release's
     faults (records set aside, cells set to NULL) rather than its data: a later release with fewer rows in
-    them has lost nothing, so the row-count check leaves them out.
+    them has lost nothing, so the row-count check leaves them out. `periods` (raw table, first-month
+    column, last-month column) marks a family whose rows are figures for scattered periods, not a
+    month-by-month series (crowdout's curated published figures): its releases cover no months (no gaps
+    to check, no month a publisher is due to reach), and what they span is read from those columns.
     """
 
     name: str
@@ -194,3 +208,4 @@ class Family:
     records: Callable[[Path, ReleaseRef, Path], Iterator[Any]] | None = None
     fault_tables: frozenset[str] = frozenset()
     config: type[FamilyConfig] = FamilyConfig
+    periods: tuple[str, str, str] | None = None

@@ -65,6 +65,25 @@ def group(failures: Iterable[tuple[str, str]]) -> list[Group]:
     return list(groups.values())
 
 
+UNREACHABLE = re.compile(r"^([\w-]+).*?: ((?:publisher|proxy) \S+ unreachable .*)$")  # one line
+
+
+def per_publisher(errors: Iterable[str]) -> list[str]:
+    """Observation errors ("<family>...: <problem>"), or a run's step errors ("<step>: ..."), with one line
+    per unreachable publisher or proxy: the families (or steps) it serves (CBP's three; every family behind
+    a dead proxy) share its failure, so it is said once, naming them. Any other error is kept as it is."""
+    lines: dict[str, list[str]] = {}
+    for error in errors:
+        found = UNREACHABLE.match(error)
+        if found is None:
+            lines.setdefault(error, [])
+            continue
+        family, problem = found.groups()
+        lines.setdefault(problem, []).append(family)
+    return [f"{', '.join(dict.fromkeys(families))}: {line}" if families else line
+            for line, families in lines.items()]
+
+
 BULLET = re.compile(r"^- ([\w-]+) (.*)$")
 
 

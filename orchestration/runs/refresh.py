@@ -136,7 +136,7 @@ def whats_new(settings: Settings) -> tuple[list[str], list[str]]:
         reasons.append("no published warehouse yet")
     for found in observations:
         if found.unknown:
-            reasons.append(f"{found.family}: {len(found.unknown)} release(s) new or changed")
+            reasons.append(f"{found.family}: {found.found()}")
     if not settings.warehouse.exists():
         return reasons, failed
     try:

@@ -24,7 +24,7 @@ from orchestration.analysis.reader import AnalysisError
 from orchestration.config import Settings
 from orchestration.run_outcome import RunOutcome
 from orchestration.runs import news
-from orchestration.warehouse import freshness, publish, quality
+from orchestration.warehouse import freshness, publish, quality, registry
 
 
 @dataclass(frozen=True)
@@ -79,9 +79,13 @@ def _families(con: duckdb.DuckDBPyConnection, settings: Settings, now: datetime)
     out = []
     for family, loaded, first, last, loaded_at, modelled in rows:
         lag = settings.family(family).publication_lag_days
+        recency = freshness.recency(last, now.date(), lag, tolerance)
+        span = registry.period_span(con, family)
+        if span is not None:  # scattered periods, not a series a publisher extends month by month
+            _, first, last = span
+            recency = freshness.Recency(last, None, None, "n/a")
         out.append(FamilyStatus(family, loaded, first, last, loaded_at, modelled,
-                                freshness.state(_age(loaded_at, now)),
-                                freshness.recency(last, now.date(), lag, tolerance)))
+                                freshness.state(_age(loaded_at, now)), recency))
     return out
 
 
@@ -112,7 +116,7 @@ def _build_file(settings: Settings, published_at: datetime | None, status: Statu
                       coalesce(len(months_covered), 0), row_count
                FROM meta.releases WHERE status = 'loaded' ORDER BY family, release_key"""
         ).fetchall()
-        status.pending = [news.NewRelease(*r[1:]) for r in loaded if r[0] not in published]
+        status.pending = [news.with_periods(con, news.NewRelease(*r[1:], r[0])) for r in loaded if r[0] not in published]
         since = published_at or datetime.min.replace(tzinfo=timezone.utc)
         # A release that never arrived (a TRAC page missing past its publication lag, a download that kept
         # failing) has no release row: its URL's latest attempt, if it failed, stands for it.

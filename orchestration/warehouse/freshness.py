@@ -33,9 +33,10 @@ def state(age: timedelta | None) -> str:
 @dataclass(frozen=True)
 class Recency:
     latest: date | None  # the last month the family's loaded releases reach
-    expected: date  # the last month they should reach, given the publisher's lag
+    expected: date | None  # the last month they should reach, given the publisher's lag (None: not monthly)
     months_behind: int | None
-    state: str  # PASS (reaches it), WARN (behind, within tolerance), FAIL (beyond it), UNKNOWN (no data)
+    state: str  # PASS (reaches it), WARN (behind, within tolerance), FAIL (beyond it), UNKNOWN (no data),
+    #             n/a (figures for scattered periods, not a series a publisher extends month by month)
 
 
 def recency(latest: date | None, today: date, lag_days: int, tolerance_months: int) -> Recency:

@@ -28,12 +28,20 @@ from orchestration.warehouse import ingest
 @dataclass(frozen=True)
 class Observation:
     """What one family offers now: each release URL with its version, the URLs whose version the
-    warehouse does not hold (new or restated), and the releases that could not be looked at."""
+    warehouse does not hold (new or restated), those of them the warehouse holds under another version
+    (restated: the publisher replaced the file at the same URL), and the releases that could not be
+    looked at."""
 
     family: str
     versions: Mapping[str, str]
     unknown: tuple[str, ...] = ()
     errors: tuple[str, ...] = ()
+    restated: tuple[str, ...] = ()
+
+    def found(self) -> str:
+        """What is not held yet, in words: "2 new releases", "1 restated release", or both."""
+        counts = ((len(self.unknown) - len(self.restated), "new"), (len(self.restated), "restated"))
+        return ", ".join(f"{n} {what} release{'s' * (n != 1)}" for n, what in counts if n) or "nothing new"
 
     @property
     def data_version(self) -> str:
@@ -92,6 +100,7 @@ def observe_family(settings: Settings, family_name: str, con: duckdb.DuckDBPyCon
         return Observation(family_name, {}, errors=(str(exc),))
     versions: dict[str, str] = {}
     unknown: list[str] = []
+    restated: list[str] = []
     errors: list[str] = []
     for ref in refs:
         # A family that never restates is not asked again for a URL it loaded (for EOUSA the registry holds
@@ -102,7 +111,7 @@ def observe_family(settings: Settings, family_name: str, con: duckdb.DuckDBPyCon
         try:
             version = _version(session, ref, settings.releases.http)
         except PublisherUnreachable as exc:  # one error for the publisher, found in seconds, not one per page
-            return Observation(family_name, versions, tuple(unknown), (str(exc),))
+            return Observation(family_name, versions, tuple(unknown), (str(exc),), tuple(restated))
         except ReleaseError as exc:
             errors.append(str(exc))
             continue
@@ -112,7 +121,9 @@ def observe_family(settings: Settings, family_name: str, con: duckdb.DuckDBPyCon
         kind, _, value = version.partition(":")
         if not (value in known.sha256s if kind == "sha256" else (ref.url, value) in known.validators):
             unknown.append(ref.url)
-    return Observation(family_name, versions, tuple(unknown), tuple(errors))
+            if ref.url in known.loaded_sha256_by_url:
+                restated.append(ref.url)
+    return Observation(family_name, versions, tuple(unknown), tuple(errors), tuple(restated))
 
 
 def _version(session: requests.Session, ref: ReleaseRef, http_cfg: http.HttpConfig) -> str | None:

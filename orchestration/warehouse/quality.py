@@ -26,6 +26,7 @@ from orchestration.config import ChecksConfig
 from orchestration.connectors.calendar import month_range
 from orchestration.connectors.catalog import FAMILIES
 from orchestration.connectors.release import RawColumn
+from orchestration.warehouse import registry
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,12 @@ def months_covered(con: duckdb.DuckDBPyConnection, family: str, limits: ChecksCo
     months = sorted({m for (m,) in con.execute(
         """SELECT unnest(months_covered) FROM meta.releases
            WHERE family = ? AND status = 'loaded' AND months_covered IS NOT NULL""", [family]).fetchall()})
+    span = registry.period_span(con, family)
+    if span is not None:  # figures for scattered periods: no month-by-month series to find gaps in
+        rows, first, last = span
+        where = f" for periods from {first:%Y-%m} to {last:%Y-%m}" if first else ""
+        return Outcome(True, f"{family}: {rows:,} figures{where}; not a monthly series, so no months to check "
+                       "for gaps", metadata={"months": 0, "figures": rows})
     if not months:
         return Outcome(True, f"{family}: no months loaded yet", metadata={"months": 0})
     meta = {"first_month": f"{months[0]:%Y-%m}", "last_month": f"{months[-1]:%Y-%m}", "months": len(months)}

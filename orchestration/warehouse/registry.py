@@ -10,6 +10,8 @@ from datetime import date, datetime, timezone
 
 import duckdb
 
+from orchestration.connectors.catalog import FAMILIES
+
 
 def release_id(family: str, sha256: str) -> str:
     """Stable across re-runs and machines: the same bytes from the same family are the same release."""
@@ -139,3 +141,21 @@ def upsert_release(
             months_covered, datetime.now(timezone.utc) if status == "loaded" else None,
         ],
     )
+
+
+def period_span(con: duckdb.DuckDBPyConnection, family: str,
+                release_ids: list[str] | None = None) -> tuple[int, date | None, date | None] | None:
+    """(rows, first month, last month) of the loaded releases (or `release_ids`) of a family of scattered
+    periods (`Family.periods`), which cover no months of a series; None for a monthly family."""
+    periods = FAMILIES[family].periods if family in FAMILIES else None
+    if periods is None:
+        return None
+    table, start, end = periods
+    try:
+        return con.execute(
+            f"""SELECT count(*), min(t.{start}), max(t.{end}) FROM raw.{table} AS t JOIN meta.releases AS r
+                USING (release_id)
+                WHERE r.status = 'loaded' AND (?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], r.release_id))""",
+            [release_ids, release_ids]).fetchone()
+    except duckdb.CatalogException:  # a file without raw tables (marts and the registry only): no span to say
+        return 0, None, None

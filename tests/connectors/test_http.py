@@ -225,6 +225,36 @@ def test_a_refused_connection_fails_at_once_and_says_refused(session, tmp_path, 
     assert connect_attempts == ["127.0.0.1"]
 
 
+def test_a_dead_proxy_fails_at_once_named_as_the_proxy_and_no_host_behind_it_is_tried(tmp_path, monkeypatch,
+                                                                                      connect_attempts):
+    """Issue 20, review finding 5: behind a proxy that refuses connections every request failed after its
+    retries, one host after another, blamed on the publisher ("connection refused by www.cbp.gov")."""
+    port = closed_port()
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", f"http://someone:secret@127.0.0.1:{port}")
+    session = http.make_session({**HTTP_CFG, "retries": 4, "backoff_factor": 1})
+    with pytest.raises(PublisherUnreachable, match=rf"proxy http://127\.0\.0\.1:{port} unreachable "
+                       rf"\(connection refused by 127\.0\.0\.1:{port}\); no publisher was asked") as first:
+        fetch(session, "http://www.cbp.gov/a.csv", tmp_path)
+    assert "www.cbp.gov unreachable" not in str(first.value) and "secret" not in str(first.value)
+    assert connect_attempts == ["127.0.0.1"]  # retries = 4 with backoff, yet tried once
+    with pytest.raises(PublisherUnreachable, match=rf"proxy http://127\.0\.0\.1:{port} unreachable"):
+        fetch(session, "http://tracreports.org/b.csv", tmp_path)  # another host behind the same proxy
+    assert connect_attempts == ["127.0.0.1"]
+
+
+def test_a_proxy_whose_name_does_not_resolve_fails_at_once_named_as_the_proxy(tmp_path, monkeypatch, connect_attempts):
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
+    session = http.make_session({**HTTP_CFG, "retries": 4, "backoff_factor": 1})
+    with pytest.raises(PublisherUnreachable, match=r"proxy http://proxy\.invalid:3128 unreachable \(DNS lookup "
+                       r"failed for proxy\.invalid:3128"):
+        fetch(session, "https://www.cbp.gov/a.csv", tmp_path)
+    assert connect_attempts == ["proxy.invalid"]  # tried once
+
+
 def test_the_overall_deadline_stops_retries_and_later_requests(server, tmp_path):
     cfg = HTTP_CFG.model_copy(update={"retries": 20, "timeout_seconds": 0.5, "deadline_seconds": 1.2})
     server.routes["/f.csv"] = [stall]

@@ -75,3 +75,26 @@ def test_status_lists_a_failed_publisher_once_per_cause(settings, capsys):
     assert len(grouped) == 1, grouped
     assert " ".join(out.split()).count("failed trac-bulletin: 144 releases failed: DNS lookup of tracreports.org "
                                        "failed") == 1
+
+
+def test_an_unreachable_publisher_is_one_line_naming_the_families_it_serves():
+    """Issue 20, review finding 5: without DNS, www.cbp.gov was reported three times, once per CBP family."""
+    cbp = ("publisher www.cbp.gov unreachable (DNS lookup failed for www.cbp.gov: [Errno -3] Temporary failure in "
+           "name resolution); no release was tried after it.")
+    errors = [f"cbp-nationwide-aor page https://www.cbp.gov/document/stats/nationwide-encounters: {cbp}",
+              f"cbp-nationwide-state page https://www.cbp.gov/document/stats/nationwide-encounters: {cbp}",
+              f"cbp-sbo page https://www.cbp.gov/document/stats/southwest-land-border-encounters: {cbp}",
+              "trac-bulletin: publisher tracreports.org unreachable (DNS lookup failed for tracreports.org)",
+              "ohss-usbp x (https://ohss.dhs.gov/a.xlsx): could not observe: HTTP 500"]
+    assert failures.per_publisher(errors) == [
+        f"cbp-nationwide-aor, cbp-nationwide-state, cbp-sbo: {cbp}",
+        "trac-bulletin: publisher tracreports.org unreachable (DNS lookup failed for tracreports.org)",
+        "ohss-usbp x (https://ohss.dhs.gov/a.xlsx): could not observe: HTTP 500"]
+    proxy = "proxy http://127.0.0.1:9 unreachable (connection refused by 127.0.0.1:9); no publisher was asked"
+    assert failures.per_publisher([f"cbp-sbo page https://www.cbp.gov/x: {proxy}", f"trac-bulletin: {proxy}",
+                                   f"eousa-ncd index https://www.justice.gov/y: {proxy}"]) == [
+        f"cbp-sbo, trac-bulletin, eousa-ncd: {proxy}"]
+    # a run's steps, each failing on the same proxy, are one line too (the first refresh, with no warehouse)
+    assert failures.per_publisher([f"ingest_cbp_sbo: cbp-sbo page https://www.cbp.gov/x: {proxy}",
+                                   f"ingest_trac_bulletin: trac-bulletin: {proxy}"]) == [
+        f"ingest_cbp_sbo, ingest_trac_bulletin: {proxy}"]

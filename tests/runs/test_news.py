@@ -128,3 +128,24 @@ def test_a_failed_run_lists_what_it_loaded_after_a_hand_ingest_that_holds_the_bu
     assert "cannot be listed" not in said and "rebuild" not in said, said
     assert "Waiting for the writer lock" in said and "immigration/monthlymay18/fil/" in out
     assert "+25" in out
+
+
+def test_a_restored_release_its_publish_brought_back_is_restored_not_new(warehouse, capsys):
+    """Issue 20, review finding 8: after `crowdout release restore`, the run's publish brings back a release
+    analysts had before (loaded ahead of the last publish); "Releases loaded: 1" called it new."""
+    import duckdb
+
+    con = duckdb.connect(str(warehouse))
+    con.execute("CREATE TABLE meta.publishes (published_at TIMESTAMPTZ, releases_loaded BIGINT, run_id VARCHAR)")
+    con.execute("INSERT INTO meta.publishes VALUES ('2026-01-20 06:00:00+00', 2, 'r0')")  # without the release
+    con.close()
+    hand = sample_warehouse.new_edition(warehouse, "immigration/monthlymay18/fil/", "2026-01-25 06:00:00+00",
+                                        {("immigration", date(2018, 5, 1)): 5})  # loaded by hand since
+    run = _run(published=True, published_releases=[sample_warehouse.OHSS_RELEASE, hand])
+    new = news.from_run(run, warehouse)
+    assert [r.release_id for r in new.restored] == [sample_warehouse.OHSS_RELEASE]
+    assert [r.release_id for r in new.releases] == [hand]
+    render.print_new_this_run(new)
+    out = capsys.readouterr().out
+    assert "Releases loaded: 1" in out and "Releases restored: 1" in out
+    assert "1 new releases, 1 restored" in news.counts(new)

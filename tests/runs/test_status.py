@@ -91,7 +91,28 @@ def test_status_repeats_what_the_last_run_brought_from_its_events(settings, tmp_
     assert cli.main(["status"]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert f"Last run: {run_id} SUCCESS" in out
-    assert "it brought 1 new releases, changed 1 published figures; 0 failed, 1 withdrawn, 0 refused" in out
+    assert ("it brought 1 new release, changed 1 published figures; 0 failed releases, 0 failed steps, "
+            "1 withdrawn, 0 refused") in out
+
+
+def test_status_counts_a_failed_step_as_a_step_not_as_a_release(settings, tmp_path, monkeypatch, capsys):
+    """Issue 20, review finding 8: "1 failed" counted a failed step while the build section above said
+    "0 failed releases"."""
+    import dagster as dg
+
+    @dg.asset
+    def dbt_models():
+        raise RuntimeError("dbt build failed")
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
+    from orchestration.config import load_settings
+    from orchestration.runs.instance import open_instance
+
+    with open_instance(load_settings()) as instance:
+        dg.materialize([dbt_models], instance=instance, raise_on_error=False)
+    assert cli.main(["status"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "0 failed releases, 1 failed step, 0 withdrawn, 0 refused" in out
 
 
 def test_status_says_why_the_last_publish_was_refused_and_how_to_go_on(settings, capsys):
@@ -152,6 +173,26 @@ def test_an_unreachable_publisher_is_listed_until_an_observation_reaches_it_agai
     assert "could not look" not in capsys.readouterr().out
 
 
+def test_a_publisher_of_several_families_that_could_not_be_looked_at_is_one_line(settings, tmp_path, monkeypatch,
+                                                                                 capsys):
+    """Issue 20, review finding 5: www.cbp.gov was listed three times, once per CBP family."""
+    from orchestration.runs import refresh
+    from orchestration.warehouse.observe import Observation
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
+    from orchestration.config import load_settings
+
+    settings = load_settings()
+    down = "publisher www.cbp.gov unreachable (DNS lookup failed for www.cbp.gov); no release was tried after it."
+    refresh.record_observations(settings, [
+        Observation(family, {}, errors=(f"{family} page https://www.cbp.gov/document/stats/x: {down}",))
+        for family in ("cbp-nationwide-aor", "cbp-nationwide-state", "cbp-sbo")])
+    assert cli.main(["status"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert out.count("www.cbp.gov unreachable") == 1
+    assert f"could not look cbp-nationwide-aor, cbp-nationwide-state, cbp-sbo: {down}" in out
+
+
 def test_failing_checks_are_each_checks_latest_evaluation_as_the_ui_badges_count(settings, tmp_path, monkeypatch,
                                                                                  capsys):
     """Issue 20, story 4: a check that failed in a daemon's run stays failing in `crowdout status` after a
@@ -173,3 +214,41 @@ def test_failing_checks_are_each_checks_latest_evaluation_as_the_ui_badges_count
     assert "Failing checks: 1" in out
     assert ("raw/cbp_sbo row_count_vs_previous_release: newest release keeps 10% of the previous release's rows; "
             "the newest release of that family broke it") in out
+
+
+def test_the_published_figures_are_said_as_periods_not_as_missing_months(settings, capsys):
+    """Issue 20, review finding 9: the curated figures (periods such as 2018-03, FY2017, 2017-01..2017-04, not a
+    monthly series, so their release covers no months) showed months `–`, status `–..– UNKNOWN`, and their
+    months_covered check said "no months loaded yet" with 53 rows loaded."""
+    import duckdb
+
+    from orchestration.config import PACKAGE_DIR
+    from orchestration.runs import news
+    from orchestration.warehouse import quality
+
+    figures = PACKAGE_DIR / "published" / "trac_published_figures.csv"
+    assert cli.main(["ingest", "trac-published-figures", str(figures)]) == 0
+    capsys.readouterr()
+    con = duckdb.connect(str(settings.build_warehouse), read_only=True)
+    try:
+        rows, first, last = con.execute("SELECT count(*), min(period_start), max(period_end) "
+                                        "FROM raw.trac_published_figures").fetchone()
+        (release_id,) = con.execute("SELECT release_id FROM meta.releases").fetchone()
+        check = quality.months_covered(con, "trac-published-figures")
+    finally:
+        con.close()
+    assert rows == len(figures.read_text().splitlines()) - 1
+    assert check.passed and check.description == (
+        f"trac-published-figures: {rows:,} figures for periods from {first:%Y-%m} to {last:%Y-%m}; not a monthly "
+        "series, so no months to check for gaps")
+    (new,) = news.releases(settings.build_warehouse, [release_id])
+    assert (new.first_month, new.last_month) == (first, last)
+    (pending,) = status.gather(settings).pending
+    assert (pending.first_month, pending.last_month) == (first, last)
+
+    publish(settings.build_warehouse, settings.warehouse)
+    (family,) = status.gather(settings).families
+    assert (family.first_month, family.last_month, family.recency.state) == (first, last, "n/a")
+    assert cli.main(["status"]) == 0
+    out = capsys.readouterr().out
+    assert f"{first:%Y-%m}..{last:%Y-%m}" in out and "UNKNOWN" not in out

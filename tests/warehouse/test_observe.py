@@ -49,6 +49,7 @@ def test_a_release_is_new_until_loaded_then_new_again_when_restated(cbp_site):
     url = cbp_site.url + FILES + SBO
     first = _observe(settings, "cbp-sbo")
     assert first.unknown == (url,) and first.is_new
+    assert (first.restated, first.found()) == ((), "1 new release")  # the refresh's "New:" words
     assert first.versions[url].startswith("sha256:")
 
     assert [r.status for r in ingest.ingest_family(settings, "cbp-sbo")] == ["loaded"]
@@ -58,6 +59,8 @@ def test_a_release_is_new_until_loaded_then_new_again_when_restated(cbp_site):
     cbp_site.routes[FILES + SBO] = [reply(200, SBO_V1.replace(b",20\r\n", b",21\r\n", 1), {"Content-Type": "text/csv"})]
     restated = _observe(settings, "cbp-sbo")
     assert restated.unknown == (url,) and restated.data_version != first.data_version
+    # Issue 20, review finding 7: the words say what the publisher did, not "new or changed"
+    assert (restated.restated, restated.found()) == ((url,), "1 restated release")
 
 
 @pytest.mark.parametrize("validator", [{}, {"ETag": '"v1"'}])
@@ -127,3 +130,5 @@ def test_a_publisher_that_answers_head_is_observed_by_its_validator_without_a_do
     cbp_site.routes[FILES + SBO] = [reply(200, SBO_V1, {"Content-Type": "text/csv", **changed})]
     restated = _observe(settings, "cbp-sbo")
     assert restated.unknown == (url,) and restated.data_version != first.data_version
+    # Issue 20, review finding 7: the words say what the publisher did, not "new or changed"
+    assert (restated.restated, restated.found()) == ((url,), "1 restated release")

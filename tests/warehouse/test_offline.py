@@ -35,6 +35,35 @@ def test_observing_an_unreachable_publisher_is_one_error(offline, family):
     assert found.unknown == ()
 
 
+def test_observing_every_family_behind_a_dead_proxy_names_the_proxy_once_per_request_not_per_retry(
+        settings, monkeypatch):
+    """Issue 20, review finding 5: behind a proxy with nothing listening, every request was retried with
+    backoff (93 s for all families) and blamed the publisher ("connection refused by www.cbp.gov")."""
+    import urllib3.connection
+
+    from orchestration.runs import failures
+
+    port = closed_port()
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+    attempts = []
+    real = urllib3.connection.HTTPConnection._new_conn
+    monkeypatch.setattr(urllib3.connection.HTTPConnection, "_new_conn", lambda self: attempts.append(self.host)
+                        or real(self))
+    http = settings.releases.http.model_copy(update={"retries": 4, "backoff_factor": 1})  # each retry would wait
+    releases = settings.releases.model_copy(update={"http": http})
+    live = dataclasses.replace(settings, releases=releases, live=True)
+    errors = [e for family in ONLINE for e in observe.observe_family(live, family, None).errors]
+    assert len(errors) == len(ONLINE) and len(attempts) == len(ONLINE)  # one connection each, no retry
+    (line,) = failures.per_publisher(errors)
+    assert line == (f"{', '.join(ONLINE)}: proxy http://127.0.0.1:{port} unreachable (connection refused by "
+                    f"127.0.0.1:{port}); no publisher was asked through it. Check the proxy (HTTPS_PROXY, "
+                    "HTTP_PROXY, NO_PROXY) and refresh again, or refresh without --live to use the bundled sample "
+                    "releases.")
+
+
 @pytest.mark.parametrize("family", ONLINE)
 def test_ingesting_from_an_unreachable_publisher_records_no_failed_release(offline, family):
     con = ingest.connect_build(offline)
