@@ -233,7 +233,7 @@ def test_a_dead_proxy_fails_at_once_named_as_the_proxy_and_no_host_behind_it_is_
     for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HTTP_PROXY", f"http://someone:secret@127.0.0.1:{port}")
-    session = http.make_session({**HTTP_CFG, "retries": 4, "backoff_factor": 1})
+    session = http.make_session(HTTP_CFG.model_copy(update={"retries": 4, "backoff_factor": 1}))
     with pytest.raises(PublisherUnreachable, match=rf"proxy http://127\.0\.0\.1:{port} unreachable "
                        rf"\(connection refused by 127\.0\.0\.1:{port}\); no publisher was asked") as first:
         fetch(session, "http://www.cbp.gov/a.csv", tmp_path)
@@ -248,7 +248,7 @@ def test_a_proxy_whose_name_does_not_resolve_fails_at_once_named_as_the_proxy(tm
     for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
-    session = http.make_session({**HTTP_CFG, "retries": 4, "backoff_factor": 1})
+    session = http.make_session(HTTP_CFG.model_copy(update={"retries": 4, "backoff_factor": 1}))
     with pytest.raises(PublisherUnreachable, match=r"proxy http://proxy\.invalid:3128 unreachable \(DNS lookup "
                        r"failed for proxy\.invalid:3128"):
         fetch(session, "https://www.cbp.gov/a.csv", tmp_path)

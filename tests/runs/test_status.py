@@ -234,7 +234,7 @@ def test_the_published_figures_are_said_as_periods_not_as_missing_months(setting
         rows, first, last = con.execute("SELECT count(*), min(period_start), max(period_end) "
                                         "FROM raw.trac_published_figures").fetchone()
         (release_id,) = con.execute("SELECT release_id FROM meta.releases").fetchone()
-        check = quality.months_covered(con, "trac-published-figures")
+        check = quality.months_covered(con, "trac-published-figures", settings.releases.checks)
     finally:
         con.close()
     assert rows == len(figures.read_text().splitlines()) - 1
