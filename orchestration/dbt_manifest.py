@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
+from filelock import FileLock
 
 from orchestration.config import DBT_PROJECT_DIR
 
@@ -62,9 +63,16 @@ def dbt_executable() -> str:
 def ensure_prepared() -> Path:
     """`dbt parse` into the project's target folder, as dagster-dbt's preparer does, unless the manifest
     is newer than every project file; with the dbt installed beside this Python, so a venv used without
-    activation (cron, tests) still finds it."""
+    activation (cron, tests) still finds it. One process parses at a time (a file lock beside the target
+    folder): a refresh, `crowdout status` and the daemon's code server may all start on a stale manifest,
+    and two parses writing one target folder leave a manifest of neither."""
     manifest = Path(dbt_project.manifest_path)
-    if not is_current(Path(dbt_project.project_dir), manifest):
-        dbt = DbtCli(project_dir=dbt_project, dbt_executable=dbt_executable())
-        dbt.cli(["parse", "--quiet"], target_path=Path(dbt_project.target_path)).wait()
+    if is_current(Path(dbt_project.project_dir), manifest):
+        return manifest
+    target = Path(dbt_project.target_path)
+    target.mkdir(parents=True, exist_ok=True)
+    with FileLock(target.with_name(target.name + ".lock")):
+        if not is_current(Path(dbt_project.project_dir), manifest):  # another process may have parsed it
+            dbt = DbtCli(project_dir=dbt_project, dbt_executable=dbt_executable())
+            dbt.cli(["parse", "--quiet"], target_path=target).wait()
     return manifest
