@@ -21,11 +21,11 @@ def main(argv: list[str] | None = None) -> int:
         err_console.print("interrupted")
         return 130
     except (AnalysisError, SettingsError) as exc:  # already says what to do next
-        err_console.print(error_line(exc))
+        err_console.print(error_line(exc), soft_wrap=True)  # unwrapped: a path cut in two cannot be pasted
         return 1
     except Exception as exc:  # the last line of defence: one readable line, not a traceback
         if os.environ.get("CROWDOUT_DEBUG"):
             raise
-        err_console.print(error_line(exc))
+        err_console.print(error_line(exc), soft_wrap=True)
         err_console.print("(set CROWDOUT_DEBUG=1 for the traceback)")
         return 1

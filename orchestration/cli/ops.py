@@ -85,7 +85,7 @@ def cmd_release(args: argparse.Namespace) -> int:
             else:
                 landed = registry.restore(con, args.release_id)
         except registry.UnknownRelease as exc:
-            err_console.print(error_line(exc))
+            err_console.print(error_line(exc), soft_wrap=True)
             return 1
         finally:
             con.close()
