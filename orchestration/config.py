@@ -87,6 +87,7 @@ class RecencyConfig(_Section):
 class AutomationConfig(_Section):
     observe_cron: Cron
     monthly_cron: Cron
+    sensor_interval_seconds: Annotated[int, Field(ge=5, le=3600)] = 30
 
 
 class InstanceConfig(_Section):

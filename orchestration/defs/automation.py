@@ -51,16 +51,23 @@ PUBLISH = (
 # Releases, marts and the published file: refreshed monthly, so stale after about a month.
 MONTHLY_FRESHNESS = FreshnessPolicy.time_window(fail_window=freshness.FAIL_AFTER, warn_window=freshness.WARN_AFTER)
 
-automation_sensor = AutomationConditionSensorDefinition(
-    "crowdout_automation",
-    target=AssetSelection.all(include_sources=True),
-    default_status=DefaultSensorStatus.RUNNING,
-    description="Observes the release families and runs what a new release makes due.",
-)
+def sensors(automation: AutomationConfig) -> list:
+    """The daemon's two sensors, each evaluated at most every `sensor_interval_seconds`."""
+    every = automation.sensor_interval_seconds
+    return [
+        AutomationConditionSensorDefinition(
+            "crowdout_automation",
+            target=AssetSelection.all(include_sources=True),
+            default_status=DefaultSensorStatus.RUNNING,
+            minimum_interval_seconds=every,
+            description="Observes the release families and runs what a new release makes due.",
+        ),
+        run_failure_sensor(name="run_failure_alerts", default_status=DefaultSensorStatus.RUNNING,
+                           minimum_interval_seconds=every)(alert_failed_run),
+    ]
 
 
-@run_failure_sensor(name="run_failure_alerts", default_status=DefaultSensorStatus.RUNNING)
-def run_failure_alerts(context: RunFailureSensorContext):
+def alert_failed_run(context: RunFailureSensorContext):
     """Post every failed run to CROWDOUT_ALERT_WEBHOOK when one is set, as its events tell it: a run whose
     process died (run monitoring fails it, with no step failure) included (`alerts.NO_MESSAGE`). Each
     evaluation is an entry point of its own: it reads the settings (the webhook) once."""

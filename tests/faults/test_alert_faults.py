@@ -17,7 +17,7 @@ from dagster import DagsterEventType, DagsterInstance, build_run_status_sensor_c
 
 from orchestration import cli
 from orchestration.config import load_settings
-from orchestration.defs.automation import run_failure_alerts
+from orchestration.defs.automation import alert_failed_run
 from orchestration.runs import refresh
 from tests.support.webhook import webhook
 
@@ -87,7 +87,7 @@ def _sensor(instance, run_id):
     context = build_run_status_sensor_context(
         sensor_name="run_failure_alerts", dagster_event=record.dagster_event, dagster_instance=instance,
         dagster_run=instance.get_run_by_id(run_id)).for_run_failure()
-    run_failure_alerts(context)
+    alert_failed_run(context)
 
 
 def test_a_run_whose_child_aborted_is_alerted(hook):
