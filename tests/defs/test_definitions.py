@@ -31,6 +31,18 @@ def test_definitions_load_with_the_automation_and_failure_sensors_and_no_job_or_
     assert not _defs().schedules and not _defs().jobs
 
 
+def test_both_sensors_run_at_the_interval_releases_toml_sets(tmp_path, monkeypatch):
+    from orchestration.config import RELEASES_TOML, load_settings
+    from orchestration.defs import build_definitions
+
+    toml = tmp_path / "releases.toml"
+    toml.write_text(RELEASES_TOML.read_text().replace("sensor_interval_seconds = 30", "sensor_interval_seconds = 45"))
+    monkeypatch.setenv("CROWDOUT_RELEASES_TOML", str(toml))
+    sensors = build_definitions(load_settings()).sensors
+    assert {s.name: s.minimum_interval_seconds for s in sensors} == {"crowdout_automation": 45,
+                                                                     "run_failure_alerts": 45}
+
+
 def test_release_families_are_observable_sources_and_nothing_is_partitioned():
     graph = _defs().resolve_asset_graph()
     sources = {k.to_user_string() for k in graph.observable_asset_keys}
