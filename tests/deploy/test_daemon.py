@@ -4,8 +4,10 @@ publishes the warehouse, launches nothing more while nothing is new, and posts a
 alert webhook.
 
 The publisher is a local HTTP server serving a copy of the bundled sample site; releases.toml is a copy
-pointing every publisher's live URL at it, with releases observed every minute. Everything the test starts
-it stops by process group. Slow (several minutes per run database), like the other end-to-end tests.
+pointing every publisher's live URL at it, with releases observed every minute and the sensors evaluated
+every SENSOR_INTERVAL seconds. Everything the test starts it stops by process group. Slow (minutes per run
+database, mostly waiting for the cron), like the other end-to-end tests; each run database has a worker of its
+own under pytest-xdist (tests/support/distribution.py).
 """
 
 from __future__ import annotations
@@ -37,8 +39,9 @@ from tests.support.webhook import webhook
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
-TEST_POSTGRES_URL = os.environ.get("CROWDOUT_TEST_POSTGRES_URL")
 PUBLISHED = AssetKey("published_warehouse")
+SENSOR_INTERVAL = 10  # [automation] sensor_interval_seconds here (30 as shipped)
+CALM = 3 * SENSOR_INTERVAL  # three automation ticks with nothing launched: the daemon has nothing to do
 
 
 class _Site(SimpleHTTPRequestHandler):
@@ -65,11 +68,13 @@ def publisher(tmp_path):
 
 
 def _releases_toml(tmp_path: Path, site_url: str) -> Path:
-    """releases.toml with every publisher's live URL on the local site, and observations every minute."""
+    """releases.toml with every publisher's live URL on the local site, observations every minute and the
+    sensors every SENSOR_INTERVAL seconds."""
     text = RELEASES_TOML.read_text()
     for publisher in tomllib.loads(text)["publishers"].values():
         text = text.replace(f'live = "{publisher["live"]}"', f'live = "{site_url}/{publisher["sample"]}"')
     text = re.sub(r'observe_cron = "[^"]*"', 'observe_cron = "* * * * *"', text)
+    text = re.sub(r"sensor_interval_seconds = \d+", f"sensor_interval_seconds = {SENSOR_INTERVAL}", text)
     # The sample site's TRAC pages end in September 2019: live mode must not ask for later months as due.
     trac, rest = text.split("[families.trac-bulletin]", 1)[1].split("\n[", 1)
     lag = (date.today() - date(2019, 10, 1)).days + 1
@@ -92,11 +97,11 @@ def _observed(instance: DagsterInstance) -> int:
 
 
 class _Settled:
-    """True once no run that loads or publishes is under way or was added for `calm` seconds (over two
+    """True once no run that loads or publishes is under way or was added for `calm` seconds (three
     automation ticks; observation runs go on every minute), so what the daemon does next is caused by what
     the test does next."""
 
-    def __init__(self, instance: DagsterInstance, calm: float = 75):
+    def __init__(self, instance: DagsterInstance, calm: float = CALM):
         self.instance, self.calm, self.seen, self.since = instance, calm, -1, time.monotonic()
 
     def __call__(self) -> bool:
@@ -123,7 +128,7 @@ def _wait(condition, timeout: float, what: str, daemon: subprocess.Popen, log: P
         found = condition()
         if found:
             return found
-        time.sleep(5)
+        time.sleep(2)
     raise AssertionError(f"{what} within {timeout:.0f}s; daemon log:\n{log.read_text()[-4000:]}")
 
 
@@ -131,12 +136,8 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.mark.parametrize("run_database", [
-    "sqlite",
-    pytest.param("postgres", marks=pytest.mark.skipif(
-        not TEST_POSTGRES_URL, reason="CROWDOUT_TEST_POSTGRES_URL not set (.ci/run starts PostgreSQL and sets it)")),
-])
-def test_the_daemon_publishes_new_releases_unattended(tmp_path, publisher, monkeypatch, run_database):
+@pytest.mark.parametrize("run_database", ["sqlite", "postgres"])
+def test_the_daemon_publishes_new_releases_unattended(tmp_path, publisher, monkeypatch, request, run_database):
     ensure_prepared()  # the manifest the daemon's code location loads, as `prepare-and-package` makes it
     with webhook() as hook:
         env = {
@@ -152,7 +153,7 @@ def test_the_daemon_publishes_new_releases_unattended(tmp_path, publisher, monke
         }
         env.pop(POSTGRES_URL_ENV, None)
         if run_database == "postgres":
-            env[POSTGRES_URL_ENV] = TEST_POSTGRES_URL
+            env[POSTGRES_URL_ENV] = request.getfixturevalue("postgres_url")  # a database of its own
         for name, value in env.items():
             if name.startswith(("CROWDOUT_", "DAGSTER_HOME")):
                 monkeypatch.setenv(name, value)
@@ -161,7 +162,6 @@ def test_the_daemon_publishes_new_releases_unattended(tmp_path, publisher, monke
         settings = load_settings()
         init_instance(settings)  # what the daemon's unit runs first (`crowdout instance init`)
         instance = DagsterInstance.from_config(str(settings.dagster_home))
-        instance.wipe()  # a shared test database may hold another test's runs
         assert type(instance.run_storage).__name__ == ("PostgresRunStorage" if run_database == "postgres"
                                                        else "SqliteRunStorage")
 
@@ -178,10 +178,11 @@ def test_the_daemon_publishes_new_releases_unattended(tmp_path, publisher, monke
             daemon = subprocess.Popen([str(daemon_bin), "run", "-w", str(REPO / "workspace.yaml")], cwd=REPO,
                                       env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         try:
-            # The daemon's first look records what the site offers (and builds once from it); let it settle.
+            # The daemon's first look records what the site offers; it finds nothing the refresh did not load.
             _wait(lambda: _observed(instance) >= 1, 600, "the daemon never looked at the site", daemon, log)
             _wait(_Settled(instance), 900, "the daemon never settled", daemon, log)
             before = {r.run_id for r in _refresh_runs(instance)}
+            assert len(before) == 1, [r.tags for r in _refresh_runs(instance)]  # the first `crowdout refresh`
 
             # 1. A publisher restates a file: the daemon notices, and runs load it and publish.
             sbo = next(publisher.site.rglob("sbo-encounters-fy*.csv"))
@@ -202,11 +203,13 @@ def test_the_daemon_publishes_new_releases_unattended(tmp_path, publisher, monke
             assert recorded == (published_run.run_id,)
             assert {r.tags.get("dagster/sensor_name") for r in new_runs} == {"crowdout_automation"}
 
-            # 2. Nothing new: two more observations, and no run that loads or publishes anything.
+            # 2. Nothing new: another observation, then three automation ticks, and no run that loads or
+            # publishes anything.
             _wait(_Settled(instance), 900, "the daemon never settled after publishing", daemon, log)
             before = {r.run_id for r in _refresh_runs(instance)}
             observed = _observed(instance)
-            _wait(lambda: _observed(instance) >= observed + 2, 300, "no further observations", daemon, log)
+            _wait(lambda: _observed(instance) > observed, 300, "no further observation", daemon, log)
+            _wait(_Settled(instance), 300, "the daemon never settled after observing", daemon, log)
             assert {r.run_id for r in _refresh_runs(instance)} == before
             published_bytes = _sha256(warehouse)
 

@@ -3,7 +3,6 @@ old finished runs are pruned while queued ones stay."""
 
 from __future__ import annotations
 
-import os
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -13,9 +12,6 @@ from dagster import DagsterInstance, DagsterRun, DagsterRunStatus
 
 from orchestration.config import POSTGRES_URL_ENV, load_settings
 from orchestration.runs import instance
-
-# .ci/run starts a PostgreSQL server and names a database here; without it the PostgreSQL tests are skipped.
-TEST_POSTGRES_URL = os.environ.get("CROWDOUT_TEST_POSTGRES_URL")
 
 
 def _settings(tmp_path, monkeypatch, postgres_url=None):
@@ -54,9 +50,8 @@ def test_a_url_for_another_driver_is_refused_with_the_form_to_use(tmp_path, monk
     assert not (settings.dagster_home / "dagster.yaml").exists()
 
 
-@pytest.mark.skipif(not TEST_POSTGRES_URL, reason="CROWDOUT_TEST_POSTGRES_URL not set (.ci/run sets it)")
-def test_postgres_instance_stores_runs_in_postgres(tmp_path, monkeypatch):
-    settings = _settings(tmp_path, monkeypatch, postgres_url=TEST_POSTGRES_URL)
+def test_postgres_instance_stores_runs_in_postgres(tmp_path, monkeypatch, postgres_url):
+    settings = _settings(tmp_path, monkeypatch, postgres_url=postgres_url)
     instance.init_instance(settings)
     run_id = str(uuid.uuid4())
     with DagsterInstance.from_config(str(settings.dagster_home)) as dagster_instance:
