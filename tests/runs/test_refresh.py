@@ -1,15 +1,16 @@
 """`crowdout refresh` on the bundled sample, as a user runs it: every mart built, the 2018 figures
-reproduced in the published file; a second refresh finds nothing new and leaves the warehouse alone; a
-release loaded by hand is published by the next refresh, even an edition newer than the one the
-publisher's page still links; Ctrl-C stops a refresh cleanly, and a killed one leaves neither a dbt
-process nor anything that blocks the next refresh."""
+reproduced in the published file; a second refresh finds nothing new and leaves the warehouse alone;
+Ctrl-C stops a refresh cleanly; a killed one leaves neither a dbt process nor anything that blocks the next
+refresh, which publishes a release loaded by hand, even an edition newer than the one the publisher's page
+still links; a withdrawn release stops failing the refresh.
+
+Each test pays for at least one whole refresh of the sample, so each story that can share one does."""
 
 from __future__ import annotations
 
 import csv
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -133,14 +134,9 @@ def _newer_sbo_edition(path: Path) -> Path:
     return path
 
 
-def test_a_newer_edition_loaded_by_hand_is_published_and_the_older_linked_file_does_not_block(tmp_path):
-    env = _env(tmp_path)
-    newer = _newer_sbo_edition(tmp_path / "sbo-encounters-fy23-fy26-aug.csv")
-    loaded = _crowdout(env, "ingest", "cbp-sbo", str(newer))
-    assert loaded.returncode == 0, loaded.stdout + loaded.stderr
-    refreshed = _crowdout(env, "refresh")  # loads the older file the sample page links, after the newer one
-    assert refreshed.returncode == 0, refreshed.stdout[-3000:] + refreshed.stderr[-3000:]
-    con = duckdb.connect(str(tmp_path / "crowdout.duckdb"), read_only=True)
+def _sbo_in_the_marts(warehouse: Path) -> tuple[int, str]:
+    """(CBP SBO encounters in April 2022, the last SBO month) in the published marts."""
+    con = duckdb.connect(str(warehouse), read_only=True)
     try:
         april_2022 = con.execute(
             """SELECT sum(encounter_count) FROM marts.fct_cbp_encounters
@@ -148,11 +144,7 @@ def test_a_newer_edition_loaded_by_hand_is_published_and_the_older_linked_file_d
         last = con.execute("SELECT max(month) FROM marts.fct_cbp_encounters WHERE source = 'cbp-sbo'").fetchone()[0]
     finally:
         con.close()
-    with SAMPLE_SBO.open(newline="") as fh:
-        older_april = sum(int(r["Encounter Count"]) for r in csv.DictReader(fh)
-                          if r["Fiscal Year"] == "2022" and r["Month (abbv)"] == "APR")
-    assert april_2022 == 2 * older_april  # the newer edition's figure, not the older file's
-    assert f"{last:%Y-%m}" == "2025-08"
+    return april_2022, f"{last:%Y-%m}"
 
 
 def _children(pid: int) -> list[int]:
@@ -208,32 +200,6 @@ def _start_refresh(env) -> subprocess.Popen:
                             text=True, start_new_session=True)
 
 
-def test_ctrl_c_during_dbt_stops_cleanly_and_status_shows_that_run(tmp_path, monkeypatch):
-    """Issue 20: one line, exit status 130, no traceback; status names the run and says it was interrupted,
-    not Dagster's DagsterExecutionInterruptedError."""
-    import dagster as dg
-
-    env = {**_env(tmp_path), "DAGSTER_HOME": str(tmp_path / "dagster_home")}
-    proc = _start_refresh(env)
-    dbt = _wait_for_dbt_build(proc)
-    assert os.getsid(dbt) != os.getsid(proc.pid)  # dbt has a session of its own: a terminal's Ctrl-C reaches crowdout
-    os.kill(proc.pid, signal.SIGINT)
-    out, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130, out[-2000:] + err[-2000:]
-    said = [line for line in err.splitlines() if line and " refresh " not in line]  # not the progress lines
-    assert any(line.endswith(" dbt_models interrupted") or " dbt_models interrupted (" in line
-               for line in err.splitlines()), err  # not shown as if it had finished
-    assert len(said) == 1 and said[0].startswith("interrupted (Ctrl-C)"), err
-    assert "Traceback" not in err + out and "KeyboardInterrupt" not in err + out
-    assert _wait_gone(dbt, 30)
-    monkeypatch.setenv("DAGSTER_HOME", env["DAGSTER_HOME"])
-    with dg.DagsterInstance.get() as instance:
-        (run,) = instance.get_runs()
-    status = " ".join(_crowdout(env, "status").stdout.split())
-    assert f"Last run: {run.run_id} FAILURE" in status
-    assert "interrupted (Ctrl-C)" in status and "DagsterExecutionInterruptedError" not in status
-
-
 def _start_refresh_in_terminal(env) -> tuple[subprocess.Popen, int]:
     """`crowdout refresh` as a user starts it in a terminal: on a pseudo-terminal whose foreground process
     group is the refresh's, so a Ctrl-C typed there is a SIGINT to every process of that group. Returns the
@@ -261,11 +227,16 @@ def _read_all(master: int, into: list[bytes]) -> None:
         into.append(chunk)
 
 
-def test_ctrl_c_typed_in_a_terminal_prints_one_line_and_no_traceback(tmp_path):
+def test_ctrl_c_typed_in_a_terminal_prints_one_line_and_status_shows_that_run(tmp_path, monkeypatch):
     """Issue 20 as a user meets it: Ctrl-C in the terminal interrupts every process in its foreground
-    group, not crowdout alone. Dagster's default compute-log manager started `tail` and `watch_orphans`
-    helpers there, and each watcher printed a KeyboardInterrupt traceback."""
+    group, not crowdout alone (Dagster's default compute-log manager started `tail` and `watch_orphans`
+    helpers there, and each watcher printed a KeyboardInterrupt traceback). dbt runs in a session of its
+    own, so the SIGINT reaches crowdout, which forwards one to dbt and waits for it. The refresh prints one
+    line, exits 130, shows the dbt step interrupted, not finished; status names the run and says it was
+    interrupted, not Dagster's DagsterExecutionInterruptedError."""
     import threading
+
+    import dagster as dg
 
     env = {**_env(tmp_path), "DAGSTER_HOME": str(tmp_path / "dagster_home")}
     proc, master = _start_refresh_in_terminal(env)
@@ -274,22 +245,39 @@ def test_ctrl_c_typed_in_a_terminal_prints_one_line_and_no_traceback(tmp_path):
     reader.start()
     try:
         dbt = _wait_for_dbt_build(proc)
+        assert os.getsid(dbt) != os.getsid(proc.pid)  # the terminal's Ctrl-C reaches crowdout, not dbt
         os.write(master, b"\x03")  # the terminal's interrupt character: SIGINT to the foreground group
         assert proc.wait(timeout=120) == 130
         reader.join(timeout=30)
     finally:
         os.close(master)
-    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", b"".join(shown).decode("utf-8", "replace"))  # the bar's colours
+    shown_text = b"".join(shown).decode("utf-8", "replace").replace("\r", "")  # a terminal ends lines \r\n
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", shown_text)  # the progress bar's colours
     assert "Traceback" not in text and "KeyboardInterrupt" not in text, text[-3000:]
     assert text.count("interrupted (Ctrl-C)") == 1, text[-3000:]
+    assert "8/9 dbt_models interrupted" in text, text[-3000:]  # the bar's step: not shown as if it had finished
     assert _wait_gone(dbt, 30)
 
+    monkeypatch.setenv("DAGSTER_HOME", env["DAGSTER_HOME"])
+    with dg.DagsterInstance.get() as instance:
+        (run,) = instance.get_runs()
+    status = " ".join(_crowdout(env, "status").stdout.split())
+    assert f"Last run: {run.run_id} FAILURE" in status
+    assert "interrupted (Ctrl-C)" in status and "DagsterExecutionInterruptedError" not in status
 
-def test_a_killed_refresh_leaves_no_dbt_behind_and_blocks_no_later_refresh(tmp_path, monkeypatch):
+
+def test_a_killed_refresh_leaves_no_dbt_behind_and_the_next_publishes_a_newer_edition_loaded_by_hand(
+        tmp_path, monkeypatch):
+    """A refresh killed with SIGKILL leaves no dbt running and blocks no later refresh. The newer SBO edition
+    was loaded by hand before it, so the refreshes load the older file the sample page links after the newer
+    one: the newer edition's figures are the ones published, and the older file does not block."""
     import dagster as dg
 
     home = tmp_path / "dagster_home"
     env = {**_env(tmp_path), "DAGSTER_HOME": str(home)}
+    newer = _newer_sbo_edition(tmp_path / "sbo-encounters-fy23-fy26-aug.csv")
+    loaded = _crowdout(env, "ingest", "cbp-sbo", str(newer))
+    assert loaded.returncode == 0, loaded.stdout + loaded.stderr
     proc = _start_refresh(env)
     dbt = _wait_for_dbt_build(proc)
     proc.kill()  # SIGKILL: crowdout gets no chance to clean up
@@ -302,6 +290,11 @@ def test_a_killed_refresh_leaves_no_dbt_behind_and_blocks_no_later_refresh(tmp_p
     with dg.DagsterInstance.get() as instance:
         statuses = sorted(run.status.value for run in instance.get_runs())
     assert statuses == ["FAILURE", "SUCCESS"]  # the killed run is marked failed, not left STARTED
+
+    with SAMPLE_SBO.open(newline="") as fh:
+        older_april = sum(int(r["Encounter Count"]) for r in csv.DictReader(fh)
+                          if r["Fiscal Year"] == "2022" and r["Month (abbv)"] == "APR")
+    assert _sbo_in_the_marts(tmp_path / "crowdout.duckdb") == (2 * older_april, "2025-08")  # the newer edition's
 
 
 def test_withdrawing_a_release_that_failed_the_refresh_then_refreshing_clears_status(tmp_path):
