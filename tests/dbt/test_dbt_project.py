@@ -2,7 +2,7 @@
 test, a few hand-computed mart values, and a whole rebuild after a restated baseline month.
 
 One module fixture builds the warehouse once; tests only read it. A test that changes data works on its
-own copy, with its own dbt profile pointing at it (no environment variables), so the tests do not
+own copy, in a folder of its own (tests/support/dbt_inprocess.py runs dbt there), so the tests do not
 depend on their order.
 
 The raw fixture (raw_fixture.py) gives TRAC as national pages with ranked districts, TRAC's published
@@ -18,7 +18,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-import yaml
+
+from tests.support.dbt_inprocess import DATABASE, dbt
 
 # Loaded by path: a package named tests.dbt would shadow the dbt package itself.
 _spec = importlib.util.spec_from_file_location("crowdout_dbt_raw_fixture", Path(__file__).with_name("raw_fixture.py"))
@@ -28,31 +29,6 @@ _spec.loader.exec_module(raw_fixture)
 pytestmark = pytest.mark.slow
 
 PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
-
-
-def write_profile(folder: Path, db: Path) -> Path:
-    """dbt_project/profiles.yml with `db` as the warehouse path, in `folder`."""
-    profile = yaml.safe_load((PROJECT_DIR / "profiles.yml").read_text())
-    for output in profile["crowdout"]["outputs"].values():
-        output["path"] = str(db)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "profiles.yml").write_text(yaml.safe_dump(profile))
-    return folder
-
-
-def dbt(tmp: Path, *args: str, check: bool = True):
-    """dbt in process on the warehouse whose profile is in `tmp`/profile."""
-    from dbt.cli.main import dbtRunner
-
-    result = dbtRunner().invoke([
-        *args,
-        "--project-dir", str(PROJECT_DIR),
-        "--profiles-dir", str(tmp / "profile"),
-        "--target-path", str(tmp / "target"),
-        "--log-path", str(tmp / "logs"),
-    ])
-    assert result.success or not check, f"dbt {' '.join(args)} failed: {result.exception or result.result}"
-    return result
 
 
 def query(db: Path, sql: str, params=None):
@@ -66,8 +42,7 @@ def query(db: Path, sql: str, params=None):
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("dbt")
-    db = raw_fixture.build(tmp / "crowdout.build.duckdb")
-    write_profile(tmp / "profile", db)
+    db = raw_fixture.build(tmp / DATABASE)
     dbt(tmp, "build")
     query(db, "CHECKPOINT")  # the file alone holds everything, for the copies below
     return db, tmp
@@ -79,7 +54,6 @@ def own_copy(built, tmp_path):
     db, _ = built
     copy = tmp_path / db.name
     shutil.copyfile(db, copy)
-    write_profile(tmp_path / "profile", copy)
     return copy, tmp_path
 
 

@@ -8,7 +8,6 @@ case 3 (1 defendant, drugs, DEA) district court only, 15 June; case 4 is civil (
 
 from __future__ import annotations
 
-import os
 import zipfile
 from datetime import date
 
@@ -18,6 +17,7 @@ import pytest
 from orchestration.connectors import http
 from orchestration.samples import build_eousa_sample
 from orchestration.warehouse import ingest
+from tests.support.dbt_inprocess import DATABASE, dbt
 from tests.support.eousa_release import CASE, COURT, PART, PROG, write_disk
 
 pytestmark = pytest.mark.slow
@@ -82,7 +82,7 @@ def _release(folder, code=DOCUMENTED, tables=None):
     return folder
 
 
-def _build(settings, tmp_path, monkeypatch, folder):
+def _build(settings, tmp_path, folder):
     ref = ingest.ref_for_location(settings, "eousa-ncd", str(folder))
     con = ingest.connect_build(settings)
     try:
@@ -91,16 +91,9 @@ def _build(settings, tmp_path, monkeypatch, folder):
         con.close()
     assert result.status == "loaded", result.error
 
-    from dbt.cli.main import dbtRunner
-
-    project = os.path.join(os.path.dirname(__file__), "..", "..", "dbt_project")
-    monkeypatch.setenv("CROWDOUT_DBT_DATABASE", str(settings.build_warehouse))
-    monkeypatch.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-    run = dbtRunner().invoke([
-        "build", "--select", "+fct_ncd_defendants_filed_district_month", "+int_eousa__prosecutions_by_program",
-        "--indirect-selection", "cautious", "--project-dir", project, "--profiles-dir", project,
-        "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs"),
-    ])
+    assert settings.build_warehouse == tmp_path / DATABASE
+    run = dbt(tmp_path, "build", "--select", "+fct_ncd_defendants_filed_district_month",
+              "+int_eousa__prosecutions_by_program", "--indirect-selection", "cautious", check=False)
     return result, run
 
 
@@ -109,7 +102,7 @@ def _build(settings, tmp_path, monkeypatch, folder):
                          ids=["no code tables: documented codes", "the release's code tables",
                               "renumbered codes in the release's code tables"])
 def test_both_filed_datings_reach_the_mart_with_basis_and_release(settings, tmp_path, monkeypatch, code, tables):
-    result, run = _build(settings, tmp_path, monkeypatch, _release(tmp_path / "release", code, tables))
+    result, run = _build(settings, tmp_path, _release(tmp_path / "release", code, tables))
     assert run.success, run.exception or run.result
 
     db = duckdb.connect(str(settings.build_warehouse))  # the configuration of the in-process dbt connection
@@ -152,7 +145,7 @@ def test_a_release_whose_code_table_no_longer_describes_a_needed_code_blocks_the
                                                                                         monkeypatch):
     tables = _code_tables(DOCUMENTED)
     tables["GS_PROG_CAT"] = [("055", "Immigration Offenses (renamed)"), ("040", "Drug Dealing")]
-    _, run = _build(settings, tmp_path, monkeypatch, _release(tmp_path / "release", DOCUMENTED, tables))
+    _, run = _build(settings, tmp_path, _release(tmp_path / "release", DOCUMENTED, tables))
     assert not run.success
     failed = [r.node.name for r in run.result if r.status in ("fail", "error")]
     assert failed == ["ncd_codes_resolved"]

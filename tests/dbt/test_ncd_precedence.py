@@ -21,12 +21,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.support.dbt_inprocess import DATABASE, dbt
+
 _here = Path(__file__).parent
 _spec = importlib.util.spec_from_file_location("crowdout_dbt_project_tests", _here / "test_dbt_project.py")
 project_tests = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(project_tests)
-raw_fixture, dbt, query, write_profile = (project_tests.raw_fixture, project_tests.dbt, project_tests.query,
-                                          project_tests.write_profile)
+raw_fixture, query = project_tests.raw_fixture, project_tests.query
 
 pytestmark = pytest.mark.slow
 
@@ -71,9 +72,8 @@ def _add_ncd_release(db: Path) -> None:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("ncd")
-    db = raw_fixture.build(tmp / "crowdout.build.duckdb")
+    db = raw_fixture.build(tmp / DATABASE)
     _add_ncd_release(db)
-    write_profile(tmp / "profile", db)
     dbt(tmp, "build")
     return db, tmp
 
@@ -164,7 +164,6 @@ def test_provisional_months_is_configuration(built, tmp_path):
     copy = tmp_path / db.name
     query(db, "CHECKPOINT")
     copy.write_bytes(db.read_bytes())
-    write_profile(tmp_path / "profile", copy)
     dbt(tmp_path, "run", "--select", "fct_prosecutions_district_month", "--vars", "{provisional_months: 1}")
     assert query(copy, "SELECT month FROM marts.fct_prosecutions_district_month "
                        "WHERE district_code = 'ME' AND series = 'immigration' AND is_provisional") == [(FEB,)]
@@ -177,7 +176,6 @@ def test_a_modelled_ncd_release_fills_no_prosecution_figure(built, tmp_path):
     copy = tmp_path / db.name
     query(db, "CHECKPOINT")
     copy.write_bytes(db.read_bytes())
-    write_profile(tmp_path / "profile", copy)
     query(copy, "UPDATE meta.releases SET is_modelled = true WHERE family = 'eousa-ncd'")
     dbt(tmp_path, "run", "--select", "fct_ncd_defendants_filed_district_month+")
     assert query(copy, "SELECT count(*) FROM marts.fct_ncd_defendants_filed_district_month "

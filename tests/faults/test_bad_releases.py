@@ -112,10 +112,10 @@ def test_withdrawing_an_unknown_or_failed_release_says_what_exists(published, ca
 def test_a_withdrawn_release_drops_out_of_every_mart_at_the_next_build(tmp_path):
     """dbt reads only loaded releases: after a withdrawal the release it restated is used again."""
     from orchestration.warehouse import registry
-    from tests.dbt.test_dbt_project import dbt, query, raw_fixture, write_profile
+    from tests.dbt.test_dbt_project import query, raw_fixture
+    from tests.support.dbt_inprocess import DATABASE, dbt
 
-    db = raw_fixture.build(tmp_path / "crowdout.build.duckdb")
-    write_profile(tmp_path / "profile", db)
+    db = raw_fixture.build(tmp_path / DATABASE)
     dbt(tmp_path, "build")
     us_june = ("SELECT prosecutions FROM marts.fct_prosecutions_district_month WHERE district_code = 'US' "
                "AND series = 'immigration' AND month = DATE '2018-06-01'")
