@@ -6,7 +6,8 @@ import pytest
 
 from orchestration.config import load_settings
 
-pytest_plugins = ["tests.support.publisher", "tests.support.sample_warehouse_fixtures"]
+pytest_plugins = ["tests.support.publisher", "tests.support.sample_warehouse_fixtures", "tests.support.postgres",
+                  "tests.support.distribution"]
 
 
 @pytest.fixture

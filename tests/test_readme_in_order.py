@@ -33,7 +33,7 @@ SAMPLE_STATE_FILE = ("orchestration/samples/releases/www.cbp.gov/sites/default/f
 
 # README command -> (what runs instead, why). `{port}` is a free port chosen by the test.
 SUBSTITUTES: dict[str, tuple[str, str]] = {
-    "pytest -q": (
+    "pytest -q -n auto": (
         "pytest -q --collect-only",
         "the suite running this test would run itself again; collecting proves the README's install gives "
         "a suite that imports and collects"),
@@ -57,6 +57,11 @@ SUBSTITUTES: dict[str, tuple[str, str]] = {
         "", "creates a system user (root; changes the machine)"),
     "git clone <this repository> /opt/crowdout && cd /opt/crowdout": (
         "", "this session already runs in a fresh clone; `<this repository>` is a placeholder"),
+    "python3 -m venv .venv && .venv/bin/pip install -q -e . \\\n"
+    "  && .venv/bin/dagster-dbt project prepare-and-package --file orchestration/dbt_manifest.py": (
+        ".venv/bin/dagster-dbt project prepare-and-package --file orchestration/dbt_manifest.py",
+        "/opt/crowdout is this session's clone, whose .venv the first step filled with `.[test]`, which holds "
+        "`.`: pip would only confirm it (about 25 s); the manifest is prepared as written"),
     "install -d -m 0750 -o crowdout /etc/crowdout \\\n"
     "  && install -m 0600 -o crowdout orchestration/deploy/crowdout.env.example /etc/crowdout/crowdout.env": (
         "", "writes /etc and needs the crowdout user (root)"),
