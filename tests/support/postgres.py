@@ -1,6 +1,6 @@
 """A PostgreSQL database of its own for each test that needs one, on the server CROWDOUT_TEST_POSTGRES_URL
-names (.ci/run starts one; without it these tests are skipped). Its own database, not the named one: the
-daemon's test wipes its instance, and under pytest-xdist the PostgreSQL tests run beside each other."""
+names (.ci/run starts one; without it these tests are skipped). Its own database, not the named one: under
+pytest-xdist the PostgreSQL tests run beside each other, and each must find only its own runs."""
 
 from __future__ import annotations
 
