@@ -116,7 +116,7 @@ def test_a_withdrawn_release_drops_out_of_every_mart_at_the_next_build(tmp_path)
     from tests.support.dbt_inprocess import DATABASE, dbt
 
     db = raw_fixture.build(tmp_path / DATABASE)
-    dbt(tmp_path, "build")
+    dbt(tmp_path, "build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")  # the marts
     us_june = ("SELECT prosecutions FROM marts.fct_prosecutions_district_month WHERE district_code = 'US' "
                "AND series = 'immigration' AND month = DATE '2018-06-01'")
     ((later_print,),) = query(db, us_june)

@@ -1,8 +1,8 @@
 """`crowdout refresh` on the bundled sample, as a user runs it: every mart built, the 2018 figures
-reproduced in the published file; a second refresh finds nothing new and leaves the warehouse alone;
-Ctrl-C stops a refresh cleanly; a killed one leaves neither a dbt process nor anything that blocks the next
-refresh, which publishes a release loaded by hand, even an edition newer than the one the publisher's page
-still links; a withdrawn release stops failing the refresh.
+reproduced in the published file; a second refresh finds nothing new and leaves the warehouse alone; a
+partial file loaded after it fails the refresh until it is withdrawn; Ctrl-C stops a refresh cleanly; a
+killed one leaves neither a dbt process nor anything that blocks the next refresh, which publishes a release
+loaded by hand, even an edition newer than the one the publisher's page still links.
 
 Each test pays for at least one whole refresh of the sample, so each story that can share one does."""
 
@@ -94,7 +94,12 @@ def _daemon_would_observe(tmp_path: Path) -> dict[str, str]:
             con.close()
 
 
-def test_a_full_sample_refresh_reproduces_2018_and_a_second_one_finds_nothing_new(tmp_path):
+def test_a_full_sample_refresh_reproduces_2018_a_second_finds_nothing_new_and_a_bad_file_is_withdrawn(tmp_path):
+    """The README's first session: the main job reproduces 2018, and a second refresh finds nothing new and
+    leaves the warehouse alone. Then review finding 4, as README's "When a release is bad" tells it: a
+    partial file loaded by hand fails the next refresh's checks; after `crowdout release withdraw` the next
+    refresh runs (the withdrawal is due), passes and publishes, so `crowdout status` shows that run and no
+    failing check; the refresh after it has nothing new."""
     env = _env(tmp_path)
     first = _crowdout(env, "refresh")
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
@@ -118,6 +123,27 @@ def test_a_full_sample_refresh_reproduces_2018_and_a_second_one_finds_nothing_ne
     assert "Dagster run" not in second.stdout
     assert (tmp_path / "crowdout.duckdb").stat().st_mtime_ns == published
     assert _snapshot(tmp_path / "crowdout.duckdb") == (counts, sw, digest, releases)
+
+    state = SAMPLE_SBO.with_name("nationwide-encounters-fy20-fy23-state.csv")
+    partial = tmp_path / "partial" / state.name
+    partial.parent.mkdir()
+    partial.write_bytes(b"".join(state.read_bytes().splitlines(keepends=True)[:20_001]))
+    loaded = _crowdout(env, "ingest", "cbp-nationwide-state", str(partial))
+    release_id = re.search(r"release_id\s+(\S+)", loaded.stdout).group(1)
+    failed = _crowdout(env, "refresh")
+    assert failed.returncode == 1, failed.stdout[-3000:] + failed.stderr[-3000:]
+    assert f"crowdout release withdraw {release_id}" in " ".join(_crowdout(env, "status").stdout.split())
+
+    assert _crowdout(env, "release", "withdraw", release_id, "--reason", "partial file").returncode == 0
+    again = _crowdout(env, "refresh")
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    assert "New: 1 withdrawal(s) not yet published" in again.stdout
+    status = " ".join(_crowdout(env, "status").stdout.split())
+    assert "SUCCESS" in status.split("Last run:")[1].split("(started")[0], status
+    assert "No failing checks" in status and f"crowdout release withdraw {release_id}" not in status
+
+    last = _crowdout(env, "refresh")
+    assert last.returncode == 0 and "nothing new since" in last.stdout, last.stdout[-3000:] + last.stderr[-3000:]
 
 
 def _newer_sbo_edition(path: Path) -> Path:
@@ -295,31 +321,3 @@ def test_a_killed_refresh_leaves_no_dbt_behind_and_the_next_publishes_a_newer_ed
         older_april = sum(int(r["Encounter Count"]) for r in csv.DictReader(fh)
                           if r["Fiscal Year"] == "2022" and r["Month (abbv)"] == "APR")
     assert _sbo_in_the_marts(tmp_path / "crowdout.duckdb") == (2 * older_april, "2025-08")  # the newer edition's
-
-
-def test_withdrawing_a_release_that_failed_the_refresh_then_refreshing_clears_status(tmp_path):
-    """Review finding 4, as README's "When a release is bad" tells it: a partial file fails the refresh's
-    checks; after `crowdout release withdraw` the next refresh runs (the withdrawal is due), passes and
-    publishes, so `crowdout status` shows that run and no failing check; the refresh after it has nothing new."""
-    env = _env(tmp_path)
-    assert _crowdout(env, "refresh").returncode == 0
-    state = SAMPLE_SBO.with_name("nationwide-encounters-fy20-fy23-state.csv")
-    partial = tmp_path / "partial" / state.name
-    partial.parent.mkdir()
-    partial.write_bytes(b"".join(state.read_bytes().splitlines(keepends=True)[:20_001]))
-    loaded = _crowdout(env, "ingest", "cbp-nationwide-state", str(partial))
-    release_id = re.search(r"release_id\s+(\S+)", loaded.stdout).group(1)
-    failed = _crowdout(env, "refresh")
-    assert failed.returncode == 1, failed.stdout[-3000:] + failed.stderr[-3000:]
-    assert f"crowdout release withdraw {release_id}" in " ".join(_crowdout(env, "status").stdout.split())
-
-    assert _crowdout(env, "release", "withdraw", release_id, "--reason", "partial file").returncode == 0
-    again = _crowdout(env, "refresh")
-    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
-    assert "New: 1 withdrawal(s) not yet published" in again.stdout
-    status = " ".join(_crowdout(env, "status").stdout.split())
-    assert "SUCCESS" in status.split("Last run:")[1].split("(started")[0], status
-    assert "No failing checks" in status and f"crowdout release withdraw {release_id}" not in status
-
-    last = _crowdout(env, "refresh")
-    assert last.returncode == 0 and "nothing new since" in last.stdout, last.stdout[-3000:] + last.stderr[-3000:]
