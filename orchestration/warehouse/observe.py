@@ -29,14 +29,15 @@ from orchestration.warehouse import ingest
 class Observation:
     """What one family offers now: each release URL with its version, the URLs whose version the
     warehouse does not hold (new or restated), those of them the warehouse holds under another version
-    (restated: the publisher replaced the file at the same URL), and the releases that could not be
-    looked at."""
+    (restated: the publisher replaced the file at the same URL), the releases that could not be looked
+    at, and the family's releases withdrawn in the warehouse."""
 
     family: str
     versions: Mapping[str, str]
     unknown: tuple[str, ...] = ()
     errors: tuple[str, ...] = ()
     restated: tuple[str, ...] = ()
+    withdrawn: tuple[str, ...] = ()
 
     def found(self) -> str:
         """What is not held yet, in words: "2 new releases", "1 restated release", or both."""
@@ -45,7 +46,12 @@ class Observation:
 
     @property
     def data_version(self) -> str:
-        return hashlib.sha256(json.dumps(sorted(self.versions.items())).encode()).hexdigest()
+        """The versions offered and, once any is withdrawn, the withdrawn releases: a withdrawal (or a
+        restore) is a new data version, so the daemon's next observation rebuilds the marts without it
+        (with it), as `crowdout refresh` does, with nothing new at the publisher."""
+        offered = sorted(self.versions.items())
+        held = [offered, sorted(self.withdrawn)] if self.withdrawn else offered
+        return hashlib.sha256(json.dumps(held).encode()).hexdigest()
 
     def metadata(self) -> dict[str, str | int]:
         """The observation as the release source's metadata in Dagster, whoever observed (a run, the CLI)."""
@@ -72,20 +78,22 @@ class _Known:
     loaded_sha256_by_url: Mapping[str, str]
     sha256s: frozenset[str]
     validators: frozenset[tuple[str, str]]  # (url, etag or last_modified)
+    withdrawn: tuple[str, ...] = ()  # release ids
 
     @classmethod
     def read(cls, con: duckdb.DuckDBPyConnection | None, family: str) -> _Known:
         if con is None:
             return cls({}, frozenset(), frozenset())
         rows = con.execute(
-            """SELECT url, sha256, etag, last_modified, status FROM meta.releases
+            """SELECT url, sha256, etag, last_modified, status, release_id FROM meta.releases
                WHERE family = ? AND status IN ('loaded', 'withdrawn') ORDER BY fetched_at""",
             [family],
         ).fetchall()
         return cls(
-            {url: sha for url, sha, _, _, status in rows if status == "loaded"},
-            frozenset(sha for _, sha, _, _, _ in rows),
-            frozenset((url, v) for url, _, etag, modified, _ in rows for v in (etag, modified) if v),
+            {url: sha for url, sha, _, _, status, _ in rows if status == "loaded"},
+            frozenset(row[1] for row in rows),
+            frozenset((url, v) for url, _, etag, modified, _, _ in rows for v in (etag, modified) if v),
+            tuple(sorted(release_id for *_, status, release_id in rows if status == "withdrawn")),
         )
 
 
@@ -97,7 +105,7 @@ def observe_family(settings: Settings, family_name: str, con: duckdb.DuckDBPyCon
     try:
         refs = ingest.discover(settings, session, family_name)
     except ReleaseError as exc:
-        return Observation(family_name, {}, errors=(str(exc),))
+        return Observation(family_name, {}, errors=(str(exc),), withdrawn=known.withdrawn)
     versions: dict[str, str] = {}
     unknown: list[str] = []
     restated: list[str] = []
@@ -111,7 +119,7 @@ def observe_family(settings: Settings, family_name: str, con: duckdb.DuckDBPyCon
         try:
             version = _version(session, ref, settings.releases.http)
         except PublisherUnreachable as exc:  # one error for the publisher, found in seconds, not one per page
-            return Observation(family_name, versions, tuple(unknown), (str(exc),), tuple(restated))
+            return Observation(family_name, versions, tuple(unknown), (str(exc),), tuple(restated), known.withdrawn)
         except ReleaseError as exc:
             errors.append(str(exc))
             continue
@@ -123,7 +131,7 @@ def observe_family(settings: Settings, family_name: str, con: duckdb.DuckDBPyCon
             unknown.append(ref.url)
             if ref.url in known.loaded_sha256_by_url:
                 restated.append(ref.url)
-    return Observation(family_name, versions, tuple(unknown), tuple(errors), tuple(restated))
+    return Observation(family_name, versions, tuple(unknown), tuple(errors), tuple(restated), known.withdrawn)
 
 
 def _version(session: requests.Session, ref: ReleaseRef, http_cfg: http.HttpConfig) -> str | None:

@@ -1,7 +1,8 @@
 """The UI starts nothing on its own (issue 20, story 4): after a `crowdout refresh`, `dg dev`'s daemon
 observes the release families on its first tick and, finding the versions the refresh built from, starts
 no build. Before, the CLI kept no observation in the instance, so the daemon's first observation looked
-new and started a 53-asset build of what was already up to date."""
+new and started a 53-asset build of what was already up to date. A withdrawal, though, is rebuilt at the
+next observation, without waiting for a new release."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import dagster as dg
 
 from orchestration.asset_keys import release_source
 from orchestration.connectors.catalog import FAMILIES
+from orchestration.defs.checks import raw_key
 from orchestration.runs import refresh
 from orchestration.warehouse.observe import Observation
 
@@ -44,6 +46,17 @@ def test_the_daemons_first_tick_after_a_cli_refresh_builds_nothing(settings, tmp
                 release_source(found.family), tags={refresh.DATA_VERSION_TAG: found.data_version}))
         second = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=first.cursor)
         assert second.total_requested == 0
+
+        # A release withdrawn by hand, nothing new at the publisher: the next observation is a new data
+        # version, so that family's ingest step, the dbt models and the publish are requested.
+        withdrawn = Observation(observed[0].family, observed[0].versions, withdrawn=(f"{observed[0].family}:0123",))
+        instance.report_runless_asset_event(dg.AssetObservation(
+            release_source(withdrawn.family), tags={refresh.DATA_VERSION_TAG: withdrawn.data_version}))
+        third = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=second.cursor)
+        requested = {r.key for r in third.results if r.true_subset.size and r.key not in sources}
+        assert {k for k in requested if k.path[0] == "raw"} == {
+            raw_key(table) for table in FAMILIES[withdrawn.family].raw_tables}
+        assert dg.AssetKey("published_warehouse") in requested
 
 
 def test_observations_the_instance_already_holds_are_not_recorded_again(tmp_path, monkeypatch):

@@ -44,6 +44,28 @@ def cbp_site(server, tmp_path, monkeypatch):
     return server
 
 
+def test_a_withdrawal_is_a_new_data_version_and_a_restore_the_old_one(cbp_site):
+    """So the daemon rebuilds without a withdrawn release at its next observation, with nothing new at the
+    publisher (the release stays held: observing finds nothing to load)."""
+    settings = load_settings(live=True)
+    [loaded] = ingest.ingest_family(settings, "cbp-sbo")
+    before = _observe(settings, "cbp-sbo")
+    con = duckdb.connect(str(settings.build_warehouse))
+    try:
+        registry.withdraw(con, loaded.release_id, "a test")
+    finally:
+        con.close()
+    withdrawn = _observe(settings, "cbp-sbo")
+    assert withdrawn.withdrawn == (loaded.release_id,) and not withdrawn.is_new
+    assert withdrawn.data_version != before.data_version
+    con = duckdb.connect(str(settings.build_warehouse))
+    try:
+        registry.restore(con, loaded.release_id)
+    finally:
+        con.close()
+    assert _observe(settings, "cbp-sbo").data_version == before.data_version
+
+
 def test_a_release_is_new_until_loaded_then_new_again_when_restated(cbp_site):
     settings = load_settings(live=True)
     url = cbp_site.url + FILES + SBO
