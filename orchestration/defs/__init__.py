@@ -5,8 +5,9 @@ ingest step each (defs/ingest.py), one `dbt build` (defs/dbt.py), the publish (d
 runs when is declarative automation (defs/automation.py). Importing this module runs nothing and reads no
 settings: dbt's manifest is prepared beforehand (orchestration/dbt_manifest.py), and `defs` is Dagster's
 lazily built definitions (`@definitions`), built when a loader (workspace.yaml, `dg`) calls it, with the
-settings read once then (the automation's crons and sensor interval, and the check labels, come from releases.toml). Code that
-already holds its settings (`crowdout refresh`, `crowdout status`) calls `build_definitions(settings)`.
+settings read once then (the automation's crons and sensor interval, and the check labels, come from
+releases.toml). Code that already holds its settings (`crowdout refresh`, `crowdout status`) calls
+`build_definitions(settings)`.
 
 Runs use the in-process executor: every step writes one DuckDB file, so steps could not run in parallel
 anyway, and each extra process would re-import dbt and Dagster for seconds.

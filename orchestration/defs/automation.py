@@ -51,6 +51,7 @@ PUBLISH = (
 # Releases, marts and the published file: refreshed monthly, so stale after about a month.
 MONTHLY_FRESHNESS = FreshnessPolicy.time_window(fail_window=freshness.FAIL_AFTER, warn_window=freshness.WARN_AFTER)
 
+
 def sensors(automation: AutomationConfig) -> list:
     """The daemon's two sensors, each evaluated at most every `sensor_interval_seconds`."""
     every = automation.sensor_interval_seconds
