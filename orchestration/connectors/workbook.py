@@ -52,12 +52,14 @@ def check(path: Path, sheet: str, ref: ReleaseRef | str, limits: Limits) -> None
         if total > limits.max_bytes:
             raise ParseError(ref, f"the workbook unpacks to {total:,} bytes, over the limit of "
                                   f"{limits.max_bytes:,}; refused before opening it")
-        try:  # a damaged member (bad header, bad CRC, truncated deflate) is a damaged release, not a crash
+        # A damaged member (bad header, bad CRC, truncated deflate, an offset before the file's start, which
+        # zipfile's seek reports as OSError EINVAL) is a damaged release, not a crash.
+        try:
             member = _sheet_member(archive, sheet)
             if member is None:
                 return
             rows, cols = _extent(archive, member, ref)
-        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
             raise ParseError(ref, f"not a readable xlsx workbook (a damaged zip member: {exc})") from None
     if rows * cols > limits.max_cells:
         raise ParseError(ref, f"sheet {sheet!r} spans {rows:,} rows x {cols:,} columns ({rows * cols:,} cells), "

@@ -128,3 +128,16 @@ def test_the_bundled_sample_page_links_the_real_workbook():
     assert found.key == "KHSM Encounters (USBP) fy25m11.xlsx" and not found.is_modelled
     assert found.url.endswith("/2024-12/KHSM%20Encounters%20%28USBP%29%20fy25m11.xlsx")
     assert http.get_page(session, found.url, found) is not None  # the link resolves to the file
+
+
+def test_a_workbook_whose_members_lie_before_its_start_fails_clearly(tmp_path):
+    """The central directory says it starts past the end of the file, so every member's offset lands
+    before the file's first byte: zipfile's seek raises OSError (EINVAL), found by the property test."""
+    data = bytearray(REAL.read_bytes())
+    end = data.rfind(b"PK\x05\x06")  # end of central directory: its offset field is at +16
+    offset = int.from_bytes(data[end + 16:end + 20], "little")
+    data[end + 16:end + 20] = (offset + 10 * len(data)).to_bytes(4, "little")
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(bytes(data))
+    with pytest.raises(ParseError, match="not a readable xlsx workbook"):
+        ohss.parse(path, REF)
